@@ -1,0 +1,294 @@
+//! SQL for accounts. Every query that reads a partner's customers takes the partner id and
+//! filters on it: tenant isolation lives here, not in handlers.
+
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use super::model::{
+    Account, AccountId, AccountInfo, AccountStatus, Cursor, CustomerListRow, Email, Role,
+};
+
+const ACCOUNT_COLUMNS: &str = "id, role, status, email, first_name, last_name, company, phone, \
+     country, address, city, state, postcode, manager_id, partner_id, two_factor_enabled, \
+     session_epoch, has_profile_image, created_at, activated_at";
+
+pub struct NewAccountRow<'a> {
+    pub id: AccountId,
+    pub role: Role,
+    pub email: &'a Email,
+    pub info: &'a AccountInfo,
+    pub manager_id: Option<AccountId>,
+    pub partner_id: Option<AccountId>,
+    pub created_by: Option<AccountId>,
+    pub now: OffsetDateTime,
+}
+
+/// Inserts a pending account. A duplicate email fails on `accounts_email_key`.
+pub async fn insert_account(conn: &mut PgConnection, row: NewAccountRow<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into accounts (id, role, email, first_name, last_name, company, phone, country, \
+         address, city, state, postcode, manager_id, partner_id, created_by, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+    )
+    .bind(row.id)
+    .bind(row.role)
+    .bind(row.email.as_str())
+    .bind(&row.info.first_name)
+    .bind(&row.info.last_name)
+    .bind(&row.info.company)
+    .bind(&row.info.phone)
+    .bind(&row.info.country)
+    .bind(&row.info.address)
+    .bind(&row.info.city)
+    .bind(&row.info.state)
+    .bind(&row.info.postcode)
+    .bind(row.manager_id)
+    .bind(row.partner_id)
+    .bind(row.created_by)
+    .bind(row.now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn email_in_use(pool: &PgPool, email: &Email) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from accounts where lower(email) = lower($1))")
+        .bind(email.as_str())
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn find_by_id(pool: &PgPool, id: AccountId) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The account and its password hash, for signing in.
+pub async fn find_for_login(
+    pool: &PgPool,
+    email: &str,
+) -> sqlx::Result<Option<(Account, Option<String>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        account: Account,
+        password_hash: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS}, password_hash from accounts where lower(email) = lower($1)"
+    ))
+    .bind(email.trim())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.account, r.password_hash)))
+}
+
+pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1)"
+    ))
+    .bind(email.trim())
+    .fetch_optional(pool)
+    .await
+}
+
+/// One customer of one partner; another partner's customer is simply not found.
+pub async fn find_customer_of_partner(
+    pool: &PgPool,
+    partner_id: AccountId,
+    customer_id: AccountId,
+) -> sqlx::Result<Option<(Account, Option<OffsetDateTime>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        account: Account,
+        link_expires_at: Option<OffsetDateTime>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS}, \
+           (select t.expires_at from activation_tokens t \
+             where t.account_id = accounts.id and t.used_at is null and t.superseded_at is null \
+             order by t.created_at desc limit 1) as link_expires_at \
+         from accounts \
+         where partner_id = $1 and id = $2 and role = 'customer' and status <> 'removed'"
+    ))
+    .bind(partner_id)
+    .bind(customer_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.account, r.link_expires_at)))
+}
+
+/// A page of a partner's customers, newest first, optionally filtered by a "contains" search
+/// over name, company and email (served by the trigram index).
+pub async fn list_customers_of_partner(
+    pool: &PgPool,
+    partner_id: AccountId,
+    search: Option<&str>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<CustomerListRow>> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
+        "select a.id, a.email, a.first_name, a.last_name, a.company, a.status, \
+           a.has_profile_image, a.created_at, t.expires_at as link_expires_at \
+         from accounts a \
+         left join lateral (select expires_at from activation_tokens t \
+             where t.account_id = a.id and t.used_at is null and t.superseded_at is null \
+             order by t.created_at desc limit 1) t on a.status = 'pending_activation' \
+         where a.role = 'customer' and a.status <> 'removed' and a.partner_id = ",
+    );
+    query.push_bind(partner_id);
+    if let Some(term) = search {
+        query.push(
+            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
+             like ",
+        );
+        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+    }
+    if let Some(cursor) = after {
+        query.push(" and (a.created_at, a.id) < (");
+        query.push_bind(cursor.created_at);
+        query.push(", ");
+        query.push_bind(cursor.id);
+        query.push(")");
+    }
+    query.push(" order by a.created_at desc, a.id desc limit ");
+    query.push_bind(limit);
+    query.build_query_as().fetch_all(pool).await
+}
+
+/// The partners assigned to one account manager, newest first.
+pub async fn list_partners_of_manager(
+    pool: &PgPool,
+    manager_id: AccountId,
+    limit: i64,
+) -> sqlx::Result<Vec<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts \
+         where role = 'partner' and manager_id = $1 \
+         order by created_at desc, id desc limit $2"
+    ))
+    .bind(manager_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn update_info(
+    pool: &PgPool,
+    id: AccountId,
+    info: &AccountInfo,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update accounts set first_name = $2, last_name = $3, company = $4, phone = $5, \
+         country = $6, address = $7, city = $8, state = $9, postcode = $10, updated_at = $11 \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(&info.first_name)
+    .bind(&info.last_name)
+    .bind(&info.company)
+    .bind(&info.phone)
+    .bind(&info.country)
+    .bind(&info.address)
+    .bind(&info.city)
+    .bind(&info.state)
+    .bind(&info.postcode)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password_and_activate(
+    conn: &mut PgConnection,
+    id: AccountId,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update accounts set password_hash = $2, status = 'active', activated_at = $3, \
+         updated_at = $3 where id = $1 and status = 'pending_activation'",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_status(
+    conn: &mut PgConnection,
+    id: AccountId,
+    status: AccountStatus,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update accounts set status = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_profile_image(
+    conn: &mut PgConnection,
+    id: AccountId,
+    png: &[u8],
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into profile_images (account_id, content_type, bytes, updated_at) \
+         values ($1, 'image/png', $2, $3) \
+         on conflict (account_id) do update set bytes = excluded.bytes, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(png)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("update accounts set has_profile_image = true where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A profile image, if `viewer` may see it: the account itself, its partner, or the account
+/// manager of either.
+pub async fn find_visible_profile_image(
+    pool: &PgPool,
+    viewer: AccountId,
+    id: AccountId,
+) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+    sqlx::query_as(
+        "select p.content_type, p.bytes from profile_images p \
+         join accounts a on a.id = p.account_id \
+         left join accounts partner on partner.id = a.partner_id \
+         where p.account_id = $2 \
+           and ($1 = a.id or $1 = a.partner_id or $1 = a.manager_id or $1 = partner.manager_id)",
+    )
+    .bind(viewer)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
+fn escape_like(term: &str) -> String {
+    let mut out = String::with_capacity(term.len());
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

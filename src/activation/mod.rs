@@ -1,0 +1,225 @@
+//! Activation links: 256 random bits, only the SHA-256 stored, valid for 48 hours, usable once;
+//! issuing a new link supersedes every earlier one for the account.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::accounts::store as account_store;
+
+pub const LINK_LIFETIME: Duration = Duration::hours(48);
+
+/// A fresh token (what goes in the link) and its hash (what is stored).
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues a new 48-hour link for `account_id` inside the caller's transaction and returns the
+/// token. Every earlier unused link of the account stops working.
+pub async fn issue(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<(String, OffsetDateTime)> {
+    sqlx::query(
+        "update activation_tokens set superseded_at = $2 \
+         where account_id = $1 and used_at is null and superseded_at is null",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let (token, hash) = new_token();
+    let expires_at = now + LINK_LIFETIME;
+    sqlx::query(
+        "insert into activation_tokens (id, account_id, token_hash, created_at, expires_at) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(account_id)
+    .bind(hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// What a link is worth right now.
+#[derive(Debug)]
+pub enum LinkState {
+    Valid {
+        account: Account,
+        expires_at: OffsetDateTime,
+    },
+    Expired {
+        account: Account,
+    },
+    /// A newer link was sent for this pending account.
+    Superseded {
+        account: Account,
+    },
+    AlreadyActive {
+        account: Account,
+    },
+    /// The account was removed: the link leads nowhere.
+    Unavailable,
+    Unknown,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: Uuid,
+    account_id: AccountId,
+    expires_at: OffsetDateTime,
+    used_at: Option<OffsetDateTime>,
+    superseded_at: Option<OffsetDateTime>,
+}
+
+fn classify(row: &TokenRow, account: Account, now: OffsetDateTime) -> LinkState {
+    match account.status {
+        AccountStatus::Removed => LinkState::Unavailable,
+        AccountStatus::Active => LinkState::AlreadyActive { account },
+        AccountStatus::PendingActivation if row.used_at.is_some() => {
+            LinkState::AlreadyActive { account }
+        }
+        AccountStatus::PendingActivation if row.superseded_at.is_some() => {
+            LinkState::Superseded { account }
+        }
+        // The link is valid for 48 hours: refused from the 48th hour on.
+        AccountStatus::PendingActivation if now >= row.expires_at => LinkState::Expired { account },
+        AccountStatus::PendingActivation => LinkState::Valid {
+            account,
+            expires_at: row.expires_at,
+        },
+    }
+}
+
+async fn find_token(
+    conn: &mut PgConnection,
+    token: &str,
+    lock: bool,
+) -> sqlx::Result<Option<TokenRow>> {
+    let sql = if lock {
+        "select id, account_id, expires_at, used_at, superseded_at from activation_tokens \
+         where token_hash = $1 for update"
+    } else {
+        "select id, account_id, expires_at, used_at, superseded_at from activation_tokens \
+         where token_hash = $1"
+    };
+    sqlx::query_as(sql)
+        .bind(hash_token(token))
+        .fetch_optional(conn)
+        .await
+}
+
+/// Looks at a link without using it (to decide which page to show).
+pub async fn check(pool: &PgPool, token: &str, now: OffsetDateTime) -> sqlx::Result<LinkState> {
+    let mut conn = pool.acquire().await?;
+    let Some(row) = find_token(&mut conn, token, false).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    let Some(account) = account_store::find_by_id(pool, row.account_id).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    Ok(classify(&row, account, now))
+}
+
+/// Uses the link: sets the password hash and activates the account, in one transaction that
+/// locks the token row so two submissions of the same link cannot both succeed.
+pub async fn activate(
+    pool: &PgPool,
+    token: &str,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<LinkState> {
+    let mut tx = pool.begin().await?;
+    let Some(row) = find_token(&mut tx, token, true).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    let account: Option<Account> = sqlx::query_as(
+        "select id, role, status, email, first_name, last_name, company, phone, country, address, \
+         city, state, postcode, manager_id, partner_id, two_factor_enabled, session_epoch, \
+         has_profile_image, created_at, activated_at from accounts where id = $1 for update",
+    )
+    .bind(row.account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(account) = account else {
+        return Ok(LinkState::Unknown);
+    };
+    let state = classify(&row, account, now);
+    if let LinkState::Valid { account, .. } = &state {
+        account_store::set_password_and_activate(&mut tx, account.id, password_hash, now).await?;
+        sqlx::query("update activation_tokens set used_at = $2 where id = $1")
+            .bind(row.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(state)
+}
+
+/// The person a pending account should contact about its link: the account manager of its
+/// partner (customers) or its own account manager (partners).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Contact {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+impl Contact {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+pub async fn contact_for(pool: &PgPool, account: &Account) -> sqlx::Result<Option<Contact>> {
+    let manager_id = match (account.manager_id, account.partner_id) {
+        (Some(manager), _) => Some(manager),
+        (None, Some(partner)) => sqlx::query_scalar::<_, Option<AccountId>>(
+            "select manager_id from accounts where id = $1",
+        )
+        .bind(partner)
+        .fetch_optional(pool)
+        .await?
+        .flatten(),
+        (None, None) => None,
+    };
+    let Some(manager_id) = manager_id else {
+        return Ok(None);
+    };
+    sqlx::query_as("select first_name, last_name, email from accounts where id = $1")
+        .bind(manager_id)
+        .fetch_optional(pool)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_and_only_their_hash_is_kept() {
+        let (token, hash) = new_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
+        assert_eq!(hash, hash_token(&token));
+        assert_eq!(hash.len(), 32);
+        assert_ne!(new_token().0, token);
+    }
+}

@@ -1,0 +1,150 @@
+//! Building and running the portal: database, session store, router, background workers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::password::PasswordHasher;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::mail::transport::Transport;
+use crate::mail::worker::Worker;
+use crate::web::{self, state::AppState};
+
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl App {
+    /// Prepares the database, binds the listener (port 0 picks one) and starts the workers.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        if config.uses_dev_secret_key() {
+            tracing::warn!("SECRET_KEY is the development default: set a random one in production");
+        }
+        let db = crate::db::prepare(
+            config.database_url.expose(),
+            config.database_max_connections,
+        )
+        .await?;
+        let session_store = PostgresStore::new(db.clone());
+        session_store
+            .migrate()
+            .await
+            .context("could not create the session table")?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("could not listen on {}", config.bind_addr))?;
+        let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+            hasher,
+        };
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+        if state.config.mail_worker {
+            let worker = mail_worker(&state)?;
+            workers.push(tokio::spawn(worker.run(shutdown_rx.clone())));
+        }
+        let deletion = session_store.clone();
+        let mut stop = shutdown_rx.clone();
+        workers.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = deletion.continuously_delete_expired(std::time::Duration::from_secs(300)) => {}
+                _ = stop.changed() => {}
+            }
+        }));
+        let router = web::router(state.clone(), session_store);
+        Ok(Self {
+            listener,
+            router,
+            state,
+            shutdown,
+            workers,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `signal` resolves, then lets in-flight requests finish and stops workers.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(address = %self.local_addr(), "portal listening");
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(signal)
+            .await
+            .context("server error")?;
+        let _ = self.shutdown.send(true);
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        tracing::info!("portal stopped");
+        Ok(())
+    }
+}
+
+/// The outbox worker as configured: SMTP when `SMTP_URL` is set, else the file outbox.
+pub fn mail_worker(state: &AppState) -> anyhow::Result<Worker> {
+    let transport = match &state.config.smtp_url {
+        Some(url) => Transport::smtp(url.expose())?,
+        None => Transport::Files(state.config.mail_dir.clone()),
+    };
+    Ok(Worker {
+        pool: state.db.clone(),
+        transport,
+        from: state.config.mail_from.clone(),
+        clock: state.clock.clone(),
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,3 @@
+//! Authentication primitives: password hashing and policy.
+
+pub mod password;

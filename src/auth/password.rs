@@ -1,0 +1,149 @@
+//! Password hashing (argon2id, OWASP parameters) off the async threads, and the password policy.
+
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::accounts::model::FieldErrors;
+
+pub const MIN_LENGTH: usize = 8;
+pub const MAX_LENGTH: usize = 128;
+
+/// OWASP's recommended argon2id configuration: 19 MiB of memory, 2 iterations, 1 lane.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("static argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes and verifies passwords on the blocking pool, at most one hash per core at a time so a
+/// burst of sign-ins queues instead of starving the machine.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    /// Verified against when the email is unknown, so that case costs the same time.
+    dummy_hash: Arc<String>,
+}
+
+impl PasswordHasher {
+    pub fn new() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let dummy_hash = hash_blocking("not-a-real-password-used-for-timing-only")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: Arc::new(dummy_hash),
+        })
+    }
+
+    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        let _permit = self.permits.acquire().await.context("hasher closed")?;
+        tokio::task::spawn_blocking(move || hash_blocking(&password))
+            .await
+            .context("password hashing task failed")?
+    }
+
+    /// True when `password` matches `stored`. With no stored hash (unknown account, or one that
+    /// never set a password) it still runs one full verification and returns false.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> anyhow::Result<bool> {
+        let _permit = self.permits.acquire().await.context("hasher closed")?;
+        let known = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| {
+                    argon2()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .context("password verification task failed")?;
+        Ok(known && matches)
+    }
+}
+
+fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))
+}
+
+fn common_passwords() -> &'static HashSet<&'static str> {
+    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("common_passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect()
+    })
+}
+
+/// Checks a new password and its confirmation; errors go on `password` / `password_confirm`.
+pub fn check_new_password(password: &str, confirm: &str, email: &str, errors: &mut FieldErrors) {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        errors.add("password", format!("Use at least {MIN_LENGTH} characters."));
+    } else if length > MAX_LENGTH {
+        errors.add("password", format!("Use at most {MAX_LENGTH} characters."));
+    } else if common_passwords().contains(password.to_lowercase().as_str()) {
+        errors.add(
+            "password",
+            "This password is one of the most commonly used and easily guessed. Choose another.",
+        );
+    } else if password.eq_ignore_ascii_case(email.trim()) {
+        errors.add(
+            "password",
+            "Do not use your email address as your password.",
+        );
+    }
+    if password != confirm {
+        errors.add("password_confirm", "The two passwords do not match.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(password: &str, confirm: &str) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        check_new_password(password, confirm, "ann@example.com", &mut errors);
+        errors
+    }
+
+    #[test]
+    fn password_policy_refuses_short_long_common_and_mismatched() {
+        assert!(check("short", "short").get("password").is_some());
+        let long = "x".repeat(129);
+        assert!(check(&long, &long).get("password").is_some());
+        assert!(check("password1", "password1").get("password").is_some());
+        assert!(check("Correct horse 42", "Correct horse 43")
+            .get("password_confirm")
+            .is_some());
+        assert!(check("Correct horse 42", "Correct horse 42").is_empty());
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_and_unknown_accounts_never_match() {
+        let hasher = PasswordHasher::new().unwrap();
+        let hash = hasher.hash("Correct horse 42".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(hasher
+            .verify("Correct horse 42".into(), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!hasher.verify("wrong".into(), Some(hash)).await.unwrap());
+        assert!(!hasher
+            .verify("not-a-real-password-used-for-timing-only".into(), None)
+            .await
+            .unwrap());
+    }
+}

@@ -1,0 +1,51 @@
+//! Connecting to PostgreSQL: create the database when it is missing, then migrate.
+
+use anyhow::Context;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Creates the database named in `url` if it does not exist yet.
+pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
+    let exists = Postgres::database_exists(url)
+        .await
+        .context("could not reach PostgreSQL (is it running? check DATABASE_URL)")?;
+    if !exists {
+        // Two instances starting at once may race here; losing the race is fine.
+        if let Err(err) = Postgres::create_database(url).await {
+            if !Postgres::database_exists(url).await.unwrap_or(false) {
+                return Err(err).context("could not create the database");
+            }
+        }
+        tracing::info!("created database");
+    }
+    Ok(())
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid URL")?;
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        // A ping on every acquire costs a round trip per query; broken connections are
+        // detected by the failing query and replaced by the pool instead.
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .context("could not connect to the database")
+}
+
+/// Creates the database if needed, connects and applies pending migrations.
+pub async fn prepare(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    ensure_database(url).await?;
+    let pool = connect(url, max_connections).await?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .context("could not apply database migrations")?;
+    Ok(pool)
+}

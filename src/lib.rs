@@ -1,0 +1,18 @@
+//! Yeastar Partner Portal, Customer Portal and Account Manager console: one server-rendered,
+//! multi-tenant web application over PostgreSQL.
+
+pub mod accounts;
+pub mod activation;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod countries;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod format;
+pub mod images;
+pub mod mail;
+pub mod web;

@@ -1,0 +1,103 @@
+//! The Customer Portal.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::accounts::model::{Account, AccountInfoInput, FieldErrors};
+use crate::accounts::store as account_store;
+use crate::countries::COUNTRIES;
+use crate::error::AppError;
+use crate::format::datetime_utc;
+use crate::web::extractors::{Chrome, CurrentCustomer};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customer/dashboard.html")]
+pub struct DashboardPage {
+    chrome: Chrome,
+    me: Account,
+    partner: Option<Account>,
+}
+
+impl DashboardPage {
+    fn member_since(&self) -> String {
+        self.me.activated_at.map(datetime_utc).unwrap_or_default()
+    }
+}
+
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+) -> Result<DashboardPage, AppError> {
+    let partner = match customer.account.partner_id {
+        Some(id) => account_store::find_by_id(&state.db, id).await?,
+        None => None,
+    };
+    Ok(DashboardPage {
+        chrome: customer.chrome("Dashboard", "dashboard").await?,
+        me: customer.account.clone(),
+        partner,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customer/account.html")]
+pub struct AccountPage {
+    chrome: Chrome,
+    email: String,
+    info: AccountInfoInput,
+    errors: FieldErrors,
+    countries: &'static [(&'static str, &'static str)],
+}
+
+pub async fn get_account(customer: CurrentCustomer) -> Result<AccountPage, AppError> {
+    Ok(AccountPage {
+        chrome: customer.chrome("Account Information", "account").await?,
+        email: customer.account.email.clone(),
+        info: AccountInfoInput::from_account(&customer.account),
+        errors: FieldErrors::default(),
+        countries: COUNTRIES,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AccountForm {
+    #[serde(flatten)]
+    info: AccountInfoInput,
+}
+
+/// Saves the account information. The email (Yeastar ID) is not a field of this form: it is the
+/// sign-in credential and cannot be changed here.
+pub async fn post_account(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let info = form.info.validate(&mut errors);
+    if !errors.is_empty() {
+        let page = AccountPage {
+            chrome: customer.chrome("Account Information", "account").await?,
+            email: customer.account.email.clone(),
+            info: form.info,
+            errors,
+            countries: COUNTRIES,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    account_store::update_info(&state.db, customer.account.id, &info, state.clock.now()).await?;
+    session::flash(
+        &customer.session,
+        FlashKind::Success,
+        "Your account information was saved.",
+    )
+    .await?;
+    Ok(Redirect::to("/customer/account").into_response())
+}

@@ -1,0 +1,130 @@
+//! HTTP: the router of all three portals and the layers around it. Handlers translate HTTP to
+//! domain calls and back; they hold no SQL.
+
+pub mod csrf;
+pub mod customer;
+pub mod extractors;
+pub mod manager;
+pub mod pages;
+pub mod partner;
+pub mod public;
+pub mod session;
+pub mod state;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+use time::Duration;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use state::AppState;
+
+pub fn router(state: AppState, session_store: PostgresStore) -> Router {
+    let config = state.config.clone();
+    let request_id = HeaderName::from_static("x-request-id");
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name(if config.cookie_secure {
+            "__Host-portal_session"
+        } else {
+            "portal_session"
+        })
+        .with_secure(config.cookie_secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(Duration::minutes(
+            config.session_idle_minutes,
+        )));
+
+    let public = Router::new()
+        .route("/", get(public::login::get_root))
+        .route(
+            "/login",
+            get(public::login::get_login).post(public::login::post_login),
+        )
+        .route("/logout", post(public::login::post_logout))
+        .route(
+            "/activate/{token}",
+            get(public::activate::get_activate).post(public::activate::post_activate),
+        )
+        .route("/media/profile/{id}", get(public::media::get_profile_image));
+
+    let partner = Router::new()
+        .route(
+            "/partner",
+            get(|| async { axum::response::Redirect::to("/partner/customers") }),
+        )
+        .route("/partner/customers", get(partner::customers::get_customers))
+        .route(
+            "/partner/customers/new",
+            get(partner::customers::get_new_customer).post(partner::customers::post_new_customer),
+        )
+        .route(
+            "/partner/customers/{id}",
+            get(partner::customers::get_customer),
+        );
+
+    let customer = Router::new()
+        .route("/customer", get(customer::get_dashboard))
+        .route(
+            "/customer/account",
+            get(customer::get_account).post(customer::post_account),
+        );
+
+    let manager = Router::new().route("/manager", get(manager::get_home));
+
+    let pages = Router::new()
+        .merge(public)
+        .merge(partner)
+        .merge(customer)
+        .merge(manager)
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(csrf::verify_csrf))
+        .layer(sessions)
+        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
+        .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
+
+    Router::new()
+        .merge(pages)
+        .route("/healthz", get(pages::healthz))
+        .route("/readyz", get(public::readyz))
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .layer(middleware::from_fn(pages::security_headers))
+        .layer(middleware::from_fn(pages::render_error_pages))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<axum::body::Body>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        tracing::info_span!("request", method = %request.method(),
+                            path = %request.uri().path(), request_id = %id)
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+        .with_state(state)
+}
+
+/// `static/` in the working directory, else the one next to the crate's sources (so `cargo run`
+/// and the tests work from any directory).
+fn static_dir() -> std::path::PathBuf {
+    let local = std::path::PathBuf::from("static");
+    if local.join("css").is_dir() {
+        local
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
+}

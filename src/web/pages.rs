@@ -1,0 +1,93 @@
+//! Cross-cutting response shaping: error pages with the request id, and security headers.
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::ErrorPage;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+/// Renders the body of every error response made from an `AppError`, and logs 5xx details with
+/// the request id (the client sees only the id).
+pub async fn render_error_pages(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    if page.status.is_server_error() {
+        tracing::error!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
+            "request failed");
+    }
+    let body = ErrorTemplate {
+        status: page.status.as_u16(),
+        title: page.title,
+        message: &page.message,
+        request_id: &request_id,
+    }
+    .render()
+    .unwrap_or_else(|_| page.message.clone());
+    let mut rendered = (page.status, Html(body)).into_response();
+    // Keep headers the handler set (e.g. a cleared session cookie).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().append(name, value.clone());
+        }
+    }
+    rendered
+}
+
+/// A strict policy: no inline script or style, nothing from other origins, no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+    object-src 'none'";
+
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    };
+    set(headers, "content-security-policy", CONTENT_SECURITY_POLICY);
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    // Activation and reset tokens live in URL paths: never leak them to other sites.
+    set(headers, "referrer-policy", "same-origin");
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        // Pages show personal data: keep them out of shared caches and the back/forward cache
+        // after sign-out.
+        set(headers, "cache-control", "no-store");
+    }
+    response
+}
+
+pub async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}
+
+pub async fn healthz() -> (StatusCode, &'static str) {
+    (StatusCode::OK, "ok")
+}

@@ -1,0 +1,288 @@
+//! The partner's customers: list, Add Partner (User Type = Customer), one customer.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::model::{
+    Account, AccountId, AccountInfoInput, ActivationState, Cursor, CustomerListRow, Email,
+    FieldErrors, Role,
+};
+use crate::accounts::{self, store as account_store, NewAccount};
+use crate::countries::COUNTRIES;
+use crate::error::AppError;
+use crate::format::{date, datetime_utc};
+use crate::images::{self, ImageError};
+use crate::web::extractors::{Chrome, CurrentPartner};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+const PAGE_SIZE: i64 = 25;
+
+/// A list row with its status worked out for display.
+pub struct CustomerRow {
+    pub row: CustomerListRow,
+    pub state: ActivationState,
+}
+
+impl CustomerRow {
+    pub fn created(&self) -> String {
+        date(self.row.created_at)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/customers.html")]
+pub struct CustomersPage {
+    chrome: Chrome,
+    query: String,
+    rows: Vec<CustomerRow>,
+    next_page: Option<String>,
+    is_first_page: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    after: String,
+}
+
+pub async fn get_customers(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    Query(query): Query<ListQuery>,
+) -> Result<CustomersPage, AppError> {
+    let search = query.q.trim();
+    let after = Cursor::decode(&query.after);
+    let mut rows = account_store::list_customers_of_partner(
+        &state.db,
+        partner.account.id,
+        (!search.is_empty()).then_some(search),
+        after,
+        PAGE_SIZE + 1,
+    )
+    .await?;
+    // One row more than a page tells whether a next page exists without counting.
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next_page = has_more.then(|| rows.last()).flatten().map(|last| {
+        let cursor = Cursor {
+            created_at: last.created_at,
+            id: last.id,
+        };
+        let mut url = format!("/partner/customers?after={}", cursor.encode());
+        if !search.is_empty() {
+            url.push_str(&format!("&q={}", crate::error::urlencode(search)));
+        }
+        url
+    });
+    let now = state.clock.now();
+    Ok(CustomersPage {
+        chrome: partner.chrome("Customers", "customers").await?,
+        query: search.to_owned(),
+        rows: rows
+            .into_iter()
+            .map(|row| CustomerRow {
+                state: ActivationState::of(row.status, row.link_expires_at, now),
+                row,
+            })
+            .collect(),
+        next_page,
+        is_first_page: after.is_none(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/customer_new.html")]
+pub struct NewCustomerPage {
+    chrome: Chrome,
+    email: String,
+    info: AccountInfoInput,
+    errors: FieldErrors,
+    countries: &'static [(&'static str, &'static str)],
+}
+
+pub async fn get_new_customer(partner: CurrentPartner) -> Result<NewCustomerPage, AppError> {
+    Ok(NewCustomerPage {
+        chrome: partner.chrome("Add Partner", "customers").await?,
+        email: String::new(),
+        info: AccountInfoInput::default(),
+        errors: FieldErrors::default(),
+        countries: COUNTRIES,
+    })
+}
+
+/// The Add form as submitted (multipart, because of the optional profile image).
+#[derive(Default)]
+struct AddForm {
+    user_type: String,
+    email: String,
+    info: AccountInfoInput,
+    image: Option<Vec<u8>>,
+    image_too_large: bool,
+}
+
+async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
+    let mut form = AddForm::default();
+    let bad_form = |_| {
+        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "profile_image" {
+            // Read in chunks so an oversized file is noticed without keeping all of it.
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
+                if bytes.len() + chunk.len() > images::MAX_UPLOAD_BYTES {
+                    form.image_too_large = true;
+                    bytes.clear();
+                    continue;
+                }
+                if !form.image_too_large {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            // A file input left empty still sends an empty part.
+            if !bytes.is_empty() {
+                form.image = Some(bytes);
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(bad_form)?;
+        let info = &mut form.info;
+        match name.as_str() {
+            "user_type" => form.user_type = value,
+            "email" => form.email = value,
+            "first_name" => info.first_name = value,
+            "last_name" => info.last_name = value,
+            "company" => info.company = value,
+            "phone" => info.phone = value,
+            "country" => info.country = value,
+            "address" => info.address = value,
+            "city" => info.city = value,
+            "state" => info.state = value,
+            "postcode" => info.postcode = value,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+pub async fn post_new_customer(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let form = read_add_form(multipart).await?;
+    let mut errors = FieldErrors::default();
+    if form.user_type != "customer" {
+        errors.add("user_type", "Choose the user type Customer.");
+    }
+    let email = Email::parse(&form.email)
+        .map_err(|msg| errors.add("email", msg))
+        .ok();
+    let info = form.info.validate(&mut errors);
+    let image = match (form.image_too_large, form.image.clone()) {
+        (true, _) => Err(ImageError::TooLarge),
+        (false, None) => Ok(None),
+        (false, Some(bytes)) => {
+            tokio::task::spawn_blocking(move || images::process_profile_image(&bytes))
+                .await
+                .map_err(|err| AppError::Unexpected(err.into()))?
+                .map(Some)
+        }
+    };
+    let image = image
+        .map_err(|err| errors.add("profile_image", err.to_string()))
+        .ok()
+        .flatten();
+    let rerender = |errors: FieldErrors| async {
+        let page = NewCustomerPage {
+            chrome: partner.chrome("Add Partner", "customers").await?,
+            email: form.email.clone(),
+            info: form.info.clone(),
+            errors,
+            countries: COUNTRIES,
+        };
+        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return rerender(errors).await;
+    };
+    let me = &partner.account;
+    let created = accounts::create_pending_account(
+        &state.db,
+        NewAccount {
+            role: Role::Customer,
+            email: email.clone(),
+            info,
+            manager_id: None,
+            partner_id: Some(me.id),
+            created_by: Some(me.id),
+            profile_png: image,
+            invited_by: format!("{} (your Yeastar partner)", me.company),
+        },
+        state.config.public_base(),
+        state.clock.now(),
+    )
+    .await;
+    let created = match created {
+        Ok(created) => created,
+        Err(err) => return rerender(err.into_field_errors()?).await,
+    };
+    tracing::info!(partner = %me.id, customer = %created.id, "customer account created");
+    session::flash(
+        &partner.session,
+        FlashKind::Success,
+        format!(
+            "Customer added. An activation email was sent to {}; the link is valid until {}.",
+            email.as_str(),
+            datetime_utc(created.expires_at)
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/partner/customers/{}", created.id)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/customer_show.html")]
+pub struct CustomerPage {
+    chrome: Chrome,
+    customer: Account,
+    state: ActivationState,
+}
+
+impl CustomerPage {
+    fn created(&self) -> String {
+        datetime_utc(self.customer.created_at)
+    }
+    fn activated(&self) -> String {
+        self.customer
+            .activated_at
+            .map(datetime_utc)
+            .unwrap_or_default()
+    }
+}
+
+pub async fn get_customer(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    Path(id): Path<String>,
+) -> Result<CustomerPage, AppError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    // Scoped by the partner in SQL: another partner's customer is "not found", not forbidden.
+    let (customer, link_expires_at) =
+        account_store::find_customer_of_partner(&state.db, partner.account.id, AccountId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let state_now = ActivationState::of(customer.status, link_expires_at, state.clock.now());
+    Ok(CustomerPage {
+        chrome: partner.chrome(customer.full_name(), "customers").await?,
+        customer,
+        state: state_now,
+    })
+}

@@ -1,0 +1,3 @@
+//! The Partner Portal.
+
+pub mod customers;

@@ -1,0 +1,185 @@
+//! `/activate/{token}`: the link from the activation email. The token is checked before the form
+//! is shown; the form sets the password and activates the account, once.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::accounts::model::{Account, FieldErrors};
+use crate::activation::{self, Contact, LinkState};
+use crate::auth::password::check_new_password;
+use crate::error::AppError;
+use crate::format::datetime_utc;
+use crate::web::extractors::{Chrome, Visitor};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/activate.html")]
+pub struct ActivatePage {
+    chrome: Chrome,
+    token: String,
+    email: String,
+    name: String,
+    expires: String,
+    errors: FieldErrors,
+}
+
+/// Why a link cannot be used, and what to do about it.
+#[derive(Template, WebTemplate)]
+#[template(path = "public/link_state.html")]
+pub struct LinkStatePage {
+    chrome: Chrome,
+    heading: &'static str,
+    message: String,
+    contact: Option<Contact>,
+    show_sign_in: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActivateForm {
+    password: String,
+    password_confirm: String,
+}
+
+async fn link_state_page(
+    state: &AppState,
+    visitor: &Visitor,
+    link: LinkState,
+) -> Result<Response, AppError> {
+    let contact =
+        |account: Account| async move { activation::contact_for(&state.db, &account).await };
+    let (status, heading, message, contact, show_sign_in) = match link {
+        LinkState::Valid { .. } => unreachable!("valid links show the form"),
+        LinkState::Expired { account } => (
+            StatusCode::GONE,
+            "This activation link has expired",
+            "Activation links are valid for 48 hours. Ask your account manager to send you a new \
+             link; it replaces this one."
+                .to_owned(),
+            contact(account).await?,
+            false,
+        ),
+        LinkState::Superseded { account } => (
+            StatusCode::GONE,
+            "This activation link has been replaced",
+            "A newer activation link was sent to you, and only the newest one works. Use the link \
+             in the most recent email, or ask your account manager for a new one."
+                .to_owned(),
+            contact(account).await?,
+            false,
+        ),
+        LinkState::AlreadyActive { account } => (
+            StatusCode::CONFLICT,
+            "Your account is already active",
+            format!(
+                "The account {} has already been activated with this link. Sign in with your \
+                 email address and password.",
+                account.email
+            ),
+            None,
+            true,
+        ),
+        LinkState::Unavailable => (
+            StatusCode::GONE,
+            "This account is no longer available",
+            "The account this link was for has been removed.".to_owned(),
+            None,
+            false,
+        ),
+        LinkState::Unknown => (
+            StatusCode::NOT_FOUND,
+            "This activation link is not valid",
+            "Check that you copied the whole link from the email. If it still does not work, ask \
+             your partner or account manager to send a new one."
+                .to_owned(),
+            None,
+            false,
+        ),
+    };
+    let page = LinkStatePage {
+        chrome: visitor.chrome(heading).await?,
+        heading,
+        message,
+        contact,
+        show_sign_in,
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn get_activate(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let link = activation::check(&state.db, &token, state.clock.now()).await?;
+    match link {
+        LinkState::Valid {
+            account,
+            expires_at,
+        } => Ok(ActivatePage {
+            chrome: visitor.chrome("Activate your account").await?,
+            token,
+            name: account.full_name(),
+            email: account.email,
+            expires: datetime_utc(expires_at),
+            errors: FieldErrors::default(),
+        }
+        .into_response()),
+        other => link_state_page(&state, &visitor, other).await,
+    }
+}
+
+pub async fn post_activate(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    Form(form): Form<ActivateForm>,
+) -> Result<Response, AppError> {
+    let link = activation::check(&state.db, &token, state.clock.now()).await?;
+    let LinkState::Valid {
+        account,
+        expires_at,
+    } = link
+    else {
+        return link_state_page(&state, &visitor, link).await;
+    };
+    let mut errors = FieldErrors::default();
+    check_new_password(
+        &form.password,
+        &form.password_confirm,
+        &account.email,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        let page = ActivatePage {
+            chrome: visitor.chrome("Activate your account").await?,
+            token,
+            name: account.full_name(),
+            email: account.email,
+            expires: datetime_utc(expires_at),
+            errors,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let hash = state.hasher.hash(form.password).await?;
+    // Checked again under a row lock: the link may have expired or been used meanwhile.
+    match activation::activate(&state.db, &token, &hash, state.clock.now()).await? {
+        LinkState::Valid { account, .. } => {
+            tracing::info!(account = %account.id, "account activated");
+            session::flash(
+                &visitor.session,
+                FlashKind::Success,
+                "Your account is active. Sign in with your email address and new password.",
+            )
+            .await?;
+            Ok(Redirect::to("/login").into_response())
+        }
+        other => link_state_page(&state, &visitor, other).await,
+    }
+}

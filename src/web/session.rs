@@ -1,0 +1,134 @@
+//! Typed access to what the portal keeps in a session: who is signed in, the CSRF token and a
+//! one-shot flash message. The session itself lives in PostgreSQL (tower-sessions).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::accounts::model::{Account, AccountId};
+use crate::error::AppError;
+
+const AUTH_KEY: &str = "auth";
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+
+/// Marks a signed-in session. `epoch` must match the account's `session_epoch`, so bumping the
+/// account's epoch ends every session of it at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthMark {
+    pub account_id: AccountId,
+    pub epoch: i32,
+    /// Unix seconds of the last write, to extend the idle timeout at most every few minutes.
+    pub touched_at: i64,
+}
+
+pub async fn auth_mark(session: &Session) -> Result<Option<AuthMark>, AppError> {
+    Ok(session.get(AUTH_KEY).await?)
+}
+
+/// Signs `account` in: a new session id (no fixation), a new CSRF token, the auth mark.
+pub async fn sign_in(session: &Session, account: &Account, now_unix: i64) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(CSRF_KEY, new_csrf_token()).await?;
+    session
+        .insert(
+            AUTH_KEY,
+            AuthMark {
+                account_id: account.id,
+                epoch: account.session_epoch,
+                touched_at: now_unix,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Extends the idle timeout by saving the session, at most once every five minutes so that
+/// ordinary page views do not write to the database.
+pub async fn touch(session: &Session, mark: &AuthMark, now_unix: i64) -> Result<(), AppError> {
+    if now_unix - mark.touched_at >= 300 {
+        let mut mark = mark.clone();
+        mark.touched_at = now_unix;
+        session.insert(AUTH_KEY, mark).await?;
+    }
+    Ok(())
+}
+
+/// Ends the session server-side (the row is deleted) and clears the cookie.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}
+
+fn new_csrf_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session.get::<String>(CSRF_KEY).await? {
+        return Ok(token);
+    }
+    let token = new_csrf_token();
+    session.insert(CSRF_KEY, &token).await?;
+    Ok(token)
+}
+
+/// The token a form must carry, if the session has one (never creates one).
+pub async fn expected_csrf_token(session: &Session) -> Result<Option<String>, AppError> {
+    Ok(session.get::<String>(CSRF_KEY).await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlashKind {
+    Success,
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+impl Flash {
+    pub fn css_class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash flash-success",
+            FlashKind::Info => "flash flash-info",
+            FlashKind::Error => "flash flash-error",
+        }
+    }
+}
+
+/// Shows `message` on the next page this session renders (Post/Redirect/Get).
+pub async fn flash(
+    session: &Session,
+    kind: FlashKind,
+    message: impl Into<String>,
+) -> Result<(), AppError> {
+    session
+        .insert(
+            FLASH_KEY,
+            Flash {
+                kind,
+                message: message.into(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn take_flash(session: &Session) -> Result<Option<Flash>, AppError> {
+    // `remove` always marks the session modified; only call it when there is something to take.
+    if session.get_value(FLASH_KEY).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(session.remove(FLASH_KEY).await?)
+}

@@ -1,0 +1,17 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use crate::auth::password::PasswordHasher;
+use crate::clock::Clock;
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub hasher: PasswordHasher,
+}
