@@ -59,7 +59,7 @@ impl App {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut workers = Vec::new();
         if state.config.mail_worker {
-            let worker = mail_worker(&state)?;
+            let worker = mail_worker(&state.config, state.db.clone(), state.clock.clone())?;
             workers.push(tokio::spawn(worker.run(shutdown_rx.clone())));
         }
         let deletion = session_store.clone();
@@ -113,16 +113,16 @@ impl App {
 }
 
 /// The outbox worker as configured: SMTP when `SMTP_URL` is set, else the file outbox.
-pub fn mail_worker(state: &AppState) -> anyhow::Result<Worker> {
-    let transport = match &state.config.smtp_url {
+pub fn mail_worker(config: &Config, pool: sqlx::PgPool, clock: Clock) -> anyhow::Result<Worker> {
+    let transport = match &config.smtp_url {
         Some(url) => Transport::smtp(url.expose())?,
-        None => Transport::Files(state.config.mail_dir.clone()),
+        None => Transport::Files(config.mail_dir.clone()),
     };
     Ok(Worker {
-        pool: state.db.clone(),
+        pool,
         transport,
-        from: state.config.mail_from.clone(),
-        clock: state.clock.clone(),
+        from: config.mail_from.clone(),
+        clock,
     })
 }
 

@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         // Logs go to stderr so the CLI's stdout carries only its output (e.g. activation links).
         .with_writer(std::io::stderr)
         .init();

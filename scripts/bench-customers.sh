@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Latency of GET /partner/customers (release build) for a partner with 10,000 customers.
+# Usage: bash scripts/bench-customers.sh        (from anywhere; takes a few minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DB=yeastar_portal_bench            # a throwaway database: never touches the dev one
+PORT=18080
+BASE="http://127.0.0.1:$PORT"
+PARTNER=partner@northwind.example
+PASSWORD=Demo-Portal-2026          # demo::DEMO_PASSWORD
+WORK=$(mktemp -d)
+JAR="$WORK/cookies.txt"
+SERVER_PID=
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
+psql_() { psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+say() { printf '\n== %s\n' "$*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+stop_server() {
+  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+
+# Starts the release server with the given RUST_LOG, logging to $WORK/server.log, and waits for
+# /readyz (which also means migrations ran and the session table exists).
+start_server() {
+  curl -fs "$BASE/readyz" >/dev/null 2>&1 && die "something already listens on port $PORT"
+  BIND_ADDR=127.0.0.1:$PORT PUBLIC_URL=$BASE MAIL_WORKER=false RUST_LOG=$1 \
+    target/release/yeastar-portal serve >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    curl -fs "$BASE/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "server exited"; }
+    sleep 0.2
+  done
+  die "server not ready after 20 s"
+}
+
+say "Prerequisites: PostgreSQL, wrk, release build"
+pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --bin yeastar-portal
+
+say "Database $DB: demo data + 10,000 customers for $PARTNER"
+psql_ -c "drop database if exists $DB with (force)" -c "create database $DB"
+target/release/yeastar-portal seed-demo >/dev/null
+# One statement: the data-modifying CTE inserts the customers, the outer insert gives every
+# pending one (10 %) a live-or-expired activation link, as the list query joins those. Active
+# customers reuse the partner's argon2 hash (hashing 9,000 passwords would take minutes).
+# Names cycle with co-prime periods (20, 25, 16, 19) so combinations vary; 1 prefix in 16 is
+# "Acme", so ?q=acme matches ~625 rows spread over the whole list.
+psql_ -d "$DB" <<'SQL'
+with p as (select id, password_hash from accounts where email = 'partner@northwind.example'),
+n as (
+  select i,
+    (array['Alice','Ben','Chloe','David','Emma','Felix','Greta','Hugo','Ines','Jonas','Karin',
+      'Liam','Maya','Noah','Olga','Pavel','Rosa','Sven','Tara','Yuki'])[1 + i % 20] as first,
+    (array['Martin','Berg','Rivera','Sato','Baker','Obi','Dubois','Chen','Novak','Schmidt',
+      'Rossi','Silva','Kowalski','Jensen','Murphy','Ivanova','Tanaka','Costa','Weber','Nagy',
+      'Lund','Haddad','Moreau','Khan','Fischer'])[1 + i % 25] as last,
+    (array['Acme','Northern','Blue River','Summit','Harbour','Pixel','Granite','Lakeside',
+      'Redwood','Silverline','Orbit','Cedar','Atlas','Beacon','Falcon','Meridian'])[1 + i % 16]
+      || ' ' || (array['Logistics','Dental','Legal','Hotels','Bakery','Clinic','Studio','Farms',
+      'Motors','Consulting','Foods','Textiles','Pharma','Realty','Telecom','Travel','Media',
+      'Energy','Insurance'])[1 + i % 19] as company,
+    now() - random() * interval '365 days' as created_at
+  from generate_series(1, 10000) as i
+),
+c as (
+  insert into accounts (id, role, status, email, password_hash, first_name, last_name, company,
+    phone, country, city, partner_id, created_by, created_at, updated_at, activated_at)
+  select gen_random_uuid(), 'customer',
+    case when i % 10 = 0 then 'pending_activation' else 'active' end::account_status,
+    format('%s.%s.%s@%s.example', lower(first), lower(last), i,
+      regexp_replace(lower(company), '[^a-z]+', '-', 'g')),
+    case when i % 10 = 0 then null else p.password_hash end,
+    first, last, company, '+49 40 ' || (1000000 + i), 'DE', 'Hamburg', p.id, p.id,
+    created_at, created_at,
+    case when i % 10 = 0 then null else least(now(), created_at + interval '1 day') end
+  from n, p
+  returning id, status, created_at
+)
+insert into activation_tokens (id, account_id, token_hash, created_at, expires_at)
+select gen_random_uuid(), c.id, sha256(convert_to(c.id::text, 'UTF8')), t.at, t.at + interval '48 hours'
+from c, lateral (select greatest(c.created_at, now() - random() * interval '4 days') as at) t
+where c.status = 'pending_activation';
+analyze;
+SQL
+echo "customers of $PARTNER: $(psql_ -d "$DB" -c "select count(*) from accounts a join accounts p
+  on a.partner_id = p.id where p.email = '$PARTNER' and a.role = 'customer'")"
+
+say "Sign in as $PARTNER"
+start_server warn
+csrf=$(curl -fsS -c "$JAR" "$BASE/login" | grep -o 'name="csrf_token" value="[^"]*"' | sed -n 1p | cut -d'"' -f4)
+[[ -n $csrf ]] || die "no csrf_token on /login"
+login=$(curl -sS -b "$JAR" -c "$JAR" -o /dev/null -w '%{http_code} %{redirect_url}' \
+  --data-urlencode "csrf_token=$csrf" --data-urlencode "email=$PARTNER" \
+  --data-urlencode "password=$PASSWORD" --data-urlencode "next=" "$BASE/login")
+[[ $login == "303 $BASE/partner/customers" ]] || die "sign-in answered: $login"
+# The jar's 6th/7th columns are name/value (HttpOnly lines carry a "#HttpOnly_" prefix, same columns).
+COOKIE="portal_session=$(awk '$6 == "portal_session" { v = $7 } END { print v }' "$JAR")"
+[[ $COOKIE != "portal_session=" ]] || die "no portal_session cookie"
+
+# Each target must be a real 200 page with 25 rows, or wrk would happily time a redirect.
+page() { curl -sS -H "Cookie: $COOKIE" -o "$WORK/page.html" -w '%{http_code}' "$BASE$1"; }
+check() {
+  local status rows
+  status=$(page "$1")
+  rows=$(sed -n '/<tbody>/,/<\/tbody>/p' "$WORK/page.html" | grep -c '<tr>' || true)
+  [[ $status == 200 && $rows == 25 ]] || die "$1: HTTP $status with $rows rows (want 200, 25)"
+  echo "$1: HTTP 200, $rows rows"
+}
+check /partner/customers
+after=$(grep -o 'after=[0-9]*\.[0-9a-f-]*' "$WORK/page.html" | sed -n 1p | cut -d= -f2)
+[[ -n $after ]] || die "no Next page link on the first page"
+TARGETS=(/partner/customers "/partner/customers?q=acme" "/partner/customers?after=$after")
+for t in "${TARGETS[@]:1}"; do check "$t"; done
+
+say "wrk: 5 s warm-up, then -t2 -c16 -d20s per target"
+wrk -t2 -c16 -d5s -H "Cookie: $COOKIE" "$BASE/partner/customers" >/dev/null
+SUMMARY=()
+for t in "${TARGETS[@]}"; do
+  out=$(wrk -t2 -c16 -d20s --latency -H "Cookie: $COOKIE" "$BASE$t")
+  echo "$out"
+  ! grep -q 'Non-2xx' <<<"$out" || die "$t: wrk saw non-2xx responses"
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  SUMMARY+=("$(printf '%-38s %10s req/s   p50 %9s   p99 %9s' "$t" "$rps" "$p50" "$p99")")
+done
+
+say "SQL statements per page view (RUST_LOG=sqlx::query=debug)"
+stop_server
+start_server 'warn,sqlx::query=debug'
+# Our own request id (kept by SetRequestIdLayer) marks this request's lines in the span context,
+# so the startup migrations, /readyz and the session-expiry worker are not counted.
+rid="bench-count-$$"
+[[ $(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" -H "x-request-id: $rid" \
+  "$BASE/partner/customers") == 200 ]] || die "counted request did not answer 200"
+sleep 0.5   # let the log writer flush
+# Strip ANSI colours (the log format depends on whether stderr is a terminal), then count the
+# events of target sqlx::query inside our request's span.
+sed 's/\x1b\[[0-9;]*m//g' "$WORK/server.log" | grep -F "request_id=$rid" | grep ' sqlx::query: ' >"$WORK/sql.log" || true
+STATEMENTS=$(wc -l <"$WORK/sql.log")
+sed -E 's/.*summary="([^"]*)".*/  \1/' "$WORK/sql.log"
+stop_server
+
+say "Summary ($(nproc) CPUs; wrk, server and PostgreSQL share them)"
+printf '%s\n' "${SUMMARY[@]}"
+echo "SQL statements per /partner/customers page view: $STATEMENTS"

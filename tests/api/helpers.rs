@@ -1,0 +1,326 @@
+//! `spawn_app`: the real server on a free port, over its own fresh PostgreSQL database (dropped
+//! afterwards), sending mail to a real SMTP listener; plus the steps a user takes.
+
+use std::path::PathBuf;
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{redirect, Client, Response, StatusCode};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yeastar_portal::accounts::model::{AccountId, AccountInfo, Email, Role};
+use yeastar_portal::accounts::{self, NewAccount};
+use yeastar_portal::app::{mail_worker, App};
+use yeastar_portal::clock::Clock;
+use yeastar_portal::config::{Config, Secret};
+use yeastar_portal::mail::worker::Worker;
+
+use crate::smtp::SmtpSink;
+
+pub const PASSWORD: &str = "Sunrise over Xiamen 42";
+const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: PgPool,
+    pub db_name: String,
+    pub clock: Clock,
+    pub smtp: SmtpSink,
+    pub config: Config,
+    server: tokio::task::JoinHandle<()>,
+}
+
+pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
+    Config {
+        database_url: Secret::new(format!("{SERVER}/{db_name}")),
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        public_url: "http://placeholder".into(),
+        smtp_url: smtp_url.map(Secret::new),
+        mail_from: "Yeastar Portal <no-reply@portal.test>".into(),
+        mail_dir: PathBuf::from("target/test-mail"),
+        secret_key: Secret::new("test-secret-key-test-secret-key-0123456789"),
+        cookie_secure: false,
+        session_idle_minutes: 30,
+        database_max_connections: 5,
+        // Tests drain the outbox explicitly, so they decide when mail goes out.
+        mail_worker: false,
+    }
+}
+
+/// The server with its SMTP sink already listening.
+pub async fn spawn_app() -> TestApp {
+    let smtp = SmtpSink::start().await;
+    spawn_app_with_smtp(smtp).await
+}
+
+pub async fn spawn_app_with_smtp(smtp: SmtpSink) -> TestApp {
+    let db_name = format!("yp_test_{}", Uuid::new_v4().simple());
+    let mut config = test_config(&db_name, Some(smtp.url()));
+    // Links in emails must point at this server: bind first, then name the port.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    config.bind_addr = format!("127.0.0.1:{port}").parse().unwrap();
+    config.public_url = format!("http://127.0.0.1:{port}");
+    let clock = Clock::system();
+    let app = App::build_with_clock(config.clone(), clock.clone())
+        .await
+        .expect("the app builds");
+    let address = format!("http://{}", app.local_addr());
+    let db = app.state().db.clone();
+    let server = tokio::spawn(async move {
+        app.run_until(std::future::pending()).await.unwrap();
+    });
+    TestApp {
+        address,
+        db,
+        db_name,
+        clock,
+        smtp,
+        config,
+        server,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        let name = self.db_name.clone();
+        // Drop runs outside async context guarantees; use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(pool) = sqlx::PgPool::connect(&format!("{SERVER}/postgres")).await {
+                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                        .execute(&pool)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// The value of the page's hidden `csrf_token` input.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("the page has a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn worker(&self) -> Worker {
+        mail_worker(&self.config, self.db.clone(), self.clock.clone()).unwrap()
+    }
+
+    /// Delivers every due email to the SMTP sink.
+    pub async fn drain_outbox(&self) -> usize {
+        self.worker().drain().await.unwrap()
+    }
+
+    pub async fn get_html(&self, client: &Client, path: &str) -> (StatusCode, String) {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
+    pub async fn csrf_for(&self, client: &Client, path: &str) -> String {
+        let (status, html) = self.get_html(client, path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}");
+        csrf_token(&html)
+    }
+
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in through the login form; returns the response to the form post.
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
+        let token = self.csrf_for(client, "/login").await;
+        self.post_form(
+            client,
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+                ("next", ""),
+            ],
+        )
+        .await
+    }
+
+    /// Opens an activation link and sets the password through the form.
+    pub async fn activate(&self, link: &str, password: &str) -> Response {
+        let client = client();
+        let path = link
+            .strip_prefix(&self.address)
+            .expect("the link points at this server");
+        let token = self.csrf_for(&client, path).await;
+        self.post_form(
+            &client,
+            path,
+            &[
+                ("csrf_token", &token),
+                ("password", password),
+                ("password_confirm", password),
+            ],
+        )
+        .await
+    }
+
+    /// Creates an account the way the CLI does and returns its id and activation link.
+    pub async fn create_account(
+        &self,
+        role: Role,
+        email: &str,
+        manager: Option<AccountId>,
+        partner: Option<AccountId>,
+    ) -> (AccountId, String) {
+        let created = accounts::create_pending_account(
+            &self.db,
+            NewAccount {
+                role,
+                email: Email::parse(email).unwrap(),
+                info: AccountInfo {
+                    first_name: "Test".into(),
+                    last_name: format!("{role:?}"),
+                    company: format!("{email} Ltd"),
+                    phone: String::new(),
+                    country: Some("DE".into()),
+                    address: String::new(),
+                    city: String::new(),
+                    state: String::new(),
+                    postcode: String::new(),
+                },
+                manager_id: manager,
+                partner_id: partner,
+                created_by: None,
+                profile_png: None,
+                invited_by: "Yeastar".into(),
+            },
+            self.config.public_base(),
+            self.clock.now(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+        .unwrap();
+        (created.id, created.activation_link)
+    }
+
+    /// An active account ready to sign in with `PASSWORD`.
+    pub async fn active_account(
+        &self,
+        role: Role,
+        email: &str,
+        manager: Option<AccountId>,
+        partner: Option<AccountId>,
+    ) -> AccountId {
+        let (id, link) = self.create_account(role, email, manager, partner).await;
+        let response = self.activate(&link, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "activation of {email}"
+        );
+        id
+    }
+
+    /// A manager and an active partner assigned to it.
+    pub async fn partner(&self, email: &str) -> (AccountId, AccountId) {
+        let manager_email = format!("manager-of-{email}");
+        let manager = self
+            .active_account(Role::Manager, &manager_email, None, None)
+            .await;
+        let partner = self
+            .active_account(Role::Partner, email, Some(manager), None)
+            .await;
+        (manager, partner)
+    }
+
+    /// A signed-in client of an active partner.
+    pub async fn signed_in_partner(&self, email: &str) -> (Client, AccountId) {
+        let (_, partner) = self.partner(email).await;
+        let client = client();
+        let response = self.login(&client, email, PASSWORD).await;
+        assert_eq!(location(&response), "/partner/customers");
+        (client, partner)
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// The Add Partner form as a person fills it in.
+pub fn add_customer_form(csrf: &str, email: &str) -> Form {
+    Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .text("user_type", "customer")
+        .text("email", email.to_owned())
+        .text("first_name", "Wei")
+        .text("last_name", "Zhang")
+        .text("company", "Harbour Logistics")
+        .text("phone", "+86 592 5503301")
+        .text("country", "CN")
+        .text("address", "23 Wanghai Road")
+        .text("city", "Xiamen")
+        .text("state", "Fujian")
+        .text("postcode", "361000")
+}
+
+pub fn file_part(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
+    Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .unwrap()
+}
+
+/// A real PNG image of the given size.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 200])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary (one link step): every test runs the real server against its own
+//! fresh PostgreSQL database and a real SMTP listener.
+
+mod access;
+mod activation;
+mod cli;
+mod customers;
+mod helpers;
+mod journey;
+mod mail;
+mod smtp;
