@@ -3,6 +3,7 @@
 
 mod access;
 mod activation;
+mod browser;
 mod cli;
 mod customers;
 mod helpers;

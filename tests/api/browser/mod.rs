@@ -1,0 +1,250 @@
+//! Browser journeys: headless Chromium driven over WebDriver (chromedriver) against the same
+//! `spawn_app` as the HTTP tests. Every step saves a screenshot under
+//! `target/screenshots/<journey>/` and runs axe-core on the page; a serious or critical
+//! accessibility violation fails the test.
+
+mod errors;
+mod journeys;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+/// Widths every journey runs at: a laptop and a small phone.
+pub const WIDTHS: [u32; 2] = [1280, 375];
+
+pub struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    profile: PathBuf,
+    shots: PathBuf,
+    base_url: String,
+    width: u32,
+    step: u32,
+    pub audits: Vec<String>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn axe_source() -> String {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run `npm ci --prefix tests/a11y` (scripts/test.sh does)",
+            path.display()
+        )
+    })
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh headless Chromium `width` pixels wide.
+    pub async fn start(journey: &str, width: u32, base_url: &str) -> Self {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (scripts/test.sh installs chromium-driver)");
+        let profile = std::env::temp_dir().join(format!("yp-chromium-{}", uuid::Uuid::new_v4()));
+        let height = if width < 600 { 812 } else { 900 };
+        let mut capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                    "--disable-sync", "--hide-scrollbars",
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }
+        });
+        if width < 600 {
+            // A desktop window cannot be narrower than ~500 px; emulate the phone's viewport.
+            capabilities["goog:chromeOptions"]["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } });
+        }
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        for _ in 0..100 {
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(capabilities.as_object().unwrap().clone());
+            match builder.connect(&webdriver).await {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let client = client.expect("chromedriver started a Chromium session");
+
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/screenshots")
+            .join(journey)
+            .join(format!("{width}px"));
+        std::fs::create_dir_all(&shots).unwrap();
+        Self {
+            client: Some(client),
+            driver,
+            profile,
+            shots,
+            base_url: base_url.to_owned(),
+            width,
+            step: 0,
+            audits: Vec::new(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    pub async fn goto(&self, path_or_url: &str) {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            format!("{}{path_or_url}", self.base_url)
+        };
+        self.client().goto(&url).await.unwrap();
+    }
+
+    pub async fn path(&self) -> String {
+        let url = self.client().current_url().await.unwrap();
+        let mut path = url.path().to_owned();
+        if let Some(query) = url.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        path
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = self.client().find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    pub async fn select(&self, css: &str, value: &str) {
+        let select = self.client().find(Locator::Css(css)).await.unwrap();
+        select.select_by_value(value).await.unwrap();
+    }
+
+    /// Clicks and waits for the next page to load.
+    pub async fn click(&self, css: &str) {
+        let element = self.client().find(Locator::Css(css)).await.unwrap();
+        element.click().await.unwrap();
+        self.wait_loaded().await;
+    }
+
+    pub async fn wait_loaded(&self) {
+        for _ in 0..100 {
+            let state = self
+                .client()
+                .execute("return document.readyState", vec![])
+                .await;
+            if matches!(state, Ok(Value::String(s)) if s == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The visible text of the page.
+    pub async fn text(&self) -> String {
+        let body = self.client().find(Locator::Css("body")).await.unwrap();
+        body.text().await.unwrap()
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        let element = self.client().find(Locator::Css(css)).await.unwrap();
+        element.text().await.unwrap()
+    }
+
+    /// Saves a screenshot of this step and audits the page with axe-core.
+    pub async fn step(&mut self, name: &str) {
+        self.step += 1;
+        let viewport = self
+            .client()
+            .execute("return window.innerWidth", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            viewport.as_u64(),
+            Some(u64::from(self.width)),
+            "the viewport is {} px wide",
+            self.width
+        );
+        let png = self.client().screenshot().await.unwrap();
+        let file = self.shots.join(format!("{:02}-{name}.png", self.step));
+        std::fs::write(&file, png).unwrap();
+        self.audit(name).await;
+    }
+
+    async fn audit(&mut self, name: &str) {
+        self.client().execute(&axe_source(), vec![]).await.unwrap();
+        let result = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(JSON.stringify(r.violations.map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' ')) })))))
+                    .catch(e => done(JSON.stringify([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }])));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let violations: Vec<Value> = serde_json::from_str(result.as_str().unwrap()).unwrap();
+        let blocking: Vec<&Value> = violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        let page = self.path().await;
+        self.audits.push(format!(
+            "{page} ({name}): {} violations, {} serious/critical",
+            violations.len(),
+            blocking.len()
+        ));
+        assert!(
+            blocking.is_empty(),
+            "axe found serious/critical violations on {page} ({name}): {}",
+            serde_json::to_string_pretty(&blocking).unwrap()
+        );
+    }
+
+    pub async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+        let report = self.shots.join("axe.txt");
+        let _ = std::fs::write(report, self.audits.join("\n") + "\n");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        // A failed test never reached close(): make sure its Chromium goes too.
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.display().to_string())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
