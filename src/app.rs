@@ -12,6 +12,7 @@ use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::password::PasswordHasher;
+use crate::auth::secretbox::SecretBox;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::mail::transport::Transport;
@@ -50,11 +51,13 @@ impl App {
             .await
             .with_context(|| format!("could not listen on {}", config.bind_addr))?;
         let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
+        let secrets = SecretBox::new(config.secret_key.expose());
         let state = AppState {
             db,
             config: Arc::new(config),
             clock,
             hasher,
+            secrets,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut workers = Vec::new();

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod activation;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;

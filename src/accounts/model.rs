@@ -274,7 +274,6 @@ pub struct Account {
     pub manager_id: Option<AccountId>,
     pub partner_id: Option<AccountId>,
     pub two_factor_enabled: bool,
-    pub session_epoch: i32,
     pub has_profile_image: bool,
     pub created_at: OffsetDateTime,
     pub activated_at: Option<OffsetDateTime>,

@@ -8,9 +8,11 @@ use super::model::{
     Account, AccountId, AccountInfo, AccountStatus, Cursor, CustomerListRow, Email, Role,
 };
 
-const ACCOUNT_COLUMNS: &str = "id, role, status, email, first_name, last_name, company, phone, \
+/// The columns of `Account`, for every query that loads one.
+pub const ACCOUNT_COLUMNS: &str =
+    "id, role, status, email, first_name, last_name, company, phone, \
      country, address, city, state, postcode, manager_id, partner_id, two_factor_enabled, \
-     session_epoch, has_profile_image, created_at, activated_at";
+     has_profile_image, created_at, activated_at";
 
 pub struct NewAccountRow<'a> {
     pub id: AccountId,

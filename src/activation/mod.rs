@@ -150,11 +150,10 @@ pub async fn activate(
     let Some(row) = find_token(&mut tx, token, true).await? else {
         return Ok(LinkState::Unknown);
     };
-    let account: Option<Account> = sqlx::query_as(
-        "select id, role, status, email, first_name, last_name, company, phone, country, address, \
-         city, state, postcode, manager_id, partner_id, two_factor_enabled, session_epoch, \
-         has_profile_image, created_at, activated_at from accounts where id = $1 for update",
-    )
+    let account: Option<Account> = sqlx::query_as(&format!(
+        "select {} from accounts where id = $1 for update",
+        account_store::ACCOUNT_COLUMNS
+    ))
     .bind(row.account_id)
     .fetch_optional(&mut *tx)
     .await?;

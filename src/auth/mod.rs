@@ -1,3 +1,11 @@
-//! Authentication primitives: password hashing and policy.
+//! Authentication: passwords (hashing, policy, reset), two-factor (TOTP, recovery codes),
+//! throttling of failed attempts, and the signed-in sessions of each account.
 
 pub mod password;
+pub mod password_reset;
+pub mod recovery;
+pub mod secretbox;
+pub mod sessions;
+pub mod throttle;
+pub mod totp;
+pub mod two_factor;

@@ -47,3 +47,83 @@ impl ActivationEmail<'_> {
         })
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/security_notice.txt")]
+struct SecurityNoticeText<'a> {
+    m: &'a SecurityNotice<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/security_notice.html")]
+struct SecurityNoticeHtml<'a> {
+    m: &'a SecurityNotice<'a>,
+}
+
+/// Tells an account's owner that something changed about how they sign in.
+pub struct SecurityNotice<'a> {
+    pub account_id: AccountId,
+    pub recipient: &'a str,
+    pub recipient_name: &'a str,
+    /// Short subject, e.g. "Your password was changed".
+    pub headline: &'a str,
+    /// One or two sentences on what happened.
+    pub what: &'a str,
+    pub at: OffsetDateTime,
+    pub client_ip: &'a str,
+}
+
+impl SecurityNotice<'_> {
+    pub fn when_text(&self) -> String {
+        datetime_utc(self.at)
+    }
+
+    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
+        Ok(OutgoingEmail {
+            recipient: self.recipient.to_owned(),
+            subject: format!("Yeastar Portal: {}", self.headline),
+            text_body: SecurityNoticeText { m: self }.render()?,
+            html_body: SecurityNoticeHtml { m: self }.render()?,
+            kind: "security_notice",
+            account_id: Some(self.account_id),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.txt")]
+struct PasswordResetText<'a> {
+    m: &'a PasswordResetEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.html")]
+struct PasswordResetHtml<'a> {
+    m: &'a PasswordResetEmail<'a>,
+}
+
+/// The email with a one-hour password reset link.
+pub struct PasswordResetEmail<'a> {
+    pub account_id: AccountId,
+    pub recipient: &'a str,
+    pub recipient_name: &'a str,
+    pub link: &'a str,
+    pub expires_at: OffsetDateTime,
+}
+
+impl PasswordResetEmail<'_> {
+    pub fn expires_text(&self) -> String {
+        datetime_utc(self.expires_at)
+    }
+
+    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
+        Ok(OutgoingEmail {
+            recipient: self.recipient.to_owned(),
+            subject: "Reset your Yeastar Portal password".to_owned(),
+            text_body: PasswordResetText { m: self }.render()?,
+            html_body: PasswordResetHtml { m: self }.render()?,
+            kind: "password_reset",
+            account_id: Some(self.account_id),
+        })
+    }
+}

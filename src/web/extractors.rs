@@ -1,14 +1,17 @@
 //! Request guards: who is asking, rejected before the handler runs. A page of one portal is
 //! never reached by another role (403) or by someone signed out (sent to sign in).
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use tower_sessions::Session;
+use uuid::Uuid;
 
 use super::session::{self, Flash};
 use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
-use crate::accounts::store as account_store;
+use crate::auth::sessions;
 use crate::error::AppError;
 
 /// What the layout needs on every page: title, the signed-in user, the CSRF token, a flash.
@@ -38,12 +41,19 @@ impl Chrome {
     /// The navigation of the signed-in user's portal.
     pub fn nav_items(&self) -> Vec<NavItem> {
         let items: &[(&str, &str, &str)] = match self.role() {
-            Some(Role::Partner) => &[("customers", "/partner/customers", "Customers")],
+            Some(Role::Partner) => &[
+                ("customers", "/partner/customers", "Customers"),
+                ("security", "/partner/security", "Security"),
+            ],
             Some(Role::Customer) => &[
                 ("dashboard", "/customer", "Dashboard"),
                 ("account", "/customer/account", "Account Information"),
+                ("security", "/customer/security", "Security"),
             ],
-            Some(Role::Manager) => &[("partners", "/manager", "Partners")],
+            Some(Role::Manager) => &[
+                ("partners", "/manager", "Partners"),
+                ("security", "/manager/security", "Security"),
+            ],
             None => &[],
         };
         items
@@ -90,10 +100,12 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
-/// A signed-in, active account of any role.
+/// A signed-in, active account of any role, in a live session.
 pub struct SignedIn {
     pub account: Account,
     pub session: Session,
+    /// The `account_sessions` row of this session.
+    pub session_id: Uuid,
 }
 
 impl SignedIn {
@@ -125,17 +137,56 @@ impl FromRequestParts<AppState> for SignedIn {
         let Some(mark) = session::auth_mark(&session).await? else {
             return Err(sign_in());
         };
-        let account = account_store::find_by_id(&state.db, mark.account_id).await?;
-        // A removed account, or one whose sessions were ended (epoch bumped), is signed out
-        // here even though its session row still existed.
-        let Some(account) =
-            account.filter(|a| a.status == AccountStatus::Active && a.session_epoch == mark.epoch)
-        else {
+        let now = state.clock.now().unix_timestamp();
+        let config = &state.config;
+        let idle = now - mark.touched_at >= config.session_idle_minutes * 60;
+        let too_old = now - mark.signed_in_at >= config.session_absolute_hours * 3600;
+        let account = if idle || too_old {
+            // Expired: end it for good, not just for this request.
+            sessions::end(&state.db, mark.account_id, mark.session_id).await?;
+            None
+        } else {
+            sessions::find_account(&state.db, mark.account_id, mark.session_id).await?
+        };
+        // No row: the session was ended elsewhere (sign-out, password change, removal).
+        let Some(account) = account.filter(|a| a.status == AccountStatus::Active) else {
             session::sign_out(&session).await?;
             return Err(sign_in());
         };
-        session::touch(&session, &mark, state.clock.now().unix_timestamp()).await?;
-        Ok(Self { account, session })
+        if session::touch(&session, &mark, now).await? {
+            sessions::touch(&state.db, mark.session_id, state.clock.now()).await?;
+        }
+        Ok(Self {
+            account,
+            session,
+            session_id: mark.session_id,
+        })
+    }
+}
+
+/// Where a request comes from, for sessions, throttling and the audit log. The address is the
+/// TCP peer; behind a reverse proxy, run the proxy on the same host or extend this to trust
+/// its forwarding header.
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default();
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        Ok(Self { ip, user_agent })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod manager;
 pub mod pages;
 pub mod partner;
 pub mod public;
+pub mod security;
 pub mod session;
 pub mod state;
 
@@ -55,7 +56,50 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             "/activate/{token}",
             get(public::activate::get_activate).post(public::activate::post_activate),
         )
-        .route("/media/profile/{id}", get(public::media::get_profile_image));
+        .route("/media/profile/{id}", get(public::media::get_profile_image))
+        .route(
+            "/login/two-factor",
+            get(public::two_factor::get_two_factor).post(public::two_factor::post_two_factor),
+        )
+        .route(
+            "/forgot-password",
+            get(public::reset::get_forgot).post(public::reset::post_forgot),
+        )
+        .route(
+            "/reset-password/{token}",
+            get(public::reset::get_reset).post(public::reset::post_reset),
+        );
+
+    // The same Security page in every portal; `security::Owner` refuses another portal's.
+    let mut security = Router::new();
+    for portal in ["/customer", "/partner", "/manager"] {
+        security = security
+            .route(&format!("{portal}/security"), get(security::get_security))
+            .route(
+                &format!("{portal}/security/two-factor"),
+                get(security::get_setup).post(security::post_setup),
+            )
+            .route(
+                &format!("{portal}/security/two-factor/disable"),
+                post(security::post_disable),
+            )
+            .route(
+                &format!("{portal}/security/recovery-codes"),
+                post(security::post_regenerate_codes),
+            )
+            .route(
+                &format!("{portal}/security/password"),
+                post(security::post_password),
+            )
+            .route(
+                &format!("{portal}/security/sessions/end-others"),
+                post(security::post_end_others),
+            )
+            .route(
+                &format!("{portal}/security/sessions/{{id}}/end"),
+                post(security::post_end_session),
+            );
+    }
 
     let partner = Router::new()
         .route(
@@ -86,6 +130,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .merge(partner)
         .merge(customer)
         .merge(manager)
+        .merge(security)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(csrf::verify_csrf))
         .layer(sessions)

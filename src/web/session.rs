@@ -7,19 +7,24 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::accounts::model::{Account, AccountId};
+use uuid::Uuid;
+
+use crate::accounts::model::AccountId;
 use crate::error::AppError;
 
 const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
+const PENDING_KEY: &str = "pending_second_factor";
 
-/// Marks a signed-in session. `epoch` must match the account's `session_epoch`, so bumping the
-/// account's epoch ends every session of it at once.
+/// Marks a signed-in session: which account, which `account_sessions` row (deleting the row
+/// ends the session), and when it started and was last written, for the absolute and idle
+/// timeouts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthMark {
     pub account_id: AccountId,
-    pub epoch: i32,
+    pub session_id: Uuid,
+    pub signed_in_at: i64,
     /// Unix seconds of the last write, to extend the idle timeout at most every few minutes.
     pub touched_at: i64,
 }
@@ -29,15 +34,22 @@ pub async fn auth_mark(session: &Session) -> Result<Option<AuthMark>, AppError> 
 }
 
 /// Signs `account` in: a new session id (no fixation), a new CSRF token, the auth mark.
-pub async fn sign_in(session: &Session, account: &Account, now_unix: i64) -> Result<(), AppError> {
+pub async fn sign_in(
+    session: &Session,
+    account_id: AccountId,
+    session_id: Uuid,
+    now_unix: i64,
+) -> Result<(), AppError> {
+    session.remove_value(PENDING_KEY).await?;
     session.cycle_id().await?;
     session.insert(CSRF_KEY, new_csrf_token()).await?;
     session
         .insert(
             AUTH_KEY,
             AuthMark {
-                account_id: account.id,
-                epoch: account.session_epoch,
+                account_id,
+                session_id,
+                signed_in_at: now_unix,
                 touched_at: now_unix,
             },
         )
@@ -45,15 +57,41 @@ pub async fn sign_in(session: &Session, account: &Account, now_unix: i64) -> Res
     Ok(())
 }
 
-/// Extends the idle timeout by saving the session, at most once every five minutes so that
-/// ordinary page views do not write to the database.
-pub async fn touch(session: &Session, mark: &AuthMark, now_unix: i64) -> Result<(), AppError> {
-    if now_unix - mark.touched_at >= 300 {
-        let mut mark = mark.clone();
-        mark.touched_at = now_unix;
-        session.insert(AUTH_KEY, mark).await?;
-    }
+/// After a correct password, before the second factor: half signed in, no portal page opens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSecondFactor {
+    pub account_id: AccountId,
+    pub email: String,
+    pub since: i64,
+    /// Where to go after signing in.
+    pub next: String,
+}
+
+pub async fn begin_second_factor(
+    session: &Session,
+    pending: PendingSecondFactor,
+) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(PENDING_KEY, pending).await?;
     Ok(())
+}
+
+pub async fn pending_second_factor(
+    session: &Session,
+) -> Result<Option<PendingSecondFactor>, AppError> {
+    Ok(session.get(PENDING_KEY).await?)
+}
+
+/// Extends the idle timeout by saving the session, at most once every five minutes so that
+/// ordinary page views do not write to the database. Returns true when it wrote.
+pub async fn touch(session: &Session, mark: &AuthMark, now_unix: i64) -> Result<bool, AppError> {
+    if now_unix - mark.touched_at < 300 {
+        return Ok(false);
+    }
+    let mut mark = mark.clone();
+    mark.touched_at = now_unix;
+    session.insert(AUTH_KEY, mark).await?;
+    Ok(true)
 }
 
 /// Ends the session server-side (the row is deleted) and clears the cookie.

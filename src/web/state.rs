@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use crate::auth::password::PasswordHasher;
+use crate::auth::secretbox::SecretBox;
 use crate::clock::Clock;
 use crate::config::Config;
 
@@ -14,4 +15,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub hasher: PasswordHasher,
+    /// Seals secrets at rest (TOTP secrets) with SECRET_KEY.
+    pub secrets: SecretBox,
 }

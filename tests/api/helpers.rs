@@ -41,6 +41,7 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         secret_key: Secret::new("test-secret-key-test-secret-key-0123456789"),
         cookie_secure: false,
         session_idle_minutes: 30,
+        session_absolute_hours: 12,
         database_max_connections: 5,
         // Tests drain the outbox explicitly, so they decide when mail goes out.
         mail_worker: false,

@@ -1,17 +1,23 @@
-//! Sign in and out, and `/` sending each visitor to the right place.
+//! Sign in (password, then the second factor when 2FA is on) and out, and `/` sending each
+//! visitor to the right place.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
 
-use crate::accounts::model::{AccountStatus, Role};
+use crate::accounts::model::{Account, AccountStatus, Role};
 use crate::accounts::store as account_store;
+use crate::audit::{self, Entry};
+use crate::auth::{sessions, throttle};
 use crate::error::AppError;
-use crate::web::extractors::{Chrome, Visitor};
-use crate::web::session::{self, FlashKind};
+use crate::web::extractors::{Chrome, ClientInfo, Visitor};
+use crate::web::session::{self, FlashKind, PendingSecondFactor};
 use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -20,7 +26,7 @@ pub struct LoginPage {
     chrome: Chrome,
     email: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -38,7 +44,7 @@ pub struct LoginForm {
 }
 
 /// The same message whatever was wrong, so the form never reveals whether an email exists.
-const BAD_CREDENTIALS: &str = "The email address or password is incorrect.";
+pub const BAD_CREDENTIALS: &str = "The email address or password is incorrect.";
 
 pub async fn get_root(
     State(state): State<AppState>,
@@ -47,7 +53,7 @@ pub async fn get_root(
     let Some(mark) = session::auth_mark(&visitor.session).await? else {
         return Ok(Redirect::to("/login"));
     };
-    match account_store::find_by_id(&state.db, mark.account_id).await? {
+    match sessions::find_account(&state.db, mark.account_id, mark.session_id).await? {
         Some(account) if account.status == AccountStatus::Active => {
             Ok(Redirect::to(account.role.home()))
         }
@@ -68,7 +74,7 @@ pub async fn get_login(
 }
 
 /// Only a path inside the role's own portal is followed after sign-in (no open redirect).
-fn landing(role: Role, next: &str) -> String {
+pub fn landing(role: Role, next: &str) -> String {
     let prefix = role.portal_prefix();
     let inside = next == prefix
         || next.starts_with(&format!("{prefix}/"))
@@ -80,55 +86,156 @@ fn landing(role: Role, next: &str) -> String {
     }
 }
 
+/// "Try again in 2 minutes" for a lock that ends at `until`.
+pub fn retry_message(until: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+    let seconds = (until - now).whole_seconds().max(1);
+    let wait = if seconds < 60 {
+        format!("{seconds} second{}", if seconds == 1 { "" } else { "s" })
+    } else {
+        let minutes = (seconds + 59) / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    };
+    format!("Too many failed sign-in attempts. Wait {wait} and try again.")
+}
+
+/// Counts a failed password or code against the email typed and the client address, and
+/// records it in the audit log.
+pub async fn record_failed_attempt(
+    state: &AppState,
+    email: &str,
+    account: Option<&Account>,
+    client: &ClientInfo,
+    reason: &str,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    throttle::record_failure(
+        &state.db,
+        &throttle::account_key(email),
+        throttle::ACCOUNT,
+        now,
+    )
+    .await?;
+    throttle::record_failure(
+        &state.db,
+        &throttle::client_key(&client.ip),
+        throttle::CLIENT,
+        now,
+    )
+    .await?;
+    let entry = Entry {
+        actor: None,
+        action: "sign_in.failed",
+        target: account.map(|a| a.id),
+        partner: account.and_then(|a| a.partner_id),
+        client_ip: Some(&client.ip),
+        details: json!({ "email": email.trim(), "reason": reason }),
+    };
+    audit::record_alone(&state.db, entry, now).await?;
+    Ok(())
+}
+
+/// The last step of every sign-in: a session row, a new session id, the counter reset.
+pub async fn complete_sign_in(
+    state: &AppState,
+    session: &Session,
+    account: &Account,
+    client: &ClientInfo,
+    method: &str,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    throttle::reset(&state.db, &throttle::account_key(&account.email)).await?;
+    let session_id =
+        sessions::create(&state.db, account.id, &client.user_agent, &client.ip, now).await?;
+    session::sign_in(session, account.id, session_id, now.unix_timestamp()).await?;
+    let entry = Entry {
+        actor: Some(account.id),
+        action: "sign_in.succeeded",
+        target: Some(account.id),
+        partner: account.partner_id,
+        client_ip: Some(&client.ip),
+        details: json!({ "method": method }),
+    };
+    audit::record_alone(&state.db, entry, now).await?;
+    tracing::info!(account = %account.id, role = ?account.role, "signed in");
+    Ok(())
+}
+
 pub async fn post_login(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientInfo,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let found = account_store::find_for_login(&state.db, &form.email).await?;
-    let (account, stored_hash) = match found {
-        Some((account, hash)) => (Some(account), hash),
-        None => (None, None),
-    };
-    // Always one full argon2 verification, so an unknown email costs the same time.
-    let password_ok = state.hasher.verify(form.password, stored_hash).await?;
-    let refuse = |error: &'static str| async {
+    let (visitor, form) = (&visitor, &form);
+    let refuse = |status: StatusCode, error: String| async move {
         let page = LoginPage {
             chrome: visitor.chrome("Sign in").await?,
             email: form.email.clone(),
             next: form.next.clone(),
             error: Some(error),
         };
-        Ok::<Response, AppError>(
-            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-        )
+        Ok::<Response, AppError>((status, page).into_response())
     };
+    let now = state.clock.now();
+    let keys = [
+        throttle::account_key(&form.email),
+        throttle::client_key(&client.ip),
+    ];
+    if let Some(until) = throttle::locked_until(&state.db, &keys, now).await? {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await;
+    }
+    let found = account_store::find_for_login(&state.db, &form.email).await?;
+    let (account, stored_hash) = match found {
+        Some((account, hash)) => (Some(account), hash),
+        None => (None, None),
+    };
+    // Always one full argon2 verification, so an unknown email costs the same time.
+    let password_ok = state
+        .hasher
+        .verify(form.password.clone(), stored_hash)
+        .await?;
     let account = match account {
         Some(account) if password_ok => account,
-        _ => {
-            tracing::info!("sign-in refused: bad credentials");
-            return refuse(BAD_CREDENTIALS).await;
+        account => {
+            record_failed_attempt(&state, &form.email, account.as_ref(), &client, "password")
+                .await?;
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()).await;
         }
     };
     match account.status {
         AccountStatus::Active => {}
         AccountStatus::Removed => {
-            return refuse("This account is no longer available. Contact your Yeastar partner.")
-                .await
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "This account is no longer available. Contact your Yeastar partner.".into(),
+            )
+            .await
         }
-        AccountStatus::PendingActivation => return refuse(BAD_CREDENTIALS).await,
+        AccountStatus::PendingActivation => {
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()).await
+        }
     }
-    session::sign_in(
-        &visitor.session,
-        &account,
-        state.clock.now().unix_timestamp(),
-    )
-    .await?;
-    tracing::info!(account = %account.id, role = ?account.role, "signed in");
+    if account.two_factor_enabled {
+        let pending = PendingSecondFactor {
+            account_id: account.id,
+            email: account.email.clone(),
+            since: now.unix_timestamp(),
+            next: form.next.clone(),
+        };
+        session::begin_second_factor(&visitor.session, pending).await?;
+        return Ok(Redirect::to("/login/two-factor").into_response());
+    }
+    complete_sign_in(&state, &visitor.session, &account, &client, "password").await?;
     Ok(Redirect::to(&landing(account.role, &form.next)).into_response())
 }
 
-pub async fn post_logout(visitor: Visitor) -> Result<Redirect, AppError> {
+pub async fn post_logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Redirect, AppError> {
+    if let Some(mark) = session::auth_mark(&visitor.session).await? {
+        sessions::end(&state.db, mark.account_id, mark.session_id).await?;
+    }
     session::sign_out(&visitor.session).await?;
     // A fresh anonymous session carries the confirmation to the sign-in page.
     session::flash(&visitor.session, FlashKind::Success, "You have signed out.").await?;

@@ -3,6 +3,8 @@
 pub mod activate;
 pub mod login;
 pub mod media;
+pub mod reset;
+pub mod two_factor;
 
 use axum::extract::State;
 use axum::http::StatusCode;

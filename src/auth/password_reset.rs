@@ -1,0 +1,230 @@
+//! Forgotten passwords and password changes. A reset link is single-use and valid for one hour;
+//! it never bypasses 2FA (the page asks for the second factor); afterwards every session of the
+//! account ends. A change ends every other session. The owner is emailed either way.
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::model::{Account, AccountStatus};
+use crate::accounts::store::{self as account_store, ACCOUNT_COLUMNS};
+use crate::activation::{hash_token, new_token};
+use crate::audit::{self, Entry};
+use crate::auth::sessions;
+use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
+use crate::mail::outbox;
+
+pub const LINK_LIFETIME: Duration = Duration::hours(1);
+
+/// Sends a reset link if `email` belongs to an active account; does nothing otherwise. The
+/// caller shows the same answer either way.
+pub async fn request(
+    pool: &PgPool,
+    email: &str,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let Some(account) = account_store::find_by_email(pool, email).await? else {
+        return Ok(());
+    };
+    if account.status != AccountStatus::Active {
+        return Ok(());
+    }
+    let (token, hash) = new_token();
+    let expires_at = now + LINK_LIFETIME;
+    let link = format!("{public_base_url}/reset-password/{token}");
+    let name = account.full_name();
+    let message = PasswordResetEmail {
+        account_id: account.id,
+        recipient: &account.email,
+        recipient_name: name.trim(),
+        link: &link,
+        expires_at,
+    }
+    .render()?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "insert into password_reset_tokens (id, account_id, token_hash, created_at, expires_at) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(account.id)
+    .bind(hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    outbox::enqueue(&mut tx, &message, now).await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            actor: None,
+            action: "password_reset.requested",
+            target: Some(account.id),
+            partner: account.partner_id,
+            client_ip: None,
+            details: json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug)]
+pub enum ResetLink {
+    Valid(Box<Account>),
+    Expired,
+    Used,
+    Unknown,
+}
+
+async fn find(
+    conn: &mut PgConnection,
+    token: &str,
+    now: OffsetDateTime,
+    lock: bool,
+) -> sqlx::Result<ResetLink> {
+    let row: Option<(Uuid, OffsetDateTime, Option<OffsetDateTime>)> = sqlx::query_as(&format!(
+        "select account_id, expires_at, used_at from password_reset_tokens where token_hash = $1{}",
+        if lock { " for update" } else { "" }
+    ))
+    .bind(hash_token(token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((account_id, expires_at, used_at)) = row else {
+        return Ok(ResetLink::Unknown);
+    };
+    if used_at.is_some() {
+        return Ok(ResetLink::Used);
+    }
+    if now >= expires_at {
+        return Ok(ResetLink::Expired);
+    }
+    let account: Option<Account> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and status = 'active'"
+    ))
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(account.map_or(ResetLink::Unknown, |a| ResetLink::Valid(Box::new(a))))
+}
+
+pub async fn check(pool: &PgPool, token: &str, now: OffsetDateTime) -> sqlx::Result<ResetLink> {
+    let mut conn = pool.acquire().await?;
+    find(&mut conn, token, now, false).await
+}
+
+async fn set_password(
+    conn: &mut PgConnection,
+    account: &Account,
+    password_hash: &str,
+    keep_session: Option<Uuid>,
+    action: &str,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    sqlx::query("update accounts set password_hash = $2, password_changed_at = $3, updated_at = $3 where id = $1")
+        .bind(account.id)
+        .bind(password_hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    let ended = sessions::end_all_but(conn, account.id, keep_session).await?;
+    audit::record(
+        conn,
+        Entry {
+            actor: Some(account.id),
+            action,
+            target: Some(account.id),
+            partner: account.partner_id,
+            client_ip: Some(client_ip),
+            details: json!({ "sessions_ended": ended }),
+        },
+        now,
+    )
+    .await?;
+    let name = account.full_name();
+    let notice = SecurityNotice {
+        account_id: account.id,
+        recipient: &account.email,
+        recipient_name: name.trim(),
+        headline: "your password was changed",
+        what: "The password of your Yeastar Portal account was changed, and your other sessions were signed out.",
+        at: now,
+        client_ip,
+    }
+    .render()?;
+    outbox::enqueue(conn, &notice, now).await?;
+    Ok(())
+}
+
+/// Uses the link: sets the new password and ends every session, in one transaction that locks
+/// the token so it works once. The second factor, if any, was checked by the caller.
+pub async fn complete(
+    pool: &PgPool,
+    token: &str,
+    password_hash: &str,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<ResetLink> {
+    let mut tx = pool.begin().await?;
+    let link = find(&mut tx, token, now, true).await?;
+    let ResetLink::Valid(account) = &link else {
+        return Ok(link);
+    };
+    set_password(
+        &mut tx,
+        account,
+        password_hash,
+        None,
+        "password_reset.completed",
+        client_ip,
+        now,
+    )
+    .await?;
+    // This link and any other outstanding one for the account stop working.
+    sqlx::query(
+        "update password_reset_tokens set used_at = $2 where account_id = $1 and used_at is null",
+    )
+    .bind(account.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// A signed-in owner's password change: every other session ends, this one stays.
+pub async fn change(
+    pool: &PgPool,
+    account: &Account,
+    password_hash: &str,
+    current_session: Uuid,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    set_password(
+        &mut tx,
+        account,
+        password_hash,
+        Some(current_session),
+        "password.changed",
+        client_ip,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The stored hash, to check the current password before a change.
+pub async fn current_hash(pool: &PgPool, account: &Account) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select password_hash from accounts where id = $1")
+        .bind(account.id)
+        .fetch_one(pool)
+        .await
+}

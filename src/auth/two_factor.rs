@@ -1,0 +1,275 @@
+//! Turning TOTP two-factor authentication on and off, and checking a second factor (a TOTP code
+//! or a one-time recovery code). Only the account's owner turns it on; the owner (with password
+//! and code) or the customer's partner (lost phone) turns it off. Every change is audited and
+//! the owner is emailed.
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::recovery;
+use super::secretbox::SecretBox;
+use super::totp;
+use crate::accounts::model::{Account, AccountId};
+use crate::audit::{self, Entry};
+use crate::mail::messages::SecurityNotice;
+use crate::mail::outbox;
+
+/// Which second factor was accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    Totp,
+    RecoveryCode { remaining: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeCheck {
+    Accepted(Accepted),
+    Wrong,
+    /// A correct TOTP code whose time step was already used.
+    Replayed,
+}
+
+/// Checks a second factor for `account_id`. A TOTP time step is accepted at most once per
+/// account, enforced by one conditional update, so two concurrent submissions of the same code
+/// cannot both pass; a recovery code is consumed the same way.
+pub async fn verify(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    account_id: AccountId,
+    code: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<CodeCheck> {
+    let sealed: Option<Vec<u8>> =
+        sqlx::query_scalar("select totp_secret from accounts where id = $1 and two_factor_enabled")
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten();
+    let Some(sealed) = sealed else {
+        return Ok(CodeCheck::Wrong);
+    };
+    if recovery::looks_like_recovery_code(code) {
+        let used = sqlx::query(
+            "update recovery_codes set used_at = $3 \
+             where account_id = $1 and code_hash = $2 and used_at is null",
+        )
+        .bind(account_id)
+        .bind(recovery::hash(code))
+        .bind(now)
+        .execute(pool)
+        .await?;
+        if used.rows_affected() != 1 {
+            return Ok(CodeCheck::Wrong);
+        }
+        let remaining = codes_left(pool, account_id).await?;
+        return Ok(CodeCheck::Accepted(Accepted::RecoveryCode { remaining }));
+    }
+    let secret = secrets.open(&sealed)?;
+    let Some(step) = totp::matching_step(&secret, code, now.unix_timestamp().max(0) as u64) else {
+        return Ok(CodeCheck::Wrong);
+    };
+    let accepted = sqlx::query(
+        "update accounts set totp_last_step = $2 \
+         where id = $1 and (totp_last_step is null or totp_last_step < $2)",
+    )
+    .bind(account_id)
+    .bind(step)
+    .execute(pool)
+    .await?;
+    if accepted.rows_affected() == 1 {
+        Ok(CodeCheck::Accepted(Accepted::Totp))
+    } else {
+        tracing::warn!(account = %account_id, step, "refused a replayed TOTP code");
+        Ok(CodeCheck::Replayed)
+    }
+}
+
+pub async fn codes_left(pool: &PgPool, account_id: AccountId) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from recovery_codes where account_id = $1 and used_at is null",
+    )
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+}
+
+async fn replace_codes(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query("delete from recovery_codes where account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    let codes = recovery::generate();
+    for code in &codes {
+        sqlx::query(
+            "insert into recovery_codes (id, account_id, code_hash, created_at) values ($1, $2, $3, $4)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(account_id)
+        .bind(recovery::hash(code))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(codes)
+}
+
+/// Who changed what, for the audit log and the owner's email.
+pub struct Change<'a> {
+    pub actor: AccountId,
+    pub client_ip: &'a str,
+    pub now: OffsetDateTime,
+}
+
+async fn notify(
+    conn: &mut PgConnection,
+    account: &Account,
+    headline: &str,
+    what: &str,
+    change: &Change<'_>,
+) -> anyhow::Result<()> {
+    let name = account.full_name();
+    let email = SecurityNotice {
+        account_id: account.id,
+        recipient: &account.email,
+        recipient_name: name.trim(),
+        headline,
+        what,
+        at: change.now,
+        client_ip: change.client_ip,
+    }
+    .render()?;
+    outbox::enqueue(conn, &email, change.now).await?;
+    Ok(())
+}
+
+async fn audit(
+    conn: &mut PgConnection,
+    account: &Account,
+    action: &str,
+    change: &Change<'_>,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    audit::record(
+        conn,
+        Entry {
+            actor: Some(change.actor),
+            action,
+            target: Some(account.id),
+            partner: account.partner_id,
+            client_ip: Some(change.client_ip),
+            details,
+        },
+        change.now,
+    )
+    .await
+}
+
+/// Turns 2FA on once the owner proved their app has `secret` with a current `code`. Returns the
+/// new recovery codes (shown once), or None when the code does not match.
+pub async fn enable(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    account: &Account,
+    secret: &[u8],
+    code: &str,
+    change: Change<'_>,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(step) = totp::matching_step(secret, code, change.now.unix_timestamp().max(0) as u64)
+    else {
+        return Ok(None);
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "update accounts set totp_secret = $2, two_factor_enabled = true, totp_last_step = $3, \
+         updated_at = $4 where id = $1",
+    )
+    .bind(account.id)
+    .bind(secrets.seal(secret))
+    // The confirming code's step is spent: it cannot be replayed to sign in.
+    .bind(step)
+    .bind(change.now)
+    .execute(&mut *tx)
+    .await?;
+    let codes = replace_codes(&mut tx, account.id, change.now).await?;
+    audit(&mut tx, account, "two_factor.enabled", &change, json!({})).await?;
+    notify(&mut tx, account, "two-factor authentication was turned on",
+        "Two-factor authentication was turned on for your Yeastar Portal account. Signing in now needs a code from your authenticator app.",
+        &change).await?;
+    tx.commit().await?;
+    Ok(Some(codes))
+}
+
+/// Turns 2FA off. `by_partner` marks the partner's "lost phone" reset of a customer.
+pub async fn disable(
+    pool: &PgPool,
+    account: &Account,
+    by_partner: bool,
+    change: Change<'_>,
+) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "update accounts set two_factor_enabled = false, totp_secret = null, totp_last_step = null, \
+         updated_at = $2 where id = $1",
+    )
+    .bind(account.id)
+    .bind(change.now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("delete from recovery_codes where account_id = $1")
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    let by = if by_partner { "partner" } else { "owner" };
+    audit(
+        &mut tx,
+        account,
+        "two_factor.disabled",
+        &change,
+        json!({ "by": by }),
+    )
+    .await?;
+    let what = if by_partner {
+        "Your Yeastar partner turned off two-factor authentication for your account (for example because you lost your phone). Sign in with your password and turn it on again on the Security page."
+    } else {
+        "Two-factor authentication was turned off for your Yeastar Portal account."
+    };
+    notify(
+        &mut tx,
+        account,
+        "two-factor authentication was turned off",
+        what,
+        &change,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces every recovery code with 10 new ones (shown once).
+pub async fn regenerate_codes(
+    pool: &PgPool,
+    account: &Account,
+    change: Change<'_>,
+) -> anyhow::Result<Vec<String>> {
+    let mut tx = pool.begin().await?;
+    let codes = replace_codes(&mut tx, account.id, change.now).await?;
+    audit(
+        &mut tx,
+        account,
+        "two_factor.recovery_codes_regenerated",
+        &change,
+        json!({}),
+    )
+    .await?;
+    notify(&mut tx, account, "new recovery codes were created",
+        "New recovery codes were created for your Yeastar Portal account; the old ones no longer work.",
+        &change).await?;
+    tx.commit().await?;
+    Ok(codes)
+}

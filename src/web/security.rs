@@ -1,0 +1,381 @@
+//! The Security page of every portal (`/customer/security`, `/partner/security`,
+//! `/manager/security`): two-factor authentication, recovery codes, password, sessions.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::accounts::model::FieldErrors;
+use crate::auth::password::check_new_password;
+use crate::auth::sessions::{self, SessionRow};
+use crate::auth::two_factor::{self, Change, CodeCheck};
+use crate::auth::{password_reset, totp};
+use crate::error::AppError;
+use crate::format::datetime_utc;
+use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+const SETUP_KEY: &str = "totp_setup";
+
+/// The signed-in owner, on the Security page of their own portal (another portal's: 403).
+pub struct Owner(pub SignedIn);
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let path = parts.uri.path().to_owned();
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let prefix = signed_in.account.role.portal_prefix();
+        if !path.starts_with(&format!("{prefix}/security")) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Self(signed_in))
+    }
+}
+
+impl Owner {
+    fn base(&self) -> String {
+        format!("{}/security", self.0.account.role.portal_prefix())
+    }
+    fn change<'a>(&self, client: &'a ClientInfo, state: &AppState) -> Change<'a> {
+        Change {
+            actor: self.0.account.id,
+            client_ip: &client.ip,
+            now: state.clock.now(),
+        }
+    }
+}
+
+pub struct SessionView {
+    pub row: SessionRow,
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn created(&self) -> String {
+        datetime_utc(self.row.created_at)
+    }
+    pub fn last_seen(&self) -> String {
+        datetime_utc(self.row.last_seen_at)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "security/page.html")]
+pub struct SecurityPage {
+    chrome: Chrome,
+    base: String,
+    two_factor: bool,
+    codes_left: i64,
+    sessions: Vec<SessionView>,
+    errors: FieldErrors,
+}
+
+async fn security_page(
+    state: &AppState,
+    owner: &Owner,
+    errors: FieldErrors,
+) -> Result<SecurityPage, AppError> {
+    let account = &owner.0.account;
+    let rows = sessions::list(&state.db, account.id).await?;
+    Ok(SecurityPage {
+        chrome: owner.0.chrome("Security", "security").await?,
+        base: owner.base(),
+        two_factor: account.two_factor_enabled,
+        codes_left: two_factor::codes_left(&state.db, account.id).await?,
+        sessions: rows
+            .into_iter()
+            .map(|row| SessionView {
+                current: row.id == owner.0.session_id,
+                row,
+            })
+            .collect(),
+        errors,
+    })
+}
+
+pub async fn get_security(
+    State(state): State<AppState>,
+    owner: Owner,
+) -> Result<SecurityPage, AppError> {
+    security_page(&state, &owner, FieldErrors::default()).await
+}
+
+async fn refuse(
+    state: &AppState,
+    owner: &Owner,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        security_page(state, owner, errors).await?,
+    )
+        .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "security/setup.html")]
+pub struct SetupPage {
+    chrome: Chrome,
+    base: String,
+    qr: String,
+    key: String,
+    error: Option<&'static str>,
+}
+
+async fn setup_page(
+    owner: &Owner,
+    secret: &[u8],
+    error: Option<&'static str>,
+) -> Result<SetupPage, AppError> {
+    Ok(SetupPage {
+        chrome: owner
+            .0
+            .chrome("Set up two-factor authentication", "security")
+            .await?,
+        base: owner.base(),
+        qr: totp::qr_data_url(secret, &owner.0.account.email)?,
+        key: totp::grouped_key(secret),
+        error,
+    })
+}
+
+/// Starts setting up 2FA: a new secret, kept (sealed) in the session until confirmed.
+pub async fn get_setup(State(state): State<AppState>, owner: Owner) -> Result<Response, AppError> {
+    if owner.0.account.two_factor_enabled {
+        return Ok(Redirect::to(&owner.base()).into_response());
+    }
+    let secret = totp::new_secret();
+    let sealed = STANDARD.encode(state.secrets.seal(&secret));
+    owner.0.session.insert(SETUP_KEY, sealed).await?;
+    Ok(setup_page(&owner, &secret, None).await?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+    password: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "security/codes.html")]
+pub struct CodesPage {
+    chrome: Chrome,
+    base: String,
+    codes: Vec<String>,
+    just_enabled: bool,
+}
+
+/// Confirms the setup with a current code; shows the recovery codes once.
+pub async fn post_setup(
+    State(state): State<AppState>,
+    owner: Owner,
+    client: ClientInfo,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let sealed: Option<String> = owner.0.session.get(SETUP_KEY).await?;
+    let secret = sealed
+        .and_then(|s| STANDARD.decode(s).ok())
+        .and_then(|s| state.secrets.open(&s).ok());
+    let Some(secret) = secret else {
+        return Ok(Redirect::to(&format!("{}/two-factor", owner.base())).into_response());
+    };
+    let account = owner.0.account.clone();
+    match two_factor::enable(
+        &state.db,
+        &state.secrets,
+        &account,
+        &secret,
+        &form.code,
+        owner.change(&client, &state),
+    )
+    .await?
+    {
+        None => {
+            let page = setup_page(&owner, &secret, Some("That code does not match. Check the time on your phone and enter the current 6-digit code.")).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Some(codes) => {
+            owner.0.session.remove_value(SETUP_KEY).await?;
+            Ok(CodesPage {
+                chrome: owner.0.chrome("Your recovery codes", "security").await?,
+                base: owner.base(),
+                codes,
+                just_enabled: true,
+            }
+            .into_response())
+        }
+    }
+}
+
+async fn password_matches(
+    state: &AppState,
+    owner: &Owner,
+    password: &str,
+) -> Result<bool, AppError> {
+    let stored = password_reset::current_hash(&state.db, &owner.0.account).await?;
+    Ok(state.hasher.verify(password.to_owned(), stored).await?)
+}
+
+/// Turning 2FA off needs the password and a current code.
+pub async fn post_disable(
+    State(state): State<AppState>,
+    owner: Owner,
+    client: ClientInfo,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    if !password_matches(&state, &owner, &form.password).await? {
+        errors.add("disable_password", "The password is incorrect.");
+    } else {
+        let check = two_factor::verify(
+            &state.db,
+            &state.secrets,
+            owner.0.account.id,
+            &form.code,
+            state.clock.now(),
+        )
+        .await?;
+        if !matches!(check, CodeCheck::Accepted(_)) {
+            errors.add("disable_code", "That code is not valid.");
+        }
+    }
+    if !errors.is_empty() {
+        return refuse(&state, &owner, errors).await;
+    }
+    two_factor::disable(
+        &state.db,
+        &owner.0.account,
+        false,
+        owner.change(&client, &state),
+    )
+    .await?;
+    session::flash(
+        &owner.0.session,
+        FlashKind::Success,
+        "Two-factor authentication is off.",
+    )
+    .await?;
+    Ok(Redirect::to(&owner.base()).into_response())
+}
+
+pub async fn post_regenerate_codes(
+    State(state): State<AppState>,
+    owner: Owner,
+    client: ClientInfo,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    if !owner.0.account.two_factor_enabled {
+        return Ok(Redirect::to(&owner.base()).into_response());
+    }
+    if !password_matches(&state, &owner, &form.password).await? {
+        let mut errors = FieldErrors::default();
+        errors.add("codes_password", "The password is incorrect.");
+        return refuse(&state, &owner, errors).await;
+    }
+    let codes =
+        two_factor::regenerate_codes(&state.db, &owner.0.account, owner.change(&client, &state))
+            .await?;
+    Ok(CodesPage {
+        chrome: owner.0.chrome("Your recovery codes", "security").await?,
+        base: owner.base(),
+        codes,
+        just_enabled: false,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    password: String,
+    password_confirm: String,
+}
+
+/// A password change ends every other session of the account.
+pub async fn post_password(
+    State(state): State<AppState>,
+    owner: Owner,
+    client: ClientInfo,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    check_new_password(
+        &form.password,
+        &form.password_confirm,
+        &owner.0.account.email,
+        &mut errors,
+    );
+    if !password_matches(&state, &owner, &form.current_password).await? {
+        errors.add("current_password", "The current password is incorrect.");
+    }
+    if !errors.is_empty() {
+        return refuse(&state, &owner, errors).await;
+    }
+    let hash = state.hasher.hash(form.password).await?;
+    password_reset::change(
+        &state.db,
+        &owner.0.account,
+        &hash,
+        owner.0.session_id,
+        &client.ip,
+        state.clock.now(),
+    )
+    .await?;
+    session::flash(
+        &owner.0.session,
+        FlashKind::Success,
+        "Your password was changed. Your other sessions were signed out.",
+    )
+    .await?;
+    Ok(Redirect::to(&owner.base()).into_response())
+}
+
+pub async fn post_end_others(
+    State(state): State<AppState>,
+    owner: Owner,
+) -> Result<Redirect, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let ended =
+        sessions::end_all_but(&mut conn, owner.0.account.id, Some(owner.0.session_id)).await?;
+    session::flash(
+        &owner.0.session,
+        FlashKind::Success,
+        format!(
+            "Signed out {ended} other session{}.",
+            if ended == 1 { "" } else { "s" }
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&owner.base()))
+}
+
+pub async fn post_end_session(
+    State(state): State<AppState>,
+    owner: Owner,
+    Path(id): Path<String>,
+) -> Result<Redirect, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    // Scoped to the owner's own sessions: another account's session id is simply not found.
+    if !sessions::end(&state.db, owner.0.account.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    session::flash(
+        &owner.0.session,
+        FlashKind::Success,
+        "The session was signed out.",
+    )
+    .await?;
+    Ok(Redirect::to(&owner.base()))
+}
