@@ -139,8 +139,9 @@ pub async fn list_customers_of_partner(
            a.has_profile_image, a.created_at, t.expires_at as link_expires_at \
          from accounts a \
          left join lateral (select expires_at from activation_tokens t \
-             where t.account_id = a.id and t.used_at is null and t.superseded_at is null \
-             order by t.created_at desc limit 1) t on a.status = 'pending_activation' \
+             where a.status = 'pending_activation' and t.account_id = a.id \
+               and t.used_at is null and t.superseded_at is null \
+             order by t.created_at desc limit 1) t on true \
          where a.role = 'customer' and a.status <> 'removed' and a.partner_id = ",
     );
     query.push_bind(partner_id);
@@ -160,7 +161,14 @@ pub async fn list_customers_of_partner(
     }
     query.push(" order by a.created_at desc, a.id desc limit ");
     query.push_bind(limit);
-    query.build_query_as().fetch_all(pool).await
+    query
+        .build_query_as()
+        // A reused prepared statement gets a generic plan that cannot tell a rare search term
+        // from a common one and scans the partner's whole list; planning each search with its
+        // actual pattern lets PostgreSQL use the trigram index when that is cheaper.
+        .persistent(search.is_none())
+        .fetch_all(pool)
+        .await
 }
 
 /// The partners assigned to one account manager, newest first.

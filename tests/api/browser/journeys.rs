@@ -19,12 +19,12 @@ async fn a_partner_signs_in_and_adds_a_customer_with_a_profile_image() {
         browser.fill("#email", "sales@northwind.test").await;
         browser.fill("#password", PASSWORD).await;
         browser.click("button[type=submit]").await;
-        assert_eq!(browser.path().await, "/partner/customers");
+        browser.expect_path("/partner/customers").await;
         assert!(browser.text().await.contains("You have no customers yet."));
         browser.step("empty-customer-list").await;
 
         browser.click(".page-header .button").await;
-        assert_eq!(browser.path().await, "/partner/customers/new");
+        browser.expect_path("/partner/customers/new").await;
         browser.step("add-partner-form").await;
         let file_input = browser
             .client()
@@ -102,14 +102,14 @@ async fn a_customer_activates_from_the_email_signs_in_and_sees_dashboard_and_acc
         browser.fill("#password", PASSWORD).await;
         browser.fill("#password_confirm", PASSWORD).await;
         browser.click("form.stack button[type=submit]").await;
-        assert_eq!(browser.path().await, "/login");
+        browser.expect_path("/login").await;
         assert!(browser.text().await.contains("Your account is active."));
         browser.step("activated-sign-in").await;
 
         browser.fill("#email", "mia@wong-dental.test").await;
         browser.fill("#password", PASSWORD).await;
         browser.click("form.stack button[type=submit]").await;
-        assert_eq!(browser.path().await, "/customer");
+        browser.expect_path("/customer").await;
         assert!(browser.text().await.contains("Welcome, Test"));
         browser.step("dashboard").await;
 
@@ -143,7 +143,9 @@ async fn a_customer_activates_from_the_email_signs_in_and_sees_dashboard_and_acc
             .unwrap();
         browser.step("user-menu-open").await;
         browser.click(".user-menu button").await;
-        assert!(browser.text().await.contains("You have signed out."));
+        browser.expect_path("/login").await;
+        let text = browser.text().await;
+        assert!(text.contains("You have signed out."), "{text}");
         browser.close().await;
     }
 }

@@ -163,10 +163,48 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 5 s) until the browser shows `expected` (path and query).
+    pub async fn expect_path(&self, expected: &str) {
+        for _ in 0..200 {
+            if self.path().await == expected {
+                self.settle().await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "expected to be on {expected}, still on {}: {}",
+            self.path().await,
+            self.text().await
+        );
+    }
+
+    /// Waits until the current document has finished loading.
+    async fn settle(&self) {
+        for _ in 0..200 {
+            let state = self
+                .client()
+                .execute("return document.readyState", vec![])
+                .await;
+            if matches!(state, Ok(Value::String(s)) if s == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// The visible text of the page.
     pub async fn text(&self) -> String {
-        let body = self.client().find(Locator::Css("body")).await.unwrap();
-        body.text().await.unwrap()
+        // A document replaced while reading makes the element stale: read the new one.
+        for _ in 0..20 {
+            if let Ok(body) = self.client().find(Locator::Css("body")).await {
+                if let Ok(text) = body.text().await {
+                    return text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("could not read the page text");
     }
 
     pub async fn text_of(&self, css: &str) -> String {
