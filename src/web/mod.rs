@@ -114,6 +114,11 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route(
             "/partner/customers/{id}",
             get(partner::customers::get_customer),
+        )
+        .route(
+            "/partner/customers/{id}/two-factor/disable",
+            get(partner::customers::get_disable_two_factor)
+                .post(partner::customers::post_disable_two_factor),
         );
 
     let customer = Router::new()

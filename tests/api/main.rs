@@ -9,4 +9,5 @@ mod customers;
 mod helpers;
 mod journey;
 mod mail;
+mod security;
 mod smtp;

@@ -12,11 +12,12 @@ use crate::accounts::model::{
     FieldErrors, Role,
 };
 use crate::accounts::{self, store as account_store, NewAccount};
+use crate::auth::two_factor::{self, Change};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::{date, datetime_utc};
 use crate::images::{self, ImageError};
-use crate::web::extractors::{Chrome, CurrentPartner};
+use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -285,4 +286,71 @@ pub async fn get_customer(
         customer,
         state: state_now,
     })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/confirm_disable_two_factor.html")]
+pub struct ConfirmDisableTwoFactorPage {
+    chrome: Chrome,
+    customer: Account,
+}
+
+async fn own_customer(
+    state: &AppState,
+    partner: &CurrentPartner,
+    id: &str,
+) -> Result<Account, AppError> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let (customer, _) =
+        account_store::find_customer_of_partner(&state.db, partner.account.id, AccountId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+    Ok(customer)
+}
+
+/// The confirmation step before turning off a customer's 2FA (for a customer who lost their
+/// phone and their recovery codes).
+pub async fn get_disable_two_factor(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let customer = own_customer(&state, &partner, &id).await?;
+    if !customer.two_factor_enabled {
+        return Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response());
+    }
+    Ok(ConfirmDisableTwoFactorPage {
+        chrome: partner
+            .chrome("Turn off two-factor authentication", "customers")
+            .await?,
+        customer,
+    }
+    .into_response())
+}
+
+pub async fn post_disable_two_factor(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<Redirect, AppError> {
+    let customer = own_customer(&state, &partner, &id).await?;
+    if customer.two_factor_enabled {
+        let change = Change {
+            actor: partner.account.id,
+            client_ip: &client.ip,
+            now: state.clock.now(),
+        };
+        two_factor::disable(&state.db, &customer, true, change).await?;
+        session::flash(
+            &partner.session,
+            FlashKind::Success,
+            format!(
+                "Two-factor authentication is off for {}. They were emailed and can turn it on again.",
+                customer.email
+            ),
+        )
+        .await?;
+    }
+    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)))
 }

@@ -5,6 +5,7 @@
 
 mod errors;
 mod journeys;
+mod two_factor;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

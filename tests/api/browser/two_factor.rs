@@ -1,0 +1,78 @@
+//! A person turns on two-factor authentication and signs in with it.
+
+use time::Duration;
+use yeastar_portal::accounts::model::Role;
+use yeastar_portal::auth::totp;
+
+use super::{Browser, WIDTHS};
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn a_customer_turns_on_two_factor_and_signs_in_with_a_code() {
+    for width in WIDTHS {
+        let app = spawn_app().await;
+        let (_, partner) = app.partner("sales@tfa-partner.test").await;
+        app.active_account(Role::Customer, "ana@secure.test", None, Some(partner))
+            .await;
+        let mut browser = Browser::start("two-factor", width, &app.address).await;
+
+        browser.goto("/login").await;
+        browser.fill("#email", "ana@secure.test").await;
+        browser.fill("#password", PASSWORD).await;
+        browser.click("form.stack button[type=submit]").await;
+        browser.expect_path("/customer").await;
+        browser.goto("/customer/security").await;
+        browser.step("security-off").await;
+        browser
+            .click("a.button[href='/customer/security/two-factor']")
+            .await;
+        browser.expect_path("/customer/security/two-factor").await;
+        browser.step("setup-qr-code").await;
+
+        // Read the key the way a person types it into an authenticator app.
+        let key = browser.text_of("#totp-key").await;
+        let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
+            .to_bytes()
+            .unwrap();
+        let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+        browser.fill("#code", &code).await;
+        browser.click("form.stack button[type=submit]").await;
+        let text = browser.text().await;
+        assert!(text.contains("Two-factor authentication is on."), "{text}");
+        let codes = browser
+            .client()
+            .find_all(fantoccini::Locator::Css(".recovery-codes code"))
+            .await
+            .unwrap();
+        assert_eq!(codes.len(), 10, "ten recovery codes are shown");
+        browser.step("recovery-codes").await;
+
+        browser.click(".page-header ~ .card a.button").await;
+        browser.expect_path("/customer/security").await;
+        assert!(browser.text().await.contains("10 recovery codes left"));
+        browser.step("security-on").await;
+        browser
+            .client()
+            .find(fantoccini::Locator::Css(".user-menu summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser.click(".user-menu button").await;
+        browser.expect_path("/login").await;
+
+        browser.fill("#email", "ana@secure.test").await;
+        browser.fill("#password", PASSWORD).await;
+        browser.click("form.stack button[type=submit]").await;
+        browser.expect_path("/login/two-factor").await;
+        browser.step("code-prompt").await;
+        app.clock.advance(Duration::seconds(30));
+        let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+        browser.fill("#code", &code).await;
+        browser.click("form.stack button[type=submit]").await;
+        browser.expect_path("/customer").await;
+        browser.step("signed-in-with-code").await;
+        browser.close().await;
+    }
+}
