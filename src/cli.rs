@@ -192,6 +192,7 @@ async fn create(
             created_by: None,
             profile_png: None,
             invited_by: invited_by.to_owned(),
+            client_ip: None,
         },
         config.public_base(),
         Clock::system().now(),

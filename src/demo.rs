@@ -224,6 +224,7 @@ pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Resu
             created_by: None,
             profile_png: None,
             invited_by: "Yeastar".into(),
+            client_ip: None,
         },
         "active",
     )
@@ -244,6 +245,7 @@ pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Resu
                 created_by: Some(manager_id),
                 profile_png: None,
                 invited_by: "Yeastar (your account manager Morgan Lee)".into(),
+                client_ip: None,
             },
             "active",
         )
@@ -266,6 +268,7 @@ pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Resu
                 created_by: Some(partner_ids[*partner]),
                 profile_png: None,
                 invited_by: format!("{} (your Yeastar partner)", PARTNERS[*partner].company),
+                client_ip: None,
             },
             state,
         )

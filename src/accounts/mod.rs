@@ -7,7 +7,10 @@ pub mod store;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use serde_json::json;
+
 use crate::activation;
+use crate::audit;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
 use model::{AccountId, AccountInfo, Email, FieldErrors, Role};
@@ -26,6 +29,8 @@ pub struct NewAccount {
     pub profile_png: Option<Vec<u8>>,
     /// Named in the activation email as the one who created the account.
     pub invited_by: String,
+    /// Where the request came from, for the audit log (None from the command line).
+    pub client_ip: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +123,33 @@ pub async fn create_pending_account(
     outbox::enqueue(&mut tx, &email, now)
         .await
         .map_err(anyhow::Error::from)?;
+    let tenant = match new.role {
+        Role::Customer => new.partner_id,
+        Role::Partner => Some(id),
+        Role::Manager => None,
+    };
+    for (action, details) in [
+        (
+            "account.created",
+            json!({ "role": new.role, "email": new.email.as_str() }),
+        ),
+        (
+            "activation.sent",
+            json!({ "expires_at": expires_at.unix_timestamp() }),
+        ),
+    ] {
+        let entry = audit::Entry {
+            actor: new.created_by,
+            action,
+            target: Some(id),
+            partner: tenant,
+            client_ip: new.client_ip.as_deref(),
+            details,
+        };
+        audit::record(&mut tx, entry, now)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Created {
         id,

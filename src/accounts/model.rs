@@ -43,7 +43,7 @@ impl Role {
     /// Where this role lands after signing in.
     pub fn home(self) -> &'static str {
         match self {
-            Role::Manager => "/manager",
+            Role::Manager => "/manager/partners",
             Role::Partner => "/partner/customers",
             Role::Customer => "/customer",
         }
@@ -280,6 +280,16 @@ pub struct Account {
 }
 
 impl Account {
+    /// The partner whose tenant this account belongs to: a customer's partner, or a partner
+    /// itself; none for account managers. Audit entries are filed under it.
+    pub fn tenant(&self) -> Option<AccountId> {
+        match self.role {
+            Role::Customer => self.partner_id,
+            Role::Partner => Some(self.id),
+            Role::Manager => None,
+        }
+    }
+
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
@@ -367,6 +377,7 @@ pub struct CustomerListRow {
     pub has_profile_image: bool,
     pub created_at: OffsetDateTime,
     pub link_expires_at: Option<OffsetDateTime>,
+    pub removal_pending: bool,
 }
 
 /// Position in a newest-first list: the last row of the previous page.

@@ -136,7 +136,9 @@ pub async fn list_customers_of_partner(
 ) -> sqlx::Result<Vec<CustomerListRow>> {
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
         "select a.id, a.email, a.first_name, a.last_name, a.company, a.status, \
-           a.has_profile_image, a.created_at, t.expires_at as link_expires_at \
+           a.has_profile_image, a.created_at, t.expires_at as link_expires_at, \
+           exists (select 1 from removal_requests r where r.customer_id = a.id \
+             and r.status = 'pending') as removal_pending \
          from accounts a \
          left join lateral (select expires_at from activation_tokens t \
              where a.status = 'pending_activation' and t.account_id = a.id \
@@ -171,21 +173,55 @@ pub async fn list_customers_of_partner(
         .await
 }
 
-/// The partners assigned to one account manager, newest first.
+/// One row of the manager's partner list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PartnerRow {
+    #[sqlx(flatten)]
+    pub account: Account,
+    pub customers: i64,
+}
+
+/// The partners assigned to one account manager, newest first, optionally searched, one page
+/// after `after`.
 pub async fn list_partners_of_manager(
     pool: &PgPool,
     manager_id: AccountId,
+    search: Option<&str>,
+    after: Option<Cursor>,
     limit: i64,
-) -> sqlx::Result<Vec<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts \
-         where role = 'partner' and manager_id = $1 \
-         order by created_at desc, id desc limit $2"
-    ))
-    .bind(manager_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+) -> sqlx::Result<Vec<PartnerRow>> {
+    let columns = ACCOUNT_COLUMNS
+        .split(", ")
+        .map(|c| format!("a.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "select {columns}, (select count(*) from accounts c where c.partner_id = a.id \
+           and c.role = 'customer' and c.status <> 'removed') as customers \
+         from accounts a where a.role = 'partner' and a.manager_id = "
+    ));
+    query.push_bind(manager_id);
+    if let Some(term) = search {
+        query.push(
+            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
+             like ",
+        );
+        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+    }
+    if let Some(cursor) = after {
+        query.push(" and (a.created_at, a.id) < (");
+        query.push_bind(cursor.created_at);
+        query.push(", ");
+        query.push_bind(cursor.id);
+        query.push(")");
+    }
+    query.push(" order by a.created_at desc, a.id desc limit ");
+    query.push_bind(limit);
+    query
+        .build_query_as()
+        .persistent(search.is_none())
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn update_info(

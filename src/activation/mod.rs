@@ -1,6 +1,8 @@
 //! Activation links: 256 random bits, only the SHA-256 stored, valid for 48 hours, usable once;
 //! issuing a new link supersedes every earlier one for the account.
 
+pub mod resend;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -11,6 +13,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
 use crate::accounts::store as account_store;
+use crate::audit;
 
 pub const LINK_LIFETIME: Duration = Duration::hours(48);
 
@@ -168,6 +171,15 @@ pub async fn activate(
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        let entry = audit::Entry {
+            actor: Some(account.id),
+            action: "activation.used",
+            target: Some(account.id),
+            partner: account.tenant(),
+            client_ip: None,
+            details: serde_json::json!({}),
+        };
+        audit::record(&mut tx, entry, now).await?;
         tx.commit().await?;
     }
     Ok(state)

@@ -161,7 +161,7 @@ async fn audit(
             actor: Some(change.actor),
             action,
             target: Some(account.id),
-            partner: account.partner_id,
+            partner: account.tenant(),
             client_ip: Some(change.client_ip),
             details,
         },

@@ -43,6 +43,7 @@ impl Chrome {
         let items: &[(&str, &str, &str)] = match self.role() {
             Some(Role::Partner) => &[
                 ("customers", "/partner/customers", "Customers"),
+                ("audit", "/partner/audit", "Audit log"),
                 ("security", "/partner/security", "Security"),
             ],
             Some(Role::Customer) => &[
@@ -51,7 +52,10 @@ impl Chrome {
                 ("security", "/customer/security", "Security"),
             ],
             Some(Role::Manager) => &[
-                ("partners", "/manager", "Partners"),
+                ("partners", "/manager/partners", "Partners"),
+                ("activations", "/manager/activations", "Activations"),
+                ("removals", "/manager/removals", "Removals"),
+                ("audit", "/manager/audit", "Audit log"),
                 ("security", "/manager/security", "Security"),
             ],
             None => &[],

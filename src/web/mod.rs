@@ -6,6 +6,7 @@ pub mod customer;
 pub mod extractors;
 pub mod manager;
 pub mod pages;
+pub mod paging;
 pub mod partner;
 pub mod public;
 pub mod security;
@@ -116,6 +117,19 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             get(partner::customers::get_customer),
         )
         .route(
+            "/partner/customers/{id}/removal-request",
+            get(partner::removals::get_request).post(partner::removals::post_request),
+        )
+        .route(
+            "/partner/customers/{id}/removal-request/withdraw",
+            post(partner::removals::post_withdraw),
+        )
+        .route("/partner/audit", get(manager::audit::get_partner_audit))
+        .route(
+            "/partner/audit.csv",
+            get(manager::audit::get_partner_audit_csv),
+        )
+        .route(
             "/partner/customers/{id}/two-factor/disable",
             get(partner::customers::get_disable_two_factor)
                 .post(partner::customers::post_disable_two_factor),
@@ -128,7 +142,42 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             get(customer::get_account).post(customer::post_account),
         );
 
-    let manager = Router::new().route("/manager", get(manager::get_home));
+    let manager = Router::new()
+        .route(
+            "/manager",
+            get(|| async { axum::response::Redirect::to("/manager/partners") }),
+        )
+        .route("/manager/partners", get(manager::partners::get_partners))
+        .route(
+            "/manager/partners/new",
+            get(manager::partners::get_new_partner).post(manager::partners::post_new_partner),
+        )
+        .route(
+            "/manager/activations",
+            get(manager::activations::get_activations),
+        )
+        .route(
+            "/manager/activations/resend",
+            post(manager::activations::post_resend_selected),
+        )
+        .route(
+            "/manager/accounts/{id}/resend-activation",
+            post(manager::activations::post_resend),
+        )
+        .route("/manager/removals", get(manager::removals::get_removals))
+        .route(
+            "/manager/removals/{id}/approve",
+            post(manager::removals::post_approve),
+        )
+        .route(
+            "/manager/removals/{id}/reject",
+            post(manager::removals::post_reject),
+        )
+        .route("/manager/audit", get(manager::audit::get_manager_audit))
+        .route(
+            "/manager/audit.csv",
+            get(manager::audit::get_manager_audit_csv),
+        );
 
     let pages = Router::new()
         .merge(public)

@@ -37,7 +37,11 @@ async fn a_customer_cannot_open_partner_or_manager_pages_and_a_stranger_is_sent_
         "/customer"
     );
 
-    for path in ["/partner/customers", "/partner/customers/new", "/manager"] {
+    for path in [
+        "/partner/customers",
+        "/partner/customers/new",
+        "/manager/partners",
+    ] {
         let (status, html) = app.get_html(&customer, path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert!(html.contains("Access denied"));
@@ -171,7 +175,7 @@ async fn each_role_lands_on_its_own_portal() {
     app.active_account(Role::Customer, "land@customer.test", None, Some(partner))
         .await;
     for (email, home) in [
-        ("manager-of-land@partner.test", "/manager"),
+        ("manager-of-land@partner.test", "/manager/partners"),
         ("land@partner.test", "/partner/customers"),
         ("land@customer.test", "/customer"),
     ] {

@@ -233,6 +233,7 @@ impl TestApp {
                 created_by: None,
                 profile_png: None,
                 invited_by: "Yeastar".into(),
+                client_ip: None,
             },
             self.config.public_base(),
             self.clock.now(),

@@ -4,10 +4,12 @@
 mod access;
 mod activation;
 mod browser;
+mod catalog;
 mod cli;
 mod customers;
 mod helpers;
 mod journey;
 mod mail;
+mod manager;
 mod security;
 mod smtp;

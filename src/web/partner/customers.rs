@@ -17,6 +17,7 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::{date, datetime_utc};
 use crate::images::{self, ImageError};
+use crate::removals::{self, RemovalRequest, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -176,6 +177,7 @@ async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
 pub async fn post_new_customer(
     State(state): State<AppState>,
     partner: CurrentPartner,
+    client: ClientInfo,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let form = read_add_form(multipart).await?;
@@ -226,6 +228,7 @@ pub async fn post_new_customer(
             created_by: Some(me.id),
             profile_png: image,
             invited_by: format!("{} (your Yeastar partner)", me.company),
+            client_ip: Some(client.ip.clone()),
         },
         state.config.public_base(),
         state.clock.now(),
@@ -255,6 +258,7 @@ pub struct CustomerPage {
     chrome: Chrome,
     customer: Account,
     state: ActivationState,
+    removal: Option<RemovalRequest>,
 }
 
 impl CustomerPage {
@@ -266,6 +270,18 @@ impl CustomerPage {
             .activated_at
             .map(datetime_utc)
             .unwrap_or_default()
+    }
+    fn removal_pending(&self) -> bool {
+        self.removal
+            .as_ref()
+            .is_some_and(|r| r.status == RemovalStatus::Pending)
+    }
+    /// The manager's reason when the latest request was rejected.
+    fn removal_rejected(&self) -> Option<String> {
+        self.removal
+            .as_ref()
+            .filter(|r| r.status == RemovalStatus::Rejected)
+            .map(|r| r.decision_reason.clone().unwrap_or_default())
     }
 }
 
@@ -281,10 +297,12 @@ pub async fn get_customer(
             .await?
             .ok_or(AppError::NotFound)?;
     let state_now = ActivationState::of(customer.status, link_expires_at, state.clock.now());
+    let removal = removals::latest_for_customer(&state.db, partner.account.id, customer.id).await?;
     Ok(CustomerPage {
         chrome: partner.chrome(customer.full_name(), "customers").await?,
         customer,
         state: state_now,
+        removal,
     })
 }
 

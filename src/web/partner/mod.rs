@@ -1,3 +1,4 @@
 //! The Partner Portal.
 
 pub mod customers;
+pub mod removals;

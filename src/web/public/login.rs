@@ -126,7 +126,7 @@ pub async fn record_failed_attempt(
         actor: None,
         action: "sign_in.failed",
         target: account.map(|a| a.id),
-        partner: account.and_then(|a| a.partner_id),
+        partner: account.and_then(|a| a.tenant()),
         client_ip: Some(&client.ip),
         details: json!({ "email": email.trim(), "reason": reason }),
     };
@@ -151,7 +151,7 @@ pub async fn complete_sign_in(
         actor: Some(account.id),
         action: "sign_in.succeeded",
         target: Some(account.id),
-        partner: account.partner_id,
+        partner: account.tenant(),
         client_ip: Some(&client.ip),
         details: json!({ "method": method }),
     };
@@ -259,6 +259,6 @@ mod tests {
         );
         assert_eq!(landing(Role::Customer, "https://evil.example"), "/customer");
         assert_eq!(landing(Role::Customer, "/customerX"), "/customer");
-        assert_eq!(landing(Role::Manager, ""), "/manager");
+        assert_eq!(landing(Role::Manager, ""), "/manager/partners");
     }
 }

@@ -5,6 +5,7 @@
 
 mod errors;
 mod journeys;
+mod manager;
 mod two_factor;
 
 use std::path::{Path, PathBuf};

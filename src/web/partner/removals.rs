@@ -1,0 +1,136 @@
+//! Asking for a customer's removal (and withdrawing the request while it is pending).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::accounts::model::{Account, AccountId};
+use crate::accounts::store as account_store;
+use crate::error::AppError;
+use crate::removals::{self, RemovalError};
+use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/removal_request.html")]
+pub struct RemovalRequestPage {
+    chrome: Chrome,
+    customer: Account,
+    reason: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReasonForm {
+    reason: String,
+}
+
+async fn own_customer(
+    state: &AppState,
+    partner: &CurrentPartner,
+    id: &str,
+) -> Result<Account, AppError> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let (customer, _) =
+        account_store::find_customer_of_partner(&state.db, partner.account.id, AccountId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+    Ok(customer)
+}
+
+/// The confirmation step, with the reason to give.
+pub async fn get_request(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    Path(id): Path<String>,
+) -> Result<RemovalRequestPage, AppError> {
+    let customer = own_customer(&state, &partner, &id).await?;
+    Ok(RemovalRequestPage {
+        chrome: partner.chrome("Request removal", "customers").await?,
+        customer,
+        reason: String::new(),
+        error: None,
+    })
+}
+
+pub async fn post_request(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Result<Response, AppError> {
+    let customer = own_customer(&state, &partner, &id).await?;
+    let reason = form.reason.trim();
+    let error = if reason.is_empty() {
+        Some("Give a reason for the removal; your account manager reads it.")
+    } else if reason.chars().count() > 1000 {
+        Some("The reason can be at most 1000 characters.")
+    } else {
+        None
+    };
+    if let Some(error) = error {
+        let page = RemovalRequestPage {
+            chrome: partner.chrome("Request removal", "customers").await?,
+            customer,
+            reason: form.reason.clone(),
+            error: Some(error),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let back = format!("/partner/customers/{}", customer.id);
+    match removals::request(&state.db, &partner.account, customer.id, reason, &client.ip, state.clock.now()).await {
+        Ok(_) => {
+            session::flash(&partner.session, FlashKind::Success, "Removal requested. Your account manager will review it; until then the customer keeps access.").await?
+        }
+        Err(RemovalError::AlreadyPending) => {
+            session::flash(&partner.session, FlashKind::Info, "A removal request for this customer is already pending.").await?
+        }
+        Err(RemovalError::NotFound) => return Err(AppError::NotFound),
+        Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
+    }
+    Ok(Redirect::to(&back).into_response())
+}
+
+pub async fn post_withdraw(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<Redirect, AppError> {
+    let customer = own_customer(&state, &partner, &id).await?;
+    match removals::withdraw(
+        &state.db,
+        &partner.account,
+        customer.id,
+        &client.ip,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            session::flash(
+                &partner.session,
+                FlashKind::Success,
+                "The removal request was withdrawn.",
+            )
+            .await?
+        }
+        Err(RemovalError::NotPending) => {
+            session::flash(
+                &partner.session,
+                FlashKind::Info,
+                "There is no pending removal request to withdraw.",
+            )
+            .await?
+        }
+        Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
+    }
+    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)))
+}

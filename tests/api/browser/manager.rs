@@ -1,0 +1,151 @@
+//! The account manager console in the browser: resending an activation email, and a removal
+//! from the partner's request to the manager's approval.
+
+use time::Duration;
+use yeastar_portal::accounts::model::Role;
+
+use super::{Browser, WIDTHS};
+use crate::helpers::{spawn_app, PASSWORD};
+
+async fn sign_in(browser: &Browser, email: &str, home: &str) {
+    browser.goto("/login").await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("form.stack button[type=submit]").await;
+    browser.expect_path(home).await;
+}
+
+async fn sign_out(browser: &Browser) {
+    let summary = browser
+        .client()
+        .find(fantoccini::Locator::Css(".user-menu summary"))
+        .await
+        .unwrap();
+    summary.click().await.unwrap();
+    browser.click(".user-menu button").await;
+    browser.expect_path("/login").await;
+}
+
+#[tokio::test]
+async fn a_manager_resends_an_expired_activation_email_and_the_customer_activates() {
+    for width in WIDTHS {
+        let app = spawn_app().await;
+        let (_, partner) = app.partner("sales@resend-partner.test").await;
+        app.create_account(
+            Role::Customer,
+            "late@resend-customer.test",
+            None,
+            Some(partner),
+        )
+        .await;
+        app.clock.advance(Duration::hours(49));
+        let mut browser = Browser::start("manager-resends-activation", width, &app.address).await;
+
+        sign_in(
+            &browser,
+            "manager-of-sales@resend-partner.test",
+            "/manager/partners",
+        )
+        .await;
+        browser.step("partners").await;
+        browser.goto("/manager/activations").await;
+        assert!(browser.text().await.contains("late@resend-customer.test"));
+        browser.step("activations-expired").await;
+        browser
+            .click("button[formaction$='/resend-activation']")
+            .await;
+        browser.expect_path("/manager/activations").await;
+        assert!(browser
+            .text()
+            .await
+            .contains("A new activation link was sent"));
+        browser.step("resent").await;
+
+        app.drain_outbox().await;
+        let link = app
+            .smtp
+            .to("late@resend-customer.test")
+            .last()
+            .unwrap()
+            .link("/activate/")
+            .unwrap();
+        sign_out(&browser).await;
+        browser.goto(&link).await;
+        assert!(browser
+            .text()
+            .await
+            .contains("Set a password for your Yeastar ID late@resend-customer.test"));
+        browser.step("new-link-opens").await;
+        browser.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
+    for width in WIDTHS {
+        let app = spawn_app().await;
+        let (_, partner) = app.partner("sales@removal-partner.test").await;
+        let customer = app
+            .active_account(
+                Role::Customer,
+                "leaving@removal-customer.test",
+                None,
+                Some(partner),
+            )
+            .await;
+        let mut browser = Browser::start("removal", width, &app.address).await;
+
+        sign_in(&browser, "sales@removal-partner.test", "/partner/customers").await;
+        browser
+            .goto(&format!("/partner/customers/{customer}"))
+            .await;
+        browser.click("a.button-danger").await;
+        browser
+            .expect_path(&format!("/partner/customers/{customer}/removal-request"))
+            .await;
+        browser.step("confirm-removal-request").await;
+        browser
+            .fill("#reason", "The customer closed their office.")
+            .await;
+        browser.click("form.stack button[type=submit]").await;
+        browser
+            .expect_path(&format!("/partner/customers/{customer}"))
+            .await;
+        assert!(browser.text().await.contains("Removal requested"));
+        browser.step("removal-pending").await;
+        sign_out(&browser).await;
+
+        sign_in(
+            &browser,
+            "manager-of-sales@removal-partner.test",
+            "/manager/partners",
+        )
+        .await;
+        browser.goto("/manager/removals").await;
+        assert!(browser
+            .text()
+            .await
+            .contains("The customer closed their office."));
+        browser.step("manager-removal-queue").await;
+        browser.click("form[action$='/approve'] button").await;
+        browser.expect_path("/manager/removals").await;
+        assert!(browser.text().await.contains("The customer was removed"));
+        browser.step("removal-approved").await;
+        browser.goto("/manager/audit").await;
+        assert!(browser.text().await.contains("removal.approved"));
+        browser.step("audit-log").await;
+        sign_out(&browser).await;
+
+        browser
+            .fill("#email", "leaving@removal-customer.test")
+            .await;
+        browser.fill("#password", PASSWORD).await;
+        browser.click("form.stack button[type=submit]").await;
+        assert!(browser
+            .text()
+            .await
+            .contains("This account is no longer available."));
+        browser.step("removed-customer-cannot-sign-in").await;
+        browser.close().await;
+    }
+}
