@@ -52,12 +52,14 @@ impl App {
             .with_context(|| format!("could not listen on {}", config.bind_addr))?;
         let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
         let secrets = SecretBox::new(config.secret_key.expose());
+        let catalog = Arc::new(crate::catalog::load(&db).await?);
         let state = AppState {
             db,
             config: Arc::new(config),
             clock,
             hasher,
             secrets,
+            catalog,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut workers = Vec::new();

@@ -43,11 +43,14 @@ impl Chrome {
         let items: &[(&str, &str, &str)] = match self.role() {
             Some(Role::Partner) => &[
                 ("customers", "/partner/customers", "Customers"),
+                ("products", "/partner/products", "Products & Purchase"),
+                ("orders", "/partner/orders", "Orders"),
                 ("audit", "/partner/audit", "Audit log"),
                 ("security", "/partner/security", "Security"),
             ],
             Some(Role::Customer) => &[
                 ("dashboard", "/customer", "Dashboard"),
+                ("products", "/customer/products", "My products"),
                 ("account", "/customer/account", "Account Information"),
                 ("security", "/customer/security", "Security"),
             ],

@@ -1,6 +1,7 @@
 //! HTTP: the router of all three portals and the layers around it. Handlers translate HTTP to
 //! domain calls and back; they hold no SQL.
 
+pub mod config_form;
 pub mod csrf;
 pub mod customer;
 pub mod extractors;
@@ -124,6 +125,35 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             "/partner/customers/{id}/removal-request/withdraw",
             post(partner::removals::post_withdraw),
         )
+        .route("/partner/purchase", get(partner::purchase::get_purchase))
+        .route(
+            "/partner/purchase/review",
+            post(partner::purchase::post_review),
+        )
+        .route("/partner/purchase/edit", post(partner::purchase::post_edit))
+        .route(
+            "/partner/purchase/confirm",
+            post(partner::purchase::post_confirm),
+        )
+        .route("/partner/orders", get(partner::orders::get_orders))
+        .route("/partner/orders/{id}", get(partner::orders::get_order))
+        .route(
+            "/partner/orders/{id}/invoice",
+            get(partner::orders::get_invoice),
+        )
+        .route("/partner/products", get(partner::products::get_products))
+        .route(
+            "/partner/products/{product_type}",
+            get(partner::products::get_product_list),
+        )
+        .route(
+            "/partner/licenses/{id}/associate",
+            get(partner::products::get_associate).post(partner::products::post_associate),
+        )
+        .route(
+            "/partner/licenses/{id}/dissociate",
+            post(partner::products::post_dissociate),
+        )
         .route("/partner/audit", get(manager::audit::get_partner_audit))
         .route(
             "/partner/audit.csv",
@@ -137,6 +167,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
 
     let customer = Router::new()
         .route("/customer", get(customer::get_dashboard))
+        .route("/customer/products", get(customer::get_products))
         .route(
             "/customer/account",
             get(customer::get_account).post(customer::post_account),

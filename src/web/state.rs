@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::secretbox::SecretBox;
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Config;
 
@@ -17,4 +18,6 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Seals secrets at rest (TOTP secrets) with SECRET_KEY.
     pub secrets: SecretBox,
+    /// Products, plans and prices; they change only through migrations, so load once.
+    pub catalog: Arc<Catalog>,
 }

@@ -11,5 +11,6 @@ mod helpers;
 mod journey;
 mod mail;
 mod manager;
+mod orders;
 mod security;
 mod smtp;

@@ -101,3 +101,21 @@ pub async fn post_account(
     .await?;
     Ok(Redirect::to("/customer/account").into_response())
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customer/products.html")]
+pub struct ProductsPage {
+    chrome: Chrome,
+    licenses: Vec<crate::licenses::LicenseRow>,
+}
+
+/// The products the customer's partner associated with them.
+pub async fn get_products(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+) -> Result<ProductsPage, AppError> {
+    Ok(ProductsPage {
+        chrome: customer.chrome("My products", "products").await?,
+        licenses: crate::licenses::list_for_customer(&state.db, customer.account.id).await?,
+    })
+}

@@ -1,4 +1,7 @@
 //! The Partner Portal.
 
 pub mod customers;
+pub mod orders;
+pub mod products;
+pub mod purchase;
 pub mod removals;

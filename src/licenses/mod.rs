@@ -1,0 +1,279 @@
+//! Purchased licences: the partner's lists per product type, and associating a licence with
+//! one of the partner's activated customers (Products & Purchase → More → Associate a User).
+//! Every query takes the partner id and filters on it.
+
+use serde_json::json;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::audit::{self, Entry};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TypeCount {
+    pub product_type: String,
+    pub name: String,
+    pub licenses: i64,
+    pub associated: i64,
+}
+
+/// Every product type with how many licences the partner bought and how many are associated.
+pub async fn counts_by_type(pool: &PgPool, partner_id: AccountId) -> sqlx::Result<Vec<TypeCount>> {
+    sqlx::query_as(
+        "select t.code as product_type, t.name, count(l.id) as licenses, count(l.customer_id) as associated \
+         from product_types t left join licenses l on l.product_type = t.code and l.partner_id = $1 \
+         group by t.code, t.name, t.sort_order order by t.sort_order",
+    )
+    .bind(partner_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LicenseRow {
+    pub id: Uuid,
+    pub key: String,
+    pub product_type: String,
+    pub plan_name: String,
+    pub capacity: i32,
+    pub status: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub created_at: OffsetDateTime,
+    pub order_number: String,
+    pub customer_id: Option<AccountId>,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_status: Option<AccountStatus>,
+}
+
+impl LicenseRow {
+    pub fn customer_removed(&self) -> bool {
+        self.customer_status == Some(AccountStatus::Removed)
+    }
+}
+
+/// Position in a newest-first licence list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: OffsetDateTime,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}",
+            self.created_at.unix_timestamp_nanos() / 1_000,
+            self.id
+        )
+    }
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (micros, id) = raw.split_once('.')?;
+        let micros: i128 = micros.parse().ok()?;
+        Some(Self {
+            created_at: OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1_000)?)
+                .ok()?,
+            id: Uuid::parse_str(id).ok()?,
+        })
+    }
+}
+
+const ROW: &str = "select l.id, l.key, l.product_type, pl.name as plan_name, l.capacity, l.status::text as status, \
+     l.starts_on, l.ends_on, l.created_at, o.number as order_number, l.customer_id, \
+     c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, c.status as customer_status \
+     from licenses l join plans pl on pl.code = l.plan_code join orders o on o.id = l.order_id \
+     left join accounts c on c.id = l.customer_id";
+
+fn escape_like(term: &str) -> String {
+    term.chars().fold(String::new(), |mut out, c| {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    })
+}
+
+/// One page of the partner's licences of one product type, newest first. The search matches
+/// the start of a licence key, a plan name, or a customer's name, company or email.
+pub async fn list(
+    pool: &PgPool,
+    partner_id: AccountId,
+    product_type: &str,
+    search: Option<&str>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<LicenseRow>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(ROW);
+    q.push(" where l.partner_id = ");
+    q.push_bind(partner_id);
+    q.push(" and l.product_type = ");
+    q.push_bind(product_type.to_owned());
+    if let Some(term) = search {
+        let lowered = term.to_lowercase();
+        q.push(" and (l.key like ");
+        q.push_bind(format!("{}%", escape_like(&term.to_uppercase())));
+        q.push(" or lower(pl.name) like ");
+        q.push_bind(format!("%{}%", escape_like(&lowered)));
+        // Customers of this partner matching the term (served by the accounts trigram index),
+        // then their licences (served by licenses_customer_idx).
+        q.push(" or l.customer_id in (select a.id from accounts a where a.partner_id = ");
+        q.push_bind(partner_id);
+        q.push(
+            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) like ",
+        );
+        q.push_bind(format!("%{}%", escape_like(&lowered)));
+        q.push("))");
+    }
+    if let Some(cursor) = after {
+        q.push(" and (l.created_at, l.id) < (");
+        q.push_bind(cursor.created_at);
+        q.push(", ");
+        q.push_bind(cursor.id);
+        q.push(")");
+    }
+    q.push(" order by l.created_at desc, l.id desc limit ");
+    q.push_bind(limit);
+    q.build_query_as()
+        .persistent(search.is_none())
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn find(
+    pool: &PgPool,
+    partner_id: AccountId,
+    id: Uuid,
+) -> sqlx::Result<Option<LicenseRow>> {
+    sqlx::query_as(&format!("{ROW} where l.partner_id = $1 and l.id = $2"))
+        .bind(partner_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The licences associated with one customer (the Customer Portal's product list).
+pub async fn list_for_customer(
+    pool: &PgPool,
+    customer_id: AccountId,
+) -> sqlx::Result<Vec<LicenseRow>> {
+    sqlx::query_as(&format!(
+        "{ROW} where l.customer_id = $1 order by l.created_at desc limit 500"
+    ))
+    .bind(customer_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssociateError {
+    /// The licence is not this partner's.
+    #[error("not found")]
+    NotFound,
+    /// The customer is not this partner's (or does not exist).
+    #[error("not found")]
+    CustomerNotFound,
+    #[error(
+        "Products can be associated only with your customers who have activated their accounts."
+    )]
+    CustomerNotEligible,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AssociateError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+/// Associates a licence of `partner` with one of its activated customers (or, with `None`,
+/// dissociates it), audited, in one transaction.
+pub async fn set_customer(
+    pool: &PgPool,
+    partner: &Account,
+    license_id: Uuid,
+    customer: Option<AccountId>,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> Result<(), AssociateError> {
+    let mut tx = pool.begin().await?;
+    let previous: Option<(Option<AccountId>,)> = sqlx::query_as(
+        "select customer_id from licenses where id = $1 and partner_id = $2 for update",
+    )
+    .bind(license_id)
+    .bind(partner.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (previous,) = previous.ok_or(AssociateError::NotFound)?;
+    if let Some(customer) = customer {
+        // Checked here, not only in the form: a hand-made request naming a pending, removed or
+        // another partner's customer changes nothing.
+        let status: Option<AccountStatus> = sqlx::query_scalar(
+            "select status from accounts where id = $1 and partner_id = $2 and role = 'customer' \
+             for share",
+        )
+        .bind(customer)
+        .bind(partner.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status {
+            None => return Err(AssociateError::CustomerNotFound),
+            Some(AccountStatus::Active) => {}
+            Some(_) => return Err(AssociateError::CustomerNotEligible),
+        }
+    }
+    sqlx::query("update licenses set customer_id = $2, associated_at = case when $2::uuid is null then null else $3 end where id = $1")
+        .bind(license_id)
+        .bind(customer)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let (action, target) = match customer {
+        Some(customer) => ("license.associated", Some(customer)),
+        None => ("license.dissociated", previous),
+    };
+    audit::record(
+        &mut tx,
+        Entry {
+            actor: Some(partner.id),
+            action,
+            target,
+            partner: Some(partner.id),
+            client_ip: Some(client_ip),
+            details: json!({ "license_id": license_id, "previous_customer": previous }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The partner's activated customers a licence can be associated with, optionally searched.
+pub async fn eligible_customers(
+    pool: &PgPool,
+    partner_id: AccountId,
+    search: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<(AccountId, String, String, String)>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "select id, first_name || ' ' || last_name, company, email from accounts \
+         where role = 'customer' and status = 'active' and partner_id = ",
+    );
+    q.push_bind(partner_id);
+    if let Some(term) = search {
+        q.push(
+            " and lower(first_name || ' ' || last_name || ' ' || company || ' ' || email) like ",
+        );
+        q.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+    }
+    q.push(" order by lower(company), lower(last_name) limit ");
+    q.push_bind(limit);
+    q.build_query_as()
+        .persistent(search.is_none())
+        .fetch_all(pool)
+        .await
+}

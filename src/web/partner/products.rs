@@ -1,0 +1,245 @@
+//! Products & Purchase: product types with counts, the purchased product list per type
+//! (search, keyset pagination) and More → Associate a User.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::accounts::model::AccountId;
+use crate::error::AppError;
+use crate::licenses::{self, AssociateError, Cursor, LicenseRow, TypeCount};
+use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::paging::page_url;
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/products.html")]
+pub struct ProductsPage {
+    chrome: Chrome,
+    types: Vec<TypeCount>,
+}
+
+pub async fn get_products(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+) -> Result<ProductsPage, AppError> {
+    Ok(ProductsPage {
+        chrome: partner.chrome("Products & Purchase", "products").await?,
+        types: licenses::counts_by_type(&state.db, partner.account.id).await?,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/product_list.html")]
+pub struct ProductListPage {
+    chrome: Chrome,
+    product_type: String,
+    type_name: String,
+    query: String,
+    rows: Vec<LicenseRow>,
+    next_page: Option<String>,
+    is_first_page: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    after: String,
+}
+
+pub async fn get_product_list(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    Path(product_type): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<ProductListPage, AppError> {
+    let type_name = state
+        .catalog
+        .product_type(&product_type)
+        .ok_or(AppError::NotFound)?
+        .name
+        .clone();
+    let search = query.q.trim();
+    let after = Cursor::decode(&query.after);
+    let mut rows = licenses::list(
+        &state.db,
+        partner.account.id,
+        &product_type,
+        (!search.is_empty()).then_some(search),
+        after,
+        PAGE_SIZE + 1,
+    )
+    .await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let base = format!("/partner/products/{product_type}");
+    let next_page = has_more.then(|| rows.last()).flatten().map(|last| {
+        page_url(
+            &base,
+            &[("q", search)],
+            Some(
+                &Cursor {
+                    created_at: last.created_at,
+                    id: last.id,
+                }
+                .encode(),
+            ),
+        )
+    });
+    Ok(ProductListPage {
+        chrome: partner.chrome(type_name.clone(), "products").await?,
+        product_type,
+        type_name,
+        query: search.to_owned(),
+        rows,
+        next_page,
+        is_first_page: after.is_none(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/associate.html")]
+pub struct AssociatePage {
+    chrome: Chrome,
+    license: LicenseRow,
+    query: String,
+    customers: Vec<(AccountId, String, String, String)>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CustomerQuery {
+    q: String,
+}
+
+async fn license_of(
+    state: &AppState,
+    partner: &CurrentPartner,
+    id: &str,
+) -> Result<LicenseRow, AppError> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    licenses::find(&state.db, partner.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn associate_page(
+    state: &AppState,
+    partner: &CurrentPartner,
+    license: LicenseRow,
+    query: &str,
+    error: Option<&'static str>,
+) -> Result<AssociatePage, AppError> {
+    let search = query.trim();
+    let customers = licenses::eligible_customers(
+        &state.db,
+        partner.account.id,
+        (!search.is_empty()).then_some(search),
+        50,
+    )
+    .await?;
+    Ok(AssociatePage {
+        chrome: partner.chrome("Associate a User", "products").await?,
+        license,
+        query: search.to_owned(),
+        customers,
+        error,
+    })
+}
+
+pub async fn get_associate(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    Path(id): Path<String>,
+    Query(query): Query<CustomerQuery>,
+) -> Result<AssociatePage, AppError> {
+    let license = license_of(&state, &partner, &id).await?;
+    associate_page(&state, &partner, license, &query.q, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssociateForm {
+    customer_id: String,
+}
+
+pub async fn post_associate(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    Form(form): Form<AssociateForm>,
+) -> Result<Response, AppError> {
+    let license = license_of(&state, &partner, &id).await?;
+    let refuse = |error: &'static str| async {
+        let page = associate_page(&state, &partner, license.clone(), "", Some(error)).await?;
+        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let Ok(customer) = uuid::Uuid::parse_str(form.customer_id.trim()) else {
+        return refuse("Choose a customer from the list.").await;
+    };
+    match licenses::set_customer(&state.db, &partner.account, license.id, Some(AccountId(customer)), &client.ip, state.clock.now()).await {
+        Ok(()) => {}
+        Err(AssociateError::CustomerNotEligible) => {
+            return refuse("Products can be associated only with your customers who have activated their accounts.").await
+        }
+        Err(AssociateError::NotFound | AssociateError::CustomerNotFound) => return Err(AppError::NotFound),
+        Err(AssociateError::Unexpected(err)) => return Err(err.into()),
+    }
+    session::flash(
+        &partner.session,
+        FlashKind::Success,
+        format!("Licence {} is now associated.", license.key),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/partner/products/{}?q={}",
+        license.product_type, license.key
+    ))
+    .into_response())
+}
+
+pub async fn post_dissociate(
+    State(state): State<AppState>,
+    partner: CurrentPartner,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<Redirect, AppError> {
+    let license = license_of(&state, &partner, &id).await?;
+    match licenses::set_customer(
+        &state.db,
+        &partner.account,
+        license.id,
+        None,
+        &client.ip,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(AssociateError::NotFound) => return Err(AppError::NotFound),
+        Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
+    }
+    session::flash(
+        &partner.session,
+        FlashKind::Success,
+        format!(
+            "Licence {} is no longer associated with a customer.",
+            license.key
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/partner/products/{}?q={}",
+        license.product_type, license.key
+    )))
+}
