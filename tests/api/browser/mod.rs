@@ -6,6 +6,7 @@
 mod errors;
 mod journeys;
 mod manager;
+mod purchase;
 mod two_factor;
 
 use std::path::{Path, PathBuf};
@@ -145,24 +146,34 @@ impl Browser {
         select.select_by_value(value).await.unwrap();
     }
 
-    /// Clicks and waits for the next page to load.
+    /// Clicks something that leads to another page and waits until that page has loaded.
     pub async fn click(&self, css: &str) {
-        let element = self.client().find(Locator::Css(css)).await.unwrap();
-        element.click().await.unwrap();
-        self.wait_loaded().await;
-    }
-
-    pub async fn wait_loaded(&self) {
-        for _ in 0..100 {
+        // A marker on the current document: it is gone once a new document has loaded.
+        self.client()
+            .execute("window.__stillHere = true", vec![])
+            .await
+            .unwrap();
+        self.press(css).await;
+        for _ in 0..400 {
             let state = self
                 .client()
-                .execute("return document.readyState", vec![])
+                .execute(
+                    "return window.__stillHere === undefined && document.readyState",
+                    vec![],
+                )
                 .await;
             if matches!(state, Ok(Value::String(s)) if s == "complete") {
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
+        panic!("clicking {css} did not load a new page within 10 s");
+    }
+
+    /// Clicks something that stays on the page (a radio button, a menu).
+    pub async fn press(&self, css: &str) {
+        let element = self.client().find(Locator::Css(css)).await.unwrap();
+        element.click().await.unwrap();
     }
 
     /// Waits (up to 5 s) until the browser shows `expected` (path and query).
@@ -222,6 +233,23 @@ impl Browser {
             .execute("return window.innerWidth", vec![])
             .await
             .unwrap();
+        if viewport.as_u64() != Some(u64::from(self.width)) {
+            // Name what sticks out, so a layout bug is easy to find.
+            let wider = self
+                .client()
+                .execute(
+                    "return [...document.querySelectorAll('body *')].filter(e => \
+                     e.getBoundingClientRect().right > arguments[0] + 1 && !e.closest('thead')).slice(0, 6).map(e => \
+                     e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))",
+                    vec![json!(self.width)],
+                )
+                .await
+                .unwrap();
+            panic!(
+                "{name}: the page is {viewport} px wide, not {} px; too wide: {wider}",
+                self.width
+            );
+        }
         assert_eq!(
             viewport.as_u64(),
             Some(u64::from(self.width)),
