@@ -67,6 +67,12 @@ impl App {
             let worker = mail_worker(&state.config, state.db.clone(), state.clock.clone())?;
             workers.push(tokio::spawn(worker.run(shutdown_rx.clone())));
         }
+        if state.config.scheduled_jobs {
+            workers.push(tokio::spawn(run_scheduled_jobs(
+                state.clone(),
+                shutdown_rx.clone(),
+            )));
+        }
         let deletion = session_store.clone();
         let mut stop = shutdown_rx.clone();
         workers.push(tokio::spawn(async move {
@@ -129,6 +135,31 @@ pub fn mail_worker(config: &Config, pool: sqlx::PgPool, clock: Clock) -> anyhow:
         from: config.mail_from.clone(),
         clock,
     })
+}
+
+/// Runs the subscriptions' scheduled work every minute until shutdown.
+async fn run_scheduled_jobs(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let now = state.clock.now();
+        match crate::subscriptions::jobs::run_due(
+            &state.db,
+            &state.catalog,
+            state.config.public_base(),
+            now,
+        )
+        .await
+        {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(?report, "scheduled jobs ran")
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = format!("{err:#}"), "scheduled jobs failed"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

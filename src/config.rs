@@ -87,6 +87,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub database_max_connections: u32,
 
+    /// Run the scheduled jobs (trial expiry, reminders, renewals) in this process; safe to run
+    /// in every instance at once.
+    #[arg(long, env = "SCHEDULED_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub scheduled_jobs: bool,
+
     /// Run the email outbox worker in this process.
     #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_worker: bool,

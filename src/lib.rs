@@ -21,4 +21,5 @@ pub mod mail;
 pub mod orders;
 pub mod pricing;
 pub mod removals;
+pub mod subscriptions;
 pub mod web;

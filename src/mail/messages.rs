@@ -127,3 +127,39 @@ impl PasswordResetEmail<'_> {
         })
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/notice.txt")]
+struct NoticeText<'a> {
+    m: &'a Notice<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.html")]
+struct NoticeHtml<'a> {
+    m: &'a Notice<'a>,
+}
+
+/// A plain notice about the account's products (trial reminders, renewals).
+pub struct Notice<'a> {
+    pub account_id: AccountId,
+    pub recipient: &'a str,
+    pub recipient_name: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+    pub kind: &'static str,
+}
+
+impl Notice<'_> {
+    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
+        Ok(OutgoingEmail {
+            recipient: self.recipient.to_owned(),
+            subject: self.subject.to_owned(),
+            text_body: NoticeText { m: self }.render()?,
+            html_body: NoticeHtml { m: self }.render()?,
+            kind: self.kind,
+            account_id: Some(self.account_id),
+        })
+    }
+}

@@ -125,6 +125,8 @@ pub async fn place(
             units: new.config.units,
             quote: &total,
             idempotency_key: new.idempotency_key,
+            kind: "purchase",
+            subscription_id: None,
             now,
         },
     )

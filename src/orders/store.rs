@@ -17,6 +17,9 @@ pub struct OrderRow<'a> {
     pub units: u32,
     pub quote: &'a Quote,
     pub idempotency_key: Uuid,
+    /// "purchase" (a partner's), "subscription", "change" or "renewal" (a customer's).
+    pub kind: &'static str,
+    pub subscription_id: Option<Uuid>,
     pub now: OffsetDateTime,
 }
 
@@ -25,9 +28,9 @@ pub async fn insert_order(conn: &mut PgConnection, row: OrderRow<'_>) -> sqlx::R
     sqlx::query_scalar(
         "insert into orders (id, number, partner_id, placed_by, customer_id, plan_code, term, licenses, \
            units, currency, subtotal_minor, discount_minor, total_minor, starts_on, ends_on, \
-           idempotency_key, placeholder_prices, created_at) \
+           idempotency_key, placeholder_prices, created_at, kind, subscription_id) \
          values ($1, 'YP-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, $3, $4, $5, $6, $7, \
-           $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning number",
+           $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) returning number",
     )
     .bind(row.id)
     .bind(row.partner_id)
@@ -46,6 +49,8 @@ pub async fn insert_order(conn: &mut PgConnection, row: OrderRow<'_>) -> sqlx::R
     .bind(row.idempotency_key)
     .bind(row.quote.placeholder)
     .bind(row.now)
+    .bind(row.kind)
+    .bind(row.subscription_id)
     .fetch_one(conn)
     .await
 }

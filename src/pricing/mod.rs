@@ -82,7 +82,7 @@ impl FromStr for Term {
 }
 
 /// One add-on as chosen: a quantity of its unit ("3" × "100 minutes"; 1 for a flat add-on).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AddonChoice {
     pub code: String,
     pub quantity: u32,

@@ -51,6 +51,8 @@ impl Chrome {
             Some(Role::Customer) => &[
                 ("dashboard", "/customer", "Dashboard"),
                 ("products", "/customer/products", "My products"),
+                ("trials", "/customer/trials", "Free trials"),
+                ("estimate", "/customer/estimate", "Cost estimate"),
                 ("account", "/customer/account", "Account Information"),
                 ("security", "/customer/security", "Security"),
             ],

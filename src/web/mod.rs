@@ -168,6 +168,40 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let customer = Router::new()
         .route("/customer", get(customer::get_dashboard))
         .route("/customer/products", get(customer::get_products))
+        .route("/customer/trials", get(customer::trials::get_trials))
+        .route(
+            "/customer/trials/{product_type}",
+            post(customer::trials::post_start_trial),
+        )
+        .route("/customer/estimate", get(customer::estimate::get_estimate))
+        .route(
+            "/customer/subscribe",
+            get(customer::subscribe::get_subscribe),
+        )
+        .route(
+            "/customer/subscribe/review",
+            post(customer::subscribe::post_review),
+        )
+        .route(
+            "/customer/subscribe/edit",
+            post(customer::subscribe::post_edit),
+        )
+        .route(
+            "/customer/subscribe/confirm",
+            post(customer::subscribe::post_confirm),
+        )
+        .route(
+            "/customer/subscriptions/{id}",
+            get(customer::subscription::get_subscription),
+        )
+        .route(
+            "/customer/subscriptions/{id}/change",
+            post(customer::subscription::post_change),
+        )
+        .route(
+            "/customer/subscriptions/{id}/auto-renew",
+            post(customer::subscription::post_auto_renew),
+        )
         .route(
             "/customer/account",
             get(customer::get_account).post(customer::post_account),

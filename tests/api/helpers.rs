@@ -45,6 +45,8 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         database_max_connections: 5,
         // Tests drain the outbox explicitly, so they decide when mail goes out.
         mail_worker: false,
+        // Tests run the scheduled jobs themselves, with the injected clock.
+        scheduled_jobs: false,
     }
 }
 

@@ -14,3 +14,4 @@ mod manager;
 mod orders;
 mod security;
 mod smtp;
+mod subscriptions;

@@ -1,5 +1,10 @@
 //! The Customer Portal.
 
+pub mod estimate;
+pub mod subscribe;
+pub mod subscription;
+pub mod trials;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -106,7 +111,38 @@ pub async fn post_account(
 #[template(path = "customer/products.html")]
 pub struct ProductsPage {
     chrome: Chrome,
+    subscriptions: Vec<crate::subscriptions::SubscriptionView>,
     licenses: Vec<crate::licenses::LicenseRow>,
+}
+
+impl ProductsPage {
+    fn status_label(s: &crate::subscriptions::SubscriptionView) -> &'static str {
+        use crate::subscriptions::SubscriptionStatus::*;
+        match s.subscription.status {
+            Trial => "Free trial",
+            Active => "Active",
+            Expired => "Expired",
+            Cancelled => "Cancelled",
+        }
+    }
+    fn badge(s: &crate::subscriptions::SubscriptionView) -> &'static str {
+        use crate::subscriptions::SubscriptionStatus::*;
+        match s.subscription.status {
+            Trial => "badge badge-info",
+            Active => "badge badge-active",
+            Expired | Cancelled => "badge badge-expired",
+        }
+    }
+    fn until(s: &crate::subscriptions::SubscriptionView) -> String {
+        match (
+            s.subscription.trial_ends_at,
+            s.subscription.current_period_end,
+        ) {
+            (_, Some(end)) => end.to_string(),
+            (Some(trial), None) => crate::format::date(trial),
+            _ => String::new(),
+        }
+    }
 }
 
 /// The products the customer's partner associated with them.
@@ -116,6 +152,11 @@ pub async fn get_products(
 ) -> Result<ProductsPage, AppError> {
     Ok(ProductsPage {
         chrome: customer.chrome("My products", "products").await?,
+        subscriptions: crate::subscriptions::store::list_for_customer(
+            &state.db,
+            customer.account.id,
+        )
+        .await?,
         licenses: crate::licenses::list_for_customer(&state.db, customer.account.id).await?,
     })
 }

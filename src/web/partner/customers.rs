@@ -259,6 +259,7 @@ pub struct CustomerPage {
     customer: Account,
     state: ActivationState,
     removal: Option<RemovalRequest>,
+    subscriptions: Vec<crate::subscriptions::SubscriptionView>,
 }
 
 impl CustomerPage {
@@ -298,11 +299,18 @@ pub async fn get_customer(
             .ok_or(AppError::NotFound)?;
     let state_now = ActivationState::of(customer.status, link_expires_at, state.clock.now());
     let removal = removals::latest_for_customer(&state.db, partner.account.id, customer.id).await?;
+    let subscriptions = crate::subscriptions::store::list_for_partner_customer(
+        &state.db,
+        partner.account.id,
+        customer.id,
+    )
+    .await?;
     Ok(CustomerPage {
         chrome: partner.chrome(customer.full_name(), "customers").await?,
         customer,
         state: state_now,
         removal,
+        subscriptions,
     })
 }
 

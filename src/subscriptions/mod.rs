@@ -1,0 +1,523 @@
+//! Customer self-service: free trials, subscriptions and changes to them. Every price comes
+//! from the one pricing engine; every change that costs money is an order; every change is
+//! audited. A Cloud PBX trial or subscription provisions an instance for Central Management.
+
+pub mod jobs;
+pub mod proration;
+pub mod store;
+
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use time::{Date, Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::model::{Account, AccountId};
+use crate::audit::{self, Entry};
+use crate::catalog::Catalog;
+use crate::orders::store as order_store;
+use crate::pricing::{self, AddonChoice, Configuration, Line, PricingError, Quote, Term};
+pub use store::{Subscription, SubscriptionStatus, SubscriptionView};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubscriptionError {
+    #[error("This product has no free trial.")]
+    NoTrial,
+    #[error("You have already used the free trial of this product. Subscribe to keep using it.")]
+    TrialAlreadyUsed,
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for SubscriptionError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+pub struct Actor<'a> {
+    pub customer: &'a Account,
+    pub client_ip: &'a str,
+    pub now: OffsetDateTime,
+}
+
+async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor<'_>,
+    action: &str,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    audit::record(
+        conn,
+        Entry {
+            actor: Some(actor.customer.id),
+            action,
+            target: Some(actor.customer.id),
+            partner: actor.customer.partner_id,
+            client_ip: Some(actor.client_ip),
+            details,
+        },
+        actor.now,
+    )
+    .await
+}
+
+async fn provision_pbx(
+    conn: &mut PgConnection,
+    subscription_id: Uuid,
+    customer: &Account,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into pbx_instances (id, subscription_id, customer_id, partner_id, name, status, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, 'running', $6, $6) \
+         on conflict (subscription_id) do update set status = 'running', updated_at = excluded.updated_at",
+    )
+    .bind(Uuid::now_v7())
+    .bind(subscription_id)
+    .bind(customer.id)
+    .bind(customer.partner_id)
+    .bind(format!("{} PBX", customer.company))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Starts the free trial of a product type: its entry plan, a small capacity, for the
+/// product's trial length. One trial per product per customer.
+pub async fn start_trial(
+    pool: &PgPool,
+    catalog: &Catalog,
+    product_type: &str,
+    actor: Actor<'_>,
+) -> Result<Uuid, SubscriptionError> {
+    let kind = catalog
+        .product_type(product_type)
+        .ok_or(SubscriptionError::NotFound)?;
+    let days = kind.trial_days.ok_or(SubscriptionError::NoTrial)?;
+    let plan = catalog
+        .plans_of(product_type)
+        .min_by_key(|p| p.tier)
+        .ok_or(SubscriptionError::NoTrial)?;
+    let units = 10u32.clamp(plan.min_units, plan.max_units);
+    let id = Uuid::now_v7();
+    let ends = actor.now + Duration::days(i64::from(days));
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(
+        "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, term, status, \
+         started_as_trial, trial_ends_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, 'monthly', 'trial', true, $7, $8, $8)",
+    )
+    .bind(id)
+    .bind(actor.customer.id)
+    .bind(actor.customer.partner_id)
+    .bind(product_type)
+    .bind(&plan.code)
+    .bind(units as i32)
+    .bind(ends)
+    .bind(actor.now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(err)
+            if err.as_database_error().and_then(|d| d.constraint())
+                == Some("subscriptions_one_trial_per_product") =>
+        {
+            return Err(SubscriptionError::TrialAlreadyUsed)
+        }
+        other => other?,
+    };
+    if product_type == "cloud_pbx" {
+        provision_pbx(&mut tx, id, actor.customer, actor.now).await?;
+    }
+    record(
+        &mut tx,
+        &actor,
+        "trial.started",
+        json!({ "subscription": id, "product_type": product_type, "days": days }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The configuration a customer subscribes with, as stored.
+pub fn stored_addons(config: &Configuration) -> Json<Vec<AddonChoice>> {
+    Json(config.addons.clone())
+}
+
+pub struct Subscribed {
+    pub subscription_id: Uuid,
+    pub order_number: String,
+    pub duplicate: bool,
+}
+
+/// Subscribes (or converts a trial, keeping the same subscription and instance): an order paid
+/// by invoice and an active subscription, in one transaction.
+pub async fn subscribe(
+    pool: &PgPool,
+    catalog: &Catalog,
+    config: &Configuration,
+    convert: Option<Uuid>,
+    idempotency_key: Uuid,
+    actor: Actor<'_>,
+) -> Result<Subscribed, SubscriptionError> {
+    if let Some((order_id, number)) =
+        order_store::find_by_idempotency_key(pool, partner_of(actor.customer)?, idempotency_key)
+            .await?
+    {
+        let subscription_id: Option<Uuid> =
+            sqlx::query_scalar("select subscription_id from orders where id = $1")
+                .bind(order_id)
+                .fetch_one(pool)
+                .await?;
+        return Ok(Subscribed {
+            subscription_id: subscription_id.unwrap_or_default(),
+            order_number: number,
+            duplicate: true,
+        });
+    }
+    let quote = pricing::quote(catalog, config)?;
+    let plan = catalog
+        .plan(&config.plan)
+        .ok_or_else(|| PricingError::UnknownPlan {
+            plan: config.plan.clone(),
+        })?;
+    let mut tx = pool.begin().await?;
+    let subscription_id = match convert {
+        Some(trial) => {
+            let done = sqlx::query(
+                "update subscriptions set plan_code = $3, units = $4, addons = $5, term = $6, status = 'active', \
+                 current_period_start = $7, current_period_end = $8, updated_at = $9 \
+                 where id = $1 and customer_id = $2 and started_as_trial and status in ('trial', 'expired') \
+                 and current_period_start is null and product_type = $10",
+            )
+            .bind(trial)
+            .bind(actor.customer.id)
+            .bind(&plan.code)
+            .bind(config.units as i32)
+            .bind(stored_addons(config))
+            .bind(config.term.to_string())
+            .bind(quote.start)
+            .bind(quote.end)
+            .bind(actor.now)
+            .bind(&plan.product_type)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(SubscriptionError::Refused(
+                    "This trial cannot be converted to that product any more.",
+                ));
+            }
+            trial
+        }
+        None => {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, addons, term, \
+                 status, current_period_start, current_period_end, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $11)",
+            )
+            .bind(id)
+            .bind(actor.customer.id)
+            .bind(actor.customer.partner_id)
+            .bind(&plan.product_type)
+            .bind(&plan.code)
+            .bind(config.units as i32)
+            .bind(stored_addons(config))
+            .bind(config.term.to_string())
+            .bind(quote.start)
+            .bind(quote.end)
+            .bind(actor.now)
+            .execute(&mut *tx)
+            .await?;
+            id
+        }
+    };
+    if plan.product_type == "cloud_pbx" {
+        provision_pbx(&mut tx, subscription_id, actor.customer, actor.now).await?;
+    }
+    let number = place_order(
+        &mut tx,
+        &actor,
+        subscription_id,
+        "subscription",
+        &quote,
+        config.units,
+        idempotency_key,
+    )
+    .await?;
+    let action = if convert.is_some() {
+        "trial.converted"
+    } else {
+        "subscription.started"
+    };
+    record(
+        &mut tx,
+        &actor,
+        action,
+        json!({ "subscription": subscription_id, "plan": plan.code, "order": number }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Subscribed {
+        subscription_id,
+        order_number: number,
+        duplicate: false,
+    })
+}
+
+fn partner_of(customer: &Account) -> Result<AccountId, SubscriptionError> {
+    customer.partner_id.ok_or(SubscriptionError::Refused(
+        "Your account has no Yeastar partner.",
+    ))
+}
+
+/// Writes a customer's order for a subscription: the engine's quote, one licence-equivalent.
+async fn place_order(
+    conn: &mut PgConnection,
+    actor: &Actor<'_>,
+    subscription_id: Uuid,
+    kind: &'static str,
+    quote: &Quote,
+    units: u32,
+    idempotency_key: Uuid,
+) -> Result<String, SubscriptionError> {
+    let order_id = Uuid::now_v7();
+    let number = order_store::insert_order(
+        conn,
+        order_store::OrderRow {
+            id: order_id,
+            partner_id: partner_of(actor.customer)?,
+            placed_by: actor.customer.id,
+            customer_id: Some(actor.customer.id),
+            plan_code: &quote.plan,
+            licenses: 1,
+            units,
+            quote,
+            idempotency_key,
+            kind,
+            subscription_id: Some(subscription_id),
+            now: actor.now,
+        },
+    )
+    .await?;
+    order_store::insert_lines(conn, order_id, quote).await?;
+    record(
+        conn,
+        actor,
+        "order.placed",
+        json!({ "order": number, "kind": kind, "total_minor": quote.total_minor }),
+    )
+    .await?;
+    Ok(number)
+}
+
+/// What the customer asks to change on an active subscription.
+pub struct Change {
+    pub plan: String,
+    pub units: u32,
+    pub addons: Vec<AddonChoice>,
+}
+
+pub enum Changed {
+    /// Charged now, prorated; the order number.
+    Charged {
+        order_number: String,
+        amount: String,
+    },
+    /// A downgrade, applied at the end of the term.
+    Scheduled {
+        on: Date,
+    },
+    Nothing,
+}
+
+/// Adding capacity or upgrading takes effect now, prorated over what is left of the term;
+/// a downgrade is scheduled for the end of the term. Reductions of capacity mid-term are
+/// refused (they take effect at renewal by changing the plan then).
+pub async fn change(
+    pool: &PgPool,
+    catalog: &Catalog,
+    subscription_id: Uuid,
+    change: Change,
+    actor: Actor<'_>,
+) -> Result<Changed, SubscriptionError> {
+    let mut tx = pool.begin().await?;
+    let sub = store::lock_for_customer(&mut tx, actor.customer.id, subscription_id)
+        .await?
+        .ok_or(SubscriptionError::NotFound)?;
+    let (Some(start), Some(end)) = (sub.current_period_start, sub.current_period_end) else {
+        return Err(SubscriptionError::Refused(
+            "Subscribe first: a trial cannot be changed.",
+        ));
+    };
+    if sub.status != SubscriptionStatus::Active {
+        return Err(SubscriptionError::Refused(
+            "Only an active subscription can be changed.",
+        ));
+    }
+    let term: Term = sub
+        .term
+        .parse()
+        .map_err(|_| SubscriptionError::Refused("This subscription's term is not recognised."))?;
+    let old = Configuration {
+        plan: sub.plan_code.clone(),
+        units: sub.units as u32,
+        addons: sub.addons.0.clone(),
+        term,
+        start,
+    };
+    let new_plan = catalog
+        .plan(&change.plan)
+        .ok_or_else(|| PricingError::UnknownPlan {
+            plan: change.plan.clone(),
+        })?;
+    let old_plan = catalog
+        .plan(&sub.plan_code)
+        .ok_or_else(|| PricingError::UnknownPlan {
+            plan: sub.plan_code.clone(),
+        })?;
+    if new_plan.product_type != old_plan.product_type {
+        return Err(SubscriptionError::Refused(
+            "A subscription can change plan only within its product.",
+        ));
+    }
+    if new_plan.tier < old_plan.tier {
+        // Validate the target configuration now so the scheduled change cannot fail later.
+        pricing::quote(
+            catalog,
+            &Configuration {
+                plan: new_plan.code.clone(),
+                units: change.units,
+                addons: change.addons.clone(),
+                term,
+                start,
+            },
+        )?;
+        sqlx::query(
+            "update subscriptions set scheduled_plan_code = $2, updated_at = $3 where id = $1",
+        )
+        .bind(sub.id)
+        .bind(&new_plan.code)
+        .bind(actor.now)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            &actor,
+            "subscription.downgrade_scheduled",
+            json!({ "subscription": sub.id, "plan": new_plan.code, "on": end.to_string() }),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Changed::Scheduled { on: end });
+    }
+    let new = Configuration {
+        plan: new_plan.code.clone(),
+        units: change.units,
+        addons: change.addons.clone(),
+        term,
+        start,
+    };
+    let (old_quote, new_quote) = (
+        pricing::quote(catalog, &old)?,
+        pricing::quote(catalog, &new)?,
+    );
+    let delta = new_quote.total_minor - old_quote.total_minor;
+    if delta < 0 || change.units < old.units {
+        return Err(SubscriptionError::Refused(
+            "Capacity can be added now; to reduce it, change the plan at renewal.",
+        ));
+    }
+    if delta == 0 && new == old {
+        return Ok(Changed::Nothing);
+    }
+    let today = actor.now.date();
+    let amount = proration::prorate(delta, start, end, today);
+    sqlx::query("update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, updated_at = $5 where id = $1")
+        .bind(sub.id)
+        .bind(&new.plan)
+        .bind(new.units as i32)
+        .bind(stored_addons(&new))
+        .bind(actor.now)
+        .execute(&mut *tx)
+        .await?;
+    let description = format!(
+        "Change to {} with {} for the rest of the term ({} to {}), prorated",
+        new_plan.name, new.units, today, end
+    );
+    let charge = Quote {
+        plan: new.plan.clone(),
+        currency: new_quote.currency.clone(),
+        term,
+        lines: vec![Line {
+            description,
+            unit: "change".into(),
+            quantity: 1,
+            unit_price_minor: amount,
+            months: None,
+            amount_minor: amount,
+        }],
+        subtotal_minor: amount,
+        discount_percent: 0,
+        discount_minor: 0,
+        total_minor: amount,
+        months: 1,
+        per_month_minor: amount,
+        start: today,
+        end,
+        placeholder: new_quote.placeholder,
+    };
+    let number = place_order(
+        &mut tx,
+        &actor,
+        sub.id,
+        "change",
+        &charge,
+        new.units,
+        Uuid::new_v4(),
+    )
+    .await?;
+    record(&mut tx, &actor, "subscription.changed", json!({ "subscription": sub.id, "plan": new.plan, "units": new.units, "order": number, "amount_minor": amount })).await?;
+    tx.commit().await?;
+    Ok(Changed::Charged {
+        order_number: number,
+        amount: pricing::format_money(amount, &new_quote.currency),
+    })
+}
+
+pub async fn set_auto_renew(
+    pool: &PgPool,
+    subscription_id: Uuid,
+    on: bool,
+    actor: Actor<'_>,
+) -> Result<(), SubscriptionError> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("update subscriptions set auto_renew = $3, updated_at = $4 where id = $1 and customer_id = $2 and status = 'active'")
+        .bind(subscription_id)
+        .bind(actor.customer.id)
+        .bind(on)
+        .bind(actor.now)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Err(SubscriptionError::NotFound);
+    }
+    record(
+        &mut tx,
+        &actor,
+        "subscription.auto_renew",
+        json!({ "subscription": subscription_id, "on": on }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

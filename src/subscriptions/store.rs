@@ -1,0 +1,117 @@
+//! SQL for subscriptions. Customers read their own; partners read their customers'.
+
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::model::AccountId;
+use crate::pricing::AddonChoice;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "subscription_status", rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Trial,
+    Active,
+    Expired,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Subscription {
+    pub id: Uuid,
+    pub customer_id: AccountId,
+    pub partner_id: AccountId,
+    pub product_type: String,
+    pub plan_code: String,
+    pub units: i32,
+    pub addons: Json<Vec<AddonChoice>>,
+    pub term: String,
+    pub status: SubscriptionStatus,
+    pub started_as_trial: bool,
+    pub trial_ends_at: Option<OffsetDateTime>,
+    pub current_period_start: Option<Date>,
+    pub current_period_end: Option<Date>,
+    pub auto_renew: bool,
+    pub scheduled_plan_code: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+pub const COLUMNS: &str = "s.id, s.customer_id, s.partner_id, s.product_type, s.plan_code, s.units, s.addons, \
+     s.term, s.status, s.started_as_trial, s.trial_ends_at, s.current_period_start, s.current_period_end, \
+     s.auto_renew, s.scheduled_plan_code, s.created_at";
+
+/// A subscription with the names pages show.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionView {
+    #[sqlx(flatten)]
+    pub subscription: Subscription,
+    pub plan_name: String,
+    pub product_name: String,
+    pub scheduled_plan_name: Option<String>,
+    pub instance_status: Option<String>,
+    pub customer_email: String,
+}
+
+fn view_query(filter: &str) -> String {
+    format!(
+        "select {COLUMNS}, pl.name as plan_name, t.name as product_name, sp.name as scheduled_plan_name, \
+           i.status::text as instance_status, c.email as customer_email \
+         from subscriptions s join plans pl on pl.code = s.plan_code join product_types t on t.code = s.product_type \
+         left join plans sp on sp.code = s.scheduled_plan_code left join pbx_instances i on i.subscription_id = s.id \
+         join accounts c on c.id = s.customer_id where {filter}"
+    )
+}
+
+pub async fn list_for_customer(
+    pool: &PgPool,
+    customer_id: AccountId,
+) -> sqlx::Result<Vec<SubscriptionView>> {
+    sqlx::query_as(&view_query(
+        "s.customer_id = $1 order by s.created_at desc limit 200",
+    ))
+    .bind(customer_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn find_for_customer(
+    pool: &PgPool,
+    customer_id: AccountId,
+    id: Uuid,
+) -> sqlx::Result<Option<SubscriptionView>> {
+    sqlx::query_as(&view_query("s.customer_id = $1 and s.id = $2"))
+        .bind(customer_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A partner's view of one customer's subscriptions (scoped by the partner).
+pub async fn list_for_partner_customer(
+    pool: &PgPool,
+    partner_id: AccountId,
+    customer_id: AccountId,
+) -> sqlx::Result<Vec<SubscriptionView>> {
+    sqlx::query_as(&view_query(
+        "s.partner_id = $1 and s.customer_id = $2 order by s.created_at desc limit 200",
+    ))
+    .bind(partner_id)
+    .bind(customer_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn lock_for_customer(
+    conn: &mut PgConnection,
+    customer_id: AccountId,
+    id: Uuid,
+) -> sqlx::Result<Option<Subscription>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from subscriptions s where s.customer_id = $1 and s.id = $2 for update"
+    ))
+    .bind(customer_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}

@@ -1,0 +1,261 @@
+//! `/customer/subscriptions/{id}`: one subscription or trial, and managing it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+
+use crate::accounts::model::FieldErrors;
+use crate::catalog::Plan;
+use crate::error::AppError;
+use crate::format::datetime_utc;
+use crate::subscriptions::{
+    self, store, Actor, Change, Changed, SubscriptionError, SubscriptionStatus, SubscriptionView,
+};
+use crate::web::config_form::{field_error, ConfigInput};
+use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customer/subscription.html")]
+pub struct SubscriptionPage<'a> {
+    chrome: Chrome,
+    sub: SubscriptionView,
+    plans: Vec<&'a Plan>,
+    addons: Vec<(&'a crate::catalog::Addon, String)>,
+    units: String,
+    errors: FieldErrors,
+}
+
+impl SubscriptionPage<'_> {
+    fn is_trial(&self) -> bool {
+        self.sub.subscription.status == SubscriptionStatus::Trial
+    }
+    fn is_active(&self) -> bool {
+        self.sub.subscription.status == SubscriptionStatus::Active
+    }
+    fn can_convert(&self) -> bool {
+        self.sub.subscription.started_as_trial
+            && self.sub.subscription.current_period_start.is_none()
+    }
+    fn status_label(&self) -> &'static str {
+        match self.sub.subscription.status {
+            SubscriptionStatus::Trial => "Free trial",
+            SubscriptionStatus::Active => "Active",
+            SubscriptionStatus::Expired => "Expired",
+            SubscriptionStatus::Cancelled => "Cancelled",
+        }
+    }
+    fn trial_ends(&self) -> String {
+        self.sub
+            .subscription
+            .trial_ends_at
+            .map(datetime_utc)
+            .unwrap_or_default()
+    }
+    fn period(&self) -> String {
+        match (
+            self.sub.subscription.current_period_start,
+            self.sub.subscription.current_period_end,
+        ) {
+            (Some(start), Some(end)) => format!("{start} to {end}"),
+            _ => String::new(),
+        }
+    }
+    fn plan_selected(&self, plan: &Plan) -> bool {
+        plan.code == self.sub.subscription.plan_code
+    }
+    fn subscribe_url(&self) -> String {
+        let s = &self.sub.subscription;
+        let mut pairs = vec![
+            ("plan".to_owned(), s.plan_code.clone()),
+            ("units".to_owned(), s.units.to_string()),
+            ("term".to_owned(), "1y".to_owned()),
+            ("convert".to_owned(), s.id.to_string()),
+        ];
+        for addon in &s.addons.0 {
+            pairs.push((format!("addon.{}", addon.code), addon.quantity.to_string()));
+        }
+        format!(
+            "/customer/subscribe?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    }
+}
+
+async fn page<'a>(
+    state: &'a AppState,
+    customer: &CurrentCustomer,
+    sub: SubscriptionView,
+    input: Option<&ConfigInput>,
+    errors: FieldErrors,
+) -> Result<SubscriptionPage<'a>, AppError> {
+    let catalog = &state.catalog;
+    let product_type = sub.subscription.product_type.clone();
+    let plans = catalog
+        .plans
+        .iter()
+        .filter(|p| p.product_type == product_type)
+        .collect();
+    // Every add-on some plan of this product allows, so an upgrade can add one in the same step.
+    let addons = catalog
+        .addons
+        .iter()
+        .filter(|addon| {
+            catalog.plan_addons.iter().any(|pa| {
+                pa.addon_code == addon.code
+                    && catalog
+                        .plan(&pa.plan_code)
+                        .is_some_and(|p| p.product_type == product_type)
+            })
+        })
+        .map(|addon| {
+            let current = match input {
+                Some(input) => input.addon_value(&addon.code).to_owned(),
+                None => sub
+                    .subscription
+                    .addons
+                    .0
+                    .iter()
+                    .find(|a| a.code == addon.code)
+                    .map(|a| a.quantity.to_string())
+                    .unwrap_or_default(),
+            };
+            (addon, current)
+        })
+        .collect();
+    let units = input
+        .map(|i| i.units.clone())
+        .unwrap_or_else(|| sub.subscription.units.to_string());
+    Ok(SubscriptionPage {
+        chrome: customer.chrome(sub.plan_name.clone(), "products").await?,
+        sub,
+        plans,
+        addons,
+        units,
+        errors,
+    })
+}
+
+async fn find(
+    state: &AppState,
+    customer: &CurrentCustomer,
+    id: &str,
+) -> Result<SubscriptionView, AppError> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    store::find_for_customer(&state.db, customer.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get_subscription(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let sub = find(&state, &customer, &id).await?;
+    Ok(page(&state, &customer, sub, None, FieldErrors::default())
+        .await?
+        .into_response())
+}
+
+pub async fn post_change(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let sub = find(&state, &customer, &id).await?;
+    let input = ConfigInput::from_pairs(&pairs);
+    let mut errors = FieldErrors::default();
+    let mut with_term = input.clone();
+    with_term.term = sub.subscription.term.clone();
+    let config = with_term.configuration(state.clock.now().date(), &mut errors);
+    let outcome = match config {
+        None => None,
+        Some(config) => {
+            let actor = Actor {
+                customer: &customer.account,
+                client_ip: &client.ip,
+                now: state.clock.now(),
+            };
+            let change = Change {
+                plan: config.plan,
+                units: config.units,
+                addons: config.addons,
+            };
+            match subscriptions::change(
+                &state.db,
+                &state.catalog,
+                sub.subscription.id,
+                change,
+                actor,
+            )
+            .await
+            {
+                Ok(changed) => Some(changed),
+                Err(SubscriptionError::Pricing(err)) => {
+                    field_error(&err, &mut errors);
+                    None
+                }
+                Err(SubscriptionError::Refused(message)) => {
+                    errors.add("units", message);
+                    None
+                }
+                Err(SubscriptionError::NotFound) => return Err(AppError::NotFound),
+                Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
+            }
+        }
+    };
+    let Some(changed) = outcome else {
+        let page = page(&state, &customer, sub, Some(&input), errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let message = match changed {
+        Changed::Charged { order_number, amount } => format!("Done. The change takes effect now; {amount} for the rest of the term is on order {order_number}."),
+        Changed::Scheduled { on } => format!("The downgrade is scheduled for the end of the term, {on}. Until then nothing changes."),
+        Changed::Nothing => "Nothing changed.".to_owned(),
+    };
+    session::flash(&customer.session, FlashKind::Success, message).await?;
+    Ok(Redirect::to(&format!("/customer/subscriptions/{}", sub.subscription.id)).into_response())
+}
+
+pub async fn post_auto_renew(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    let sub = find(&state, &customer, &id).await?;
+    let on = pairs.iter().any(|(k, v)| k == "auto_renew" && v == "on");
+    let actor = Actor {
+        customer: &customer.account,
+        client_ip: &client.ip,
+        now: state.clock.now(),
+    };
+    match subscriptions::set_auto_renew(&state.db, sub.subscription.id, on, actor).await {
+        Ok(()) => {
+            session::flash(
+                &customer.session,
+                FlashKind::Success,
+                if on {
+                    "Auto-renew is on."
+                } else {
+                    "Auto-renew is off: the subscription ends with its term."
+                },
+            )
+            .await?
+        }
+        Err(SubscriptionError::NotFound) => return Err(AppError::NotFound),
+        Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
+    }
+    Ok(Redirect::to(&format!(
+        "/customer/subscriptions/{}",
+        sub.subscription.id
+    )))
+}
