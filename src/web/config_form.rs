@@ -112,7 +112,12 @@ impl ConfigInput {
 
     /// The configuration as a query string (a shareable estimate, "subscribe with this").
     pub fn query_string(&self) -> String {
-        serde_urlencoded::to_string(self.hidden_fields()).unwrap_or_default()
+        let fields: Vec<(String, String)> = self
+            .hidden_fields()
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        serde_urlencoded::to_string(fields).unwrap_or_default()
     }
 }
 
@@ -172,7 +177,11 @@ impl<'a> ConfigView<'a> {
                     .filter(|pa| {
                         pa.addon_code == addon.code && offered.contains(&pa.plan_code.as_str())
                     })
-                    .filter_map(|pa| catalog.plan(&pa.plan_code).map(|p| p.name.clone()))
+                    .filter_map(|pa| catalog.plan(&pa.plan_code))
+                    .map(|p| match catalog.product_type(&p.product_type) {
+                        Some(t) => format!("{} {}", t.name, p.name),
+                        None => p.name.clone(),
+                    })
                     .collect();
                 (!plans.is_empty()).then(|| AddonView {
                     addon,

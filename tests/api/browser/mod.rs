@@ -7,6 +7,7 @@ mod errors;
 mod journeys;
 mod manager;
 mod purchase;
+mod self_service;
 mod two_factor;
 
 use std::path::{Path, PathBuf};

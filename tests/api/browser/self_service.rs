@@ -1,0 +1,78 @@
+//! A customer starts a trial, estimates a configuration (live, with JavaScript), subscribes
+//! with it and sees it on the products page.
+
+use yeastar_portal::accounts::model::Role;
+
+use super::{Browser, WIDTHS};
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
+    for width in WIDTHS {
+        let app = spawn_app().await;
+        let (_, partner) = app.partner("sales@self-partner.test").await;
+        app.active_account(Role::Customer, "lee@self-service.test", None, Some(partner))
+            .await;
+        let mut browser = Browser::start("customer-self-service", width, &app.address).await;
+
+        browser.goto("/login").await;
+        browser.fill("#email", "lee@self-service.test").await;
+        browser.fill("#password", PASSWORD).await;
+        browser.click("form.stack button[type=submit]").await;
+        browser.expect_path("/customer").await;
+        browser.goto("/customer/trials").await;
+        browser.step("trials").await;
+        browser
+            .click("form[action='/customer/trials/cloud_pbx'] button")
+            .await;
+        assert!(browser
+            .text()
+            .await
+            .contains("Your free trial has started."));
+        browser.step("trial-started").await;
+
+        browser.goto("/customer/estimate").await;
+        browser.select("#plan", "workplace_standard").await;
+        browser.fill("#units", "40").await;
+        browser.select("#term", "2y").await;
+        // With JavaScript the result follows the form without a submit:
+        // 40 users × 6.50 × 24 = 6,240.00, 15 % off = 5,304.00.
+        let mut shown = String::new();
+        for _ in 0..100 {
+            shown = browser.text_of("#estimate-result").await;
+            if shown.contains("USD 5,304.00") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(shown.contains("USD 5,304.00"), "{shown}");
+        browser.step("estimate-live").await;
+        browser.click("#estimate-result a.button").await;
+        browser
+            .expect_path("/customer/subscribe?plan=workplace_standard&units=40&term=2y")
+            .await;
+        browser.step("subscribe-with-estimate").await;
+        browser.click("form.stack button[type=submit]").await;
+        assert!(
+            browser.text().await.contains("USD 5,304.00"),
+            "the review equals the estimate"
+        );
+        browser.step("review").await;
+        browser
+            .click("form[action='/customer/subscribe/confirm'] button.button")
+            .await;
+        assert!(browser.text().await.contains("You are subscribed."));
+        browser.step("subscribed").await;
+
+        browser.goto("/customer/products").await;
+        let text = browser.text().await;
+        assert!(
+            text.contains("Workplace SaaS")
+                && text.contains("Cloud PBX")
+                && text.contains("Free trial"),
+            "{text}"
+        );
+        browser.step("my-products").await;
+        browser.close().await;
+    }
+}
