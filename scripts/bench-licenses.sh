@@ -97,7 +97,7 @@ select o.id, 'YP-' || lpad((1000 + o.seq)::text, 6, '0'), p.id, p.id, null,
   (o.created_at::date + interval '1 year')::date, gen_random_uuid(), true, o.created_at
 from bench_orders o cross join (select id from accounts where email = 'partner@northwind.example') p
 cross join lateral (select case when o.n >= 80 then 10 else 0 end as pct) d;
-select setval('order_number_seq', 1000 + (select count(*) from bench_orders));
+do $$ begin perform setval('order_number_seq', 1000 + (select count(*) from bench_orders)); end $$;
 
 insert into order_lines (order_id, position, description, unit, quantity, unit_price_minor, months, amount_minor)
 select o.id, 0, pl.name || ', 1 year', 'extension', o.n * o.units, pl.unit_price_minor, 12, o.subtotal

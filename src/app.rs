@@ -60,6 +60,8 @@ impl App {
             hasher,
             secrets,
             catalog,
+            // A PBX reports every 30-60 s; this leaves room for many PBXs behind one address.
+            api_limits: crate::web::rate_limit::RateLimiter::new(600),
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut workers = Vec::new();
@@ -154,6 +156,9 @@ async fn run_scheduled_jobs(state: AppState, mut shutdown: watch::Receiver<bool>
             }
             Ok(_) => {}
             Err(err) => tracing::error!(error = format!("{err:#}"), "scheduled jobs failed"),
+        }
+        if let Err(err) = crate::pbx::heartbeat::check_offline(&state.db, now).await {
+            tracing::error!(error = format!("{err:#}"), "offline check failed");
         }
         tokio::select! {
             _ = shutdown.changed() => break,

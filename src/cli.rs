@@ -58,6 +58,21 @@ pub enum Command {
     },
     /// Fill the database with a demo manager, two partners and customers in every state.
     SeedDemo,
+    /// Play a Cloud PBX: send heartbeats to the portal with the instance's token.
+    SimulatePbx {
+        /// The PBX token shown once in Central Management ("Issue a token").
+        #[arg(long, env = "PBX_TOKEN")]
+        token: String,
+        /// The portal's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Seconds between heartbeats.
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+        /// Heartbeats to send (0: until stopped with Ctrl-C).
+        #[arg(long, default_value_t = 0)]
+        beats: u64,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -122,6 +137,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_created("partner", &email, &created);
             Ok(())
         }
+        Command::SimulatePbx {
+            token,
+            url,
+            interval,
+            beats,
+        } => crate::simulator::run(&url, &token, interval, beats).await,
         Command::SeedDemo => {
             let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
             crate::demo::seed(&pool, &config, &Clock::system()).await

@@ -45,6 +45,11 @@ impl Chrome {
                 ("customers", "/partner/customers", "Customers"),
                 ("products", "/partner/products", "Products & Purchase"),
                 ("orders", "/partner/orders", "Orders"),
+                (
+                    "central",
+                    "/partner/central-management",
+                    "Central Management",
+                ),
                 ("audit", "/partner/audit", "Audit log"),
                 ("security", "/partner/security", "Security"),
             ],
@@ -53,6 +58,11 @@ impl Chrome {
                 ("products", "/customer/products", "My products"),
                 ("trials", "/customer/trials", "Free trials"),
                 ("estimate", "/customer/estimate", "Cost estimate"),
+                (
+                    "central",
+                    "/customer/central-management",
+                    "Central Management",
+                ),
                 ("account", "/customer/account", "Account Information"),
                 ("security", "/customer/security", "Security"),
             ],

@@ -1,6 +1,8 @@
 //! HTTP: the router of all three portals and the layers around it. Handlers translate HTTP to
 //! domain calls and back; they hold no SQL.
 
+pub mod api;
+pub mod central;
 pub mod config_form;
 pub mod csrf;
 pub mod customer;
@@ -10,6 +12,7 @@ pub mod pages;
 pub mod paging;
 pub mod partner;
 pub mod public;
+pub mod rate_limit;
 pub mod security;
 pub mod session;
 pub mod state;
@@ -73,6 +76,24 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         );
 
     // The same Security page in every portal; `security::Owner` refuses another portal's.
+    // Central Management: the same pages for customers and for their partners.
+    let mut central = Router::new();
+    for portal in ["/customer", "/partner"] {
+        central = central
+            .route(
+                &format!("{portal}/central-management"),
+                get(central::get_list),
+            )
+            .route(
+                &format!("{portal}/central-management/{{id}}"),
+                get(central::get_instance),
+            )
+            .route(
+                &format!("{portal}/central-management/{{id}}/{{action}}"),
+                post(central::post_action),
+            );
+    }
+
     let mut security = Router::new();
     for portal in ["/customer", "/partner", "/manager"] {
         security = security
@@ -250,6 +271,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .merge(customer)
         .merge(manager)
         .merge(security)
+        .merge(central)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(csrf::verify_csrf))
         .layer(sessions)
@@ -260,6 +282,10 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .merge(pages)
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(public::readyz))
+        .route(
+            "/api/pbx/heartbeat",
+            post(api::post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
         .nest_service("/static", ServeDir::new(static_dir()))
         .layer(middleware::from_fn(pages::security_headers))
         .layer(middleware::from_fn(pages::render_error_pages))

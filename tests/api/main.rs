@@ -5,6 +5,7 @@ mod access;
 mod activation;
 mod browser;
 mod catalog;
+mod central;
 mod cli;
 mod customers;
 mod helpers;

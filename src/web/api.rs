@@ -1,0 +1,69 @@
+//! `POST /api/pbx/heartbeat`: a PBX reports in with its bearer token and collects its pending
+//! commands. JSON in and out; each failure has its own status and message.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::pbx::heartbeat::{self, HeartbeatError, Report};
+use crate::web::extractors::ClientInfo;
+use crate::web::state::AppState;
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+pub async fn post_heartbeat(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !state.api_limits.allow(&format!("ip:{}", client.ip)) {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many requests from this address; slow down",
+        );
+    }
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "missing bearer token (Authorization: Bearer <token>)",
+        );
+    };
+    let report: Report = match serde_json::from_slice(&body) {
+        Ok(report) => report,
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be JSON like {{\"version\": \"37.20.0.16\", \"extensions_in_use\": 12, \"active_calls\": 3}}: {err}"),
+            )
+        }
+    };
+    match heartbeat::accept(&state.db, token, &report, state.clock.now()).await {
+        Ok(commands) => (StatusCode::OK, Json(json!({ "commands": commands }))).into_response(),
+        Err(HeartbeatError::Unauthorized) => {
+            error(StatusCode::UNAUTHORIZED, "unknown or revoked token")
+        }
+        Err(err @ HeartbeatError::NotRunning(_)) => error(StatusCode::CONFLICT, &err.to_string()),
+        Err(err @ HeartbeatError::BadReport) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
+        }
+        Err(HeartbeatError::Unexpected(err)) => {
+            tracing::error!(error = format!("{err:#}"), "heartbeat failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; try again",
+            )
+        }
+    }
+}

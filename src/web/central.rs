@@ -1,0 +1,221 @@
+//! Central Management pages (`/customer/central-management`, `/partner/central-management`):
+//! the Cloud PBX instances the viewer may manage, one instance with its history, and actions.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use time::OffsetDateTime;
+
+use crate::accounts::model::Email;
+use crate::error::AppError;
+use crate::format::datetime_utc;
+use crate::pbx::{self, Action, Event, InstanceView, Viewer};
+use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::web::session::{self, FlashKind};
+use crate::web::state::AppState;
+
+/// A customer or partner on their own portal's Central Management pages.
+pub struct Operator {
+    signed_in: SignedIn,
+    viewer: Viewer,
+    base: String,
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let path = parts.uri.path().to_owned();
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let base = format!(
+            "{}/central-management",
+            signed_in.account.role.portal_prefix()
+        );
+        let viewer = Viewer::of(&signed_in.account).ok_or(AppError::Forbidden)?;
+        if !path.starts_with(&base) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Self {
+            signed_in,
+            viewer,
+            base,
+        })
+    }
+}
+
+pub struct Row {
+    pub instance: InstanceView,
+    pub online: bool,
+    pub trial_days_left: Option<i64>,
+    pub last_seen: String,
+}
+
+fn row(instance: InstanceView, now: OffsetDateTime) -> Row {
+    Row {
+        online: instance.online(now),
+        trial_days_left: instance.trial_days_left(now),
+        last_seen: instance
+            .last_heartbeat_at
+            .map(datetime_utc)
+            .unwrap_or_else(|| "never".into()),
+        instance,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "central/list.html")]
+pub struct ListPage {
+    chrome: Chrome,
+    base: String,
+    rows: Vec<Row>,
+    for_partner: bool,
+}
+
+pub async fn get_list(State(state): State<AppState>, op: Operator) -> Result<ListPage, AppError> {
+    let now = state.clock.now();
+    let rows = pbx::list(&state.db, op.viewer)
+        .await?
+        .into_iter()
+        .map(|i| row(i, now))
+        .collect();
+    Ok(ListPage {
+        chrome: op.signed_in.chrome("Central Management", "central").await?,
+        base: op.base.clone(),
+        rows,
+        for_partner: matches!(op.viewer, Viewer::Partner(_)),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "central/instance.html")]
+pub struct InstancePage {
+    chrome: Chrome,
+    base: String,
+    row: Row,
+    events: Vec<Event>,
+    new_token: Option<String>,
+    error: Option<(&'static str, &'static str)>,
+}
+
+impl InstancePage {
+    fn when(event: &Event) -> String {
+        datetime_utc(event.at)
+    }
+}
+
+async fn instance_page(
+    state: &AppState,
+    op: &Operator,
+    id: uuid::Uuid,
+    new_token: Option<String>,
+    error: Option<(&'static str, &'static str)>,
+) -> Result<InstancePage, AppError> {
+    let instance = pbx::find(&state.db, op.viewer, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(InstancePage {
+        chrome: op
+            .signed_in
+            .chrome(instance.name.clone(), "central")
+            .await?,
+        base: op.base.clone(),
+        events: pbx::events(&state.db, instance.id).await?,
+        row: row(instance, state.clock.now()),
+        new_token,
+        error,
+    })
+}
+
+fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+pub async fn get_instance(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(id): Path<String>,
+) -> Result<InstancePage, AppError> {
+    instance_page(&state, &op, parse_id(&id)?, None, None).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    name: String,
+    email: String,
+}
+
+/// `POST …/central-management/{id}/{rename|alarm|restart|token}`
+pub async fn post_action(
+    State(state): State<AppState>,
+    op: Operator,
+    client: ClientInfo,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let (state, op) = (&state, &op);
+    let refuse = |field: &'static str, message: &'static str| async move {
+        let page = instance_page(state, op, id, None, Some((field, message))).await?;
+        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let (action, done) = match action.as_str() {
+        "rename" => {
+            let name = form.name.trim();
+            if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+                return refuse("name", "Enter a name of 1 to 60 characters.").await;
+            }
+            (Action::Rename(name.to_owned()), "The PBX was renamed.")
+        }
+        "alarm" => match form.email.trim() {
+            "" => (
+                Action::AlarmEmail(None),
+                "Alarms now go to the account's email address.",
+            ),
+            raw => match Email::parse(raw) {
+                Ok(email) => (
+                    Action::AlarmEmail(Some(email.as_str().to_owned())),
+                    "The alarm contact was saved.",
+                ),
+                Err(_) => {
+                    return refuse("email", "Enter a valid email address, like it@example.com.")
+                        .await
+                }
+            },
+        },
+        "restart" => (
+            Action::Restart,
+            "A restart was queued; the PBX picks it up with its next heartbeat.",
+        ),
+        "token" => (
+            Action::NewToken,
+            "A new token was issued; the old one no longer works.",
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    let now = state.clock.now();
+    match pbx::act(
+        &state.db,
+        &op.signed_in.account,
+        op.viewer,
+        id,
+        action,
+        &client.ip,
+        now,
+    )
+    .await?
+    {
+        None => Err(AppError::NotFound),
+        // The token is shown once, on this response; only its hash is kept.
+        Some(Some(token)) => Ok(instance_page(state, op, id, Some(token), None)
+            .await?
+            .into_response()),
+        Some(None) => {
+            session::flash(&op.signed_in.session, FlashKind::Success, done).await?;
+            Ok(Redirect::to(&format!("{}/{id}", op.base)).into_response())
+        }
+    }
+}

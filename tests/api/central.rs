@@ -1,0 +1,266 @@
+//! Central Management and the PBX reporting API.
+
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use time::Duration;
+use yeastar_portal::accounts::model::{AccountId, Role};
+
+use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
+
+/// A customer with a Cloud PBX trial; returns their client and the instance page path.
+async fn customer_with_pbx(app: &TestApp, email: &str, partner: AccountId) -> (Client, String) {
+    app.active_account(Role::Customer, email, None, Some(partner))
+        .await;
+    let browser = client();
+    app.login(&browser, email, PASSWORD).await;
+    let csrf = app.csrf_for(&browser, "/customer/trials").await;
+    app.post_form(
+        &browser,
+        "/customer/trials/cloud_pbx",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    let (_, list) = app.get_html(&browser, "/customer/central-management").await;
+    let start = list
+        .find("/customer/central-management/")
+        .expect("the instance is listed");
+    let path: String = list[start..].chars().take_while(|c| *c != '"').collect();
+    (browser, path)
+}
+
+async fn issue_token(app: &TestApp, browser: &Client, path: &str) -> String {
+    let csrf = app.csrf_for(browser, path).await;
+    let response = app
+        .post_form(browser, &format!("{path}/token"), &[("csrf_token", &csrf)])
+        .await;
+    let html = response.text().await.unwrap();
+    let start = html
+        .find("id=\"pbx-token\">")
+        .expect("the token is shown once")
+        + "id=\"pbx-token\">".len();
+    html[start..].chars().take_while(|c| *c != '<').collect()
+}
+
+async fn beat(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, serde_json::Value) {
+    let mut request = client()
+        .post(app.url("/api/pbx/heartbeat"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(json!(null)))
+}
+
+const REPORT: &str = r#"{"version": "37.20.0.16", "extensions_in_use": 12, "active_calls": 3}"#;
+
+#[tokio::test]
+async fn heartbeats_need_the_instances_own_token_and_good_json() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@central.test").await;
+    let (a, a_path) = customer_with_pbx(&app, "a@central.test", partner).await;
+    let (b, b_path) = customer_with_pbx(&app, "b@central.test", partner).await;
+    let token = issue_token(&app, &a, &a_path).await;
+
+    assert_eq!(beat(&app, None, REPORT).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        beat(&app, Some("not-a-token"), REPORT).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = beat(&app, Some(&token), "{not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().contains("must be JSON"));
+    let (status, body) = beat(&app, Some(&token), REPORT).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({ "commands": [] }));
+
+    let (_, a_page) = app.get_html(&a, &a_path).await;
+    assert!(a_page.contains("37.20.0.16") && a_page.contains("Online"));
+    let (_, b_page) = app.get_html(&b, &b_path).await;
+    assert!(
+        !b_page.contains("37.20.0.16"),
+        "one instance's token reports for that instance only"
+    );
+    let (status, _) = app
+        .get_html(&b, &a_path.replace("/customer/", "/customer/"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a customer sees only their instances"
+    );
+
+    // A suspended instance is refused with its own status.
+    app.clock.advance(Duration::days(31));
+    let catalog = yeastar_portal::catalog::load(&app.db).await.unwrap();
+    yeastar_portal::subscriptions::jobs::run_due(&app.db, &catalog, &app.address, app.now())
+        .await
+        .unwrap();
+    let (status, body) = beat(&app, Some(&token), REPORT).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["error"].as_str().unwrap().contains("suspended"));
+}
+
+#[tokio::test]
+async fn a_queued_restart_is_delivered_on_the_next_heartbeat_exactly_once() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@restart.test").await;
+    let (browser, path) = customer_with_pbx(&app, "r@restart.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    let csrf = app.csrf_for(&browser, &path).await;
+    let response = app
+        .post_form(
+            &browser,
+            &format!("{path}/restart"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(location(&response), path);
+    let (_, first) = beat(&app, Some(&token), REPORT).await;
+    assert_eq!(first["commands"].as_array().unwrap().len(), 1);
+    assert_eq!(first["commands"][0]["kind"], "restart");
+    let (_, second) = beat(&app, Some(&token), REPORT).await;
+    assert_eq!(second["commands"].as_array().unwrap().len(), 0);
+    let (_, page) = app.get_html(&browser, &path).await;
+    assert!(page.contains("restart_queued") && page.contains("command_delivered"));
+    assert_eq!(
+        app.count("select count(*) from audit_log where action = 'pbx.restart_queued'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_offline_pbx_alerts_once_per_incident_and_once_when_back() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@offline.test").await;
+    let (browser, path) = customer_with_pbx(&app, "o@offline.test", partner).await;
+    let csrf = app.csrf_for(&browser, &path).await;
+    app.post_form(
+        &browser,
+        &format!("{path}/alarm"),
+        &[("csrf_token", &csrf), ("email", "noc@offline.test")],
+    )
+    .await;
+    let bad = app
+        .post_form(
+            &browser,
+            &format!("{path}/alarm"),
+            &[("csrf_token", &csrf), ("email", "not an email")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let token = issue_token(&app, &browser, &path).await;
+    beat(&app, Some(&token), REPORT).await;
+
+    let check = || async {
+        yeastar_portal::pbx::heartbeat::check_offline(&app.db, app.now())
+            .await
+            .unwrap()
+    };
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(check().await, 0, "2 minutes of silence is fine");
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(check().await, 1);
+    app.clock.advance(Duration::minutes(5));
+    assert_eq!(
+        check().await,
+        0,
+        "one alert per incident, not one per minute"
+    );
+    beat(&app, Some(&token), REPORT).await;
+    app.clock.advance(Duration::minutes(4));
+    assert_eq!(check().await, 1, "a new incident alerts again");
+
+    app.drain_outbox().await;
+    let subjects: Vec<String> = app
+        .smtp
+        .to("noc@offline.test")
+        .iter()
+        .map(|m| m.subject())
+        .collect();
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| s.ends_with("is offline"))
+            .count(),
+        2,
+        "{subjects:?}"
+    );
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| s.ends_with("is back online"))
+            .count(),
+        1,
+        "{subjects:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_partner_sees_and_manages_only_its_customers_instances() {
+    let app = spawn_app().await;
+    let (_, mine) = app.partner("mine@central-partner.test").await;
+    let (_, theirs) = app.partner("theirs@central-partner.test").await;
+    customer_with_pbx(&app, "c1@central.test", mine).await;
+    let (_, their_path) = customer_with_pbx(&app, "c2@central.test", theirs).await;
+    let partner = client();
+    app.login(&partner, "mine@central-partner.test", PASSWORD)
+        .await;
+    let (_, list) = app.get_html(&partner, "/partner/central-management").await;
+    assert!(list.contains("c1@central.test") && !list.contains("c2@central.test"));
+    let start = list.find("/partner/central-management/").unwrap();
+    let path: String = list[start..].chars().take_while(|c| *c != '"').collect();
+    let csrf = app.csrf_for(&partner, &path).await;
+    let renamed = app
+        .post_form(
+            &partner,
+            &format!("{path}/rename"),
+            &[("csrf_token", &csrf), ("name", "Head office PBX")],
+        )
+        .await;
+    assert_eq!(location(&renamed), path);
+    let (_, page) = app.get_html(&partner, &path).await;
+    assert!(page.contains("Head office PBX"));
+    let their_id = their_path.rsplit('/').next().unwrap();
+    let (status, _) = app
+        .get_html(&partner, &format!("/partner/central-management/{their_id}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let refused = app
+        .post_form(
+            &partner,
+            &format!("/partner/central-management/{their_id}/restart"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_simulator_reports_like_a_pbx() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@sim.test").await;
+    let (browser, path) = customer_with_pbx(&app, "s@sim.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    let (status, body) =
+        yeastar_portal::simulator::heartbeat(&app.address, &token, "37.20.0.16", 7, 2)
+            .await
+            .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (_, page) = app.get_html(&browser, &path).await;
+    assert!(page.contains("Online") && page.contains("37.20.0.16"));
+}
+
+#[tokio::test]
+async fn the_heartbeat_endpoint_is_rate_limited() {
+    let app = spawn_app().await;
+    let mut last = StatusCode::OK;
+    for _ in 0..601 {
+        last = beat(&app, Some("unknown"), REPORT).await.0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
