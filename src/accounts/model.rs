@@ -277,9 +277,16 @@ pub struct Account {
     pub has_profile_image: bool,
     pub created_at: OffsetDateTime,
     pub activated_at: Option<OffsetDateTime>,
+    /// A customer whose partnership application was approved also uses the Partner Portal.
+    pub partner_access: bool,
 }
 
 impl Account {
+    /// May use the Partner Portal: a partner, or a customer approved as a partner.
+    pub fn is_partner(&self) -> bool {
+        self.role == Role::Partner || (self.role == Role::Customer && self.partner_access)
+    }
+
     /// The partner whose tenant this account belongs to: a customer's partner, or a partner
     /// itself; none for account managers. Audit entries are filed under it.
     pub fn tenant(&self) -> Option<AccountId> {

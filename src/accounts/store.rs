@@ -12,7 +12,7 @@ use super::model::{
 pub const ACCOUNT_COLUMNS: &str =
     "id, role, status, email, first_name, last_name, company, phone, \
      country, address, city, state, postcode, manager_id, partner_id, two_factor_enabled, \
-     has_profile_image, created_at, activated_at";
+     has_profile_image, created_at, activated_at, partner_access";
 
 pub struct NewAccountRow<'a> {
     pub id: AccountId,

@@ -97,12 +97,16 @@ fn escape_like(term: &str) -> String {
 }
 
 /// One page of the partner's licences of one product type, newest first. The search matches
-/// the start of a licence key, a plan name, or a customer's name, company or email.
+/// the start of a licence key, one of `plan_codes` (the plans whose names match, worked out by
+/// the caller from the catalog), or a customer's name, company or email.
+///
+/// A search is a `UNION` of one query per index (key prefix, customer, plan), each already
+/// limited to a page, so it never scans the partner's whole list the way one `OR` filter does.
 pub async fn list(
     pool: &PgPool,
     partner_id: AccountId,
     product_type: &str,
-    search: Option<&str>,
+    search: Option<(&str, &[String])>,
     after: Option<Cursor>,
     limit: i64,
 ) -> sqlx::Result<Vec<LicenseRow>> {
@@ -111,29 +115,56 @@ pub async fn list(
     q.push_bind(partner_id);
     q.push(" and l.product_type = ");
     q.push_bind(product_type.to_owned());
-    if let Some(term) = search {
+    let push_cursor = |q: &mut QueryBuilder<Postgres>| {
+        if let Some(cursor) = after {
+            q.push(" and (l.created_at, l.id) < (");
+            q.push_bind(cursor.created_at);
+            q.push(", ");
+            q.push_bind(cursor.id);
+            q.push(")");
+        }
+    };
+    if let Some((term, plan_codes)) = search {
         let lowered = term.to_lowercase();
-        q.push(" and (l.key like ");
-        q.push_bind(format!("{}%", escape_like(&term.to_uppercase())));
-        q.push(" or lower(pl.name) like ");
-        q.push_bind(format!("%{}%", escape_like(&lowered)));
-        // Customers of this partner matching the term (served by the accounts trigram index),
-        // then their licences (served by licenses_customer_idx).
-        q.push(" or l.customer_id in (select a.id from accounts a where a.partner_id = ");
-        q.push_bind(partner_id);
-        q.push(
-            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) like ",
-        );
-        q.push_bind(format!("%{}%", escape_like(&lowered)));
-        q.push("))");
-    }
-    if let Some(cursor) = after {
-        q.push(" and (l.created_at, l.id) < (");
-        q.push_bind(cursor.created_at);
-        q.push(", ");
-        q.push_bind(cursor.id);
+        let mut parts: Vec<Box<dyn Fn(&mut QueryBuilder<Postgres>)>> = vec![
+            Box::new(|q| {
+                q.push("l.key like ");
+                q.push_bind(format!("{}%", escape_like(&term.to_uppercase())));
+            }),
+            Box::new(|q| {
+                q.push("l.customer_id in (select a.id from accounts a where a.partner_id = ");
+                q.push_bind(partner_id);
+                q.push(" and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) like ");
+                q.push_bind(format!("%{}%", escape_like(&lowered)));
+                q.push(")");
+            }),
+        ];
+        if !plan_codes.is_empty() {
+            parts.push(Box::new(|q| {
+                q.push("l.plan_code = any(");
+                q.push_bind(plan_codes.to_vec());
+                q.push(")");
+            }));
+        }
+        q.push(" and l.id in (");
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                q.push(" union ");
+            }
+            q.push("(select l.id from licenses l where l.partner_id = ");
+            q.push_bind(partner_id);
+            q.push(" and l.product_type = ");
+            q.push_bind(product_type.to_owned());
+            q.push(" and ");
+            part(&mut q);
+            push_cursor(&mut q);
+            q.push(" order by l.created_at desc, l.id desc limit ");
+            q.push_bind(limit);
+            q.push(")");
+        }
         q.push(")");
     }
+    push_cursor(&mut q);
     q.push(" order by l.created_at desc, l.id desc limit ");
     q.push_bind(limit);
     q.build_query_as()

@@ -18,6 +18,8 @@ use crate::error::AppError;
 pub struct Chrome {
     pub title: String,
     pub user: Option<Account>,
+    /// The portal this page belongs to (a customer approved as a partner uses two).
+    pub portal: Option<Role>,
     pub csrf_token: String,
     pub flash: Option<Flash>,
     /// The navigation entry to mark as current.
@@ -26,7 +28,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn role(&self) -> Option<Role> {
-        self.user.as_ref().map(|u| u.role)
+        self.portal
     }
 
     pub fn portal_label(&self) -> &'static str {
@@ -70,19 +72,39 @@ impl Chrome {
                 ("partners", "/manager/partners", "Partners"),
                 ("activations", "/manager/activations", "Activations"),
                 ("removals", "/manager/removals", "Removals"),
+                ("applications", "/manager/applications", "Applications"),
                 ("audit", "/manager/audit", "Audit log"),
                 ("security", "/manager/security", "Security"),
             ],
             None => &[],
         };
-        items
+        let mut nav: Vec<NavItem> = items
             .iter()
             .map(|(section, href, label)| NavItem {
                 href,
                 label,
                 current: *section == self.section,
             })
-            .collect()
+            .collect();
+        if self
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Customer && u.partner_access)
+        {
+            nav.push(match self.portal {
+                Some(Role::Partner) => NavItem {
+                    href: "/customer",
+                    label: "Customer Portal",
+                    current: false,
+                },
+                _ => NavItem {
+                    href: "/partner/customers",
+                    label: "Partner Portal",
+                    current: false,
+                },
+            });
+        }
+        nav
     }
 }
 
@@ -102,6 +124,7 @@ impl Visitor {
         Ok(Chrome {
             title: title.into(),
             user: None,
+            portal: None,
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section: "",
@@ -125,6 +148,8 @@ pub struct SignedIn {
     pub session: Session,
     /// The `account_sessions` row of this session.
     pub session_id: Uuid,
+    /// Which portal's navigation pages show.
+    pub portal: Role,
 }
 
 impl SignedIn {
@@ -136,6 +161,7 @@ impl SignedIn {
         Ok(Chrome {
             title: title.into(),
             user: Some(self.account.clone()),
+            portal: Some(self.portal),
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section,
@@ -176,6 +202,7 @@ impl FromRequestParts<AppState> for SignedIn {
             sessions::touch(&state.db, mark.session_id, state.clock.now()).await?;
         }
         Ok(Self {
+            portal: account.role,
             account,
             session,
             session_id: mark.session_id,
@@ -210,7 +237,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
 }
 
 macro_rules! role_guard {
-    ($name:ident, $role:expr, $doc:literal) => {
+    ($name:ident, $role:expr, $allowed:expr, $doc:literal) => {
         #[doc = $doc]
         pub struct $name(pub SignedIn);
 
@@ -220,10 +247,12 @@ macro_rules! role_guard {
                 parts: &mut Parts,
                 state: &AppState,
             ) -> Result<Self, AppError> {
-                let signed_in = SignedIn::from_request_parts(parts, state).await?;
-                if signed_in.account.role != $role {
+                let mut signed_in = SignedIn::from_request_parts(parts, state).await?;
+                let allowed: fn(&Account) -> bool = $allowed;
+                if !allowed(&signed_in.account) {
                     return Err(AppError::Forbidden);
                 }
+                signed_in.portal = $role;
                 Ok(Self(signed_in))
             }
         }
@@ -237,10 +266,21 @@ macro_rules! role_guard {
     };
 }
 
-role_guard!(CurrentPartner, Role::Partner, "A signed-in partner.");
-role_guard!(CurrentCustomer, Role::Customer, "A signed-in customer.");
+role_guard!(
+    CurrentPartner,
+    Role::Partner,
+    Account::is_partner,
+    "A signed-in partner (or a customer approved as one)."
+);
+role_guard!(
+    CurrentCustomer,
+    Role::Customer,
+    |a| a.role == Role::Customer,
+    "A signed-in customer."
+);
 role_guard!(
     CurrentManager,
     Role::Manager,
+    |a| a.role == Role::Manager,
     "A signed-in account manager."
 );

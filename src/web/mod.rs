@@ -189,6 +189,15 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let customer = Router::new()
         .route("/customer", get(customer::get_dashboard))
         .route("/customer/products", get(customer::get_products))
+        .route(
+            "/customer/partnership",
+            get(customer::partnership::get_partnership)
+                .post(customer::partnership::post_partnership),
+        )
+        .route(
+            "/customer/partnership/withdraw",
+            post(customer::partnership::post_withdraw),
+        )
         .route("/customer/trials", get(customer::trials::get_trials))
         .route(
             "/customer/trials/{product_type}",
@@ -258,6 +267,14 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route(
             "/manager/removals/{id}/reject",
             post(manager::removals::post_reject),
+        )
+        .route(
+            "/manager/applications",
+            get(manager::applications::get_applications),
+        )
+        .route(
+            "/manager/applications/{id}",
+            post(manager::applications::post_decide),
         )
         .route("/manager/audit", get(manager::audit::get_manager_audit))
         .route(

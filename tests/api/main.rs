@@ -13,6 +13,7 @@ mod journey;
 mod mail;
 mod manager;
 mod orders;
+mod partnership;
 mod security;
 mod smtp;
 mod subscriptions;

@@ -1,6 +1,7 @@
 //! The Customer Portal.
 
 pub mod estimate;
+pub mod partnership;
 pub mod subscribe;
 pub mod subscription;
 pub mod trials;

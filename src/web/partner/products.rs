@@ -69,11 +69,21 @@ pub async fn get_product_list(
         .clone();
     let search = query.q.trim();
     let after = Cursor::decode(&query.after);
+    // Plan names are matched here against the in-memory catalog, so the query searches plan
+    // codes through an index instead of joining names row by row.
+    let lowered = search.to_lowercase();
+    let plan_codes: Vec<String> = state
+        .catalog
+        .plans_of(&product_type)
+        .filter(|p| p.name.to_lowercase().contains(&lowered))
+        .map(|p| p.code.clone())
+        .collect();
+    let terms = (!search.is_empty()).then_some((search, plan_codes.as_slice()));
     let mut rows = licenses::list(
         &state.db,
         partner.account.id,
         &product_type,
-        (!search.is_empty()).then_some(search),
+        terms,
         after,
         PAGE_SIZE + 1,
     )

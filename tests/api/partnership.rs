@@ -1,0 +1,187 @@
+//! Applying for partnership, from the application to the manager's decision.
+
+use reqwest::{Client, StatusCode};
+use yeastar_portal::accounts::model::Role;
+
+use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
+
+async fn apply(app: &TestApp, browser: &Client, company: &str) -> reqwest::Response {
+    let csrf = app.csrf_for(browser, "/customer/partnership").await;
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("company", company),
+        ("website", "https://voip-shop.example"),
+        ("country", "PL"),
+        ("business_type", "Reseller"),
+        ("yearly_volume", "50 to 500 extensions"),
+        ("message", "We sell to dentists."),
+    ];
+    app.post_form(browser, "/customer/partnership", &fields)
+        .await
+}
+
+async fn decide(
+    app: &TestApp,
+    manager: &Client,
+    decision: &str,
+    reason: &str,
+) -> reqwest::Response {
+    let id: uuid::Uuid =
+        sqlx::query_scalar("select id from partnership_applications where status = 'pending'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let csrf = app.csrf_for(manager, "/manager/applications").await;
+    app.post_form(
+        manager,
+        &format!("/manager/applications/{id}"),
+        &[
+            ("csrf_token", &csrf),
+            ("decision", decision),
+            ("reason", reason),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_application_is_reviewed_by_the_partners_manager_and_the_applicant_is_emailed() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@apply.test").await;
+    app.active_account(Role::Customer, "owner@voip-shop.test", None, Some(partner))
+        .await;
+    let customer = client();
+    app.login(&customer, "owner@voip-shop.test", PASSWORD).await;
+
+    let csrf = app.csrf_for(&customer, "/customer/partnership").await;
+    let bad = app
+        .post_form(
+            &customer,
+            "/customer/partnership",
+            &[
+                ("csrf_token", &csrf),
+                ("company", "VoIP Shop"),
+                ("website", "voip-shop"),
+                ("country", "PL"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("https://example.com")
+            && html.contains("Choose a business type.")
+            && html.contains("value=\"VoIP Shop\"")
+    );
+
+    assert_eq!(
+        location(&apply(&app, &customer, "VoIP Shop").await),
+        "/customer/partnership"
+    );
+    let (_, page) = app.get_html(&customer, "/customer/partnership").await;
+    assert!(page.contains("pending") && page.contains("Withdraw the application"));
+    let second = apply(&app, &customer, "VoIP Shop").await;
+    assert_eq!(
+        second.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one open application at a time"
+    );
+    let csrf = app.csrf_for(&customer, "/customer/partnership").await;
+    app.post_form(
+        &customer,
+        "/customer/partnership/withdraw",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(
+        location(&apply(&app, &customer, "VoIP Shop Ltd").await),
+        "/customer/partnership"
+    );
+
+    // Another manager cannot see or decide it.
+    app.partner("p@elsewhere.test").await;
+    let stranger = client();
+    app.login(&stranger, "manager-of-p@elsewhere.test", PASSWORD)
+        .await;
+    let (_, queue) = app.get_html(&stranger, "/manager/applications").await;
+    assert!(!queue.contains("VoIP Shop"));
+    assert_eq!(
+        decide(&app, &stranger, "approve", "").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let manager = client();
+    app.login(&manager, "manager-of-p@apply.test", PASSWORD)
+        .await;
+    let (_, queue) = app.get_html(&manager, "/manager/applications").await;
+    assert!(queue.contains("VoIP Shop Ltd") && queue.contains("We sell to dentists."));
+    assert_eq!(
+        decide(&app, &manager, "reject", "").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        location(
+            &decide(
+                &app,
+                &manager,
+                "reject",
+                "Please add a website with your products first."
+            )
+            .await
+        ),
+        "/manager/applications"
+    );
+    app.drain_outbox().await;
+    assert!(app.smtp.to("owner@voip-shop.test").iter().any(|m| m
+        .text()
+        .contains("Please add a website with your products first.")));
+    let (status, _) = app.get_html(&customer, "/partner/customers").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no Partner Portal before approval"
+    );
+
+    apply(&app, &customer, "VoIP Shop Ltd").await;
+    assert_eq!(
+        location(&decide(&app, &manager, "approve", "Welcome aboard").await),
+        "/manager/applications"
+    );
+    app.drain_outbox().await;
+    assert!(app
+        .smtp
+        .to("owner@voip-shop.test")
+        .iter()
+        .any(|m| m.text().contains("was approved")));
+    let (status, partner_page) = app.get_html(&customer, "/partner/customers").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "Partner Portal access after approval"
+    );
+    assert!(
+        partner_page.contains("Customer Portal"),
+        "a way back to the Customer Portal"
+    );
+    let (status, _) = app.get_html(&customer, "/customer/products").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "still a customer with their own products"
+    );
+    for action in [
+        "partnership.applied",
+        "partnership.withdrawn",
+        "partnership.rejected",
+        "partnership.approved",
+    ] {
+        assert!(
+            app.count(&format!(
+                "select count(*) from audit_log where action = '{action}'"
+            ))
+            .await
+                >= 1,
+            "{action}"
+        );
+    }
+}
