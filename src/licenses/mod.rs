@@ -96,6 +96,9 @@ fn escape_like(term: &str) -> String {
     })
 }
 
+/// Writes one search condition into a query.
+type SqlCondition<'a> = Box<dyn Fn(&mut QueryBuilder<Postgres>) + 'a>;
+
 /// One page of the partner's licences of one product type, newest first. The search matches
 /// the start of a licence key, one of `plan_codes` (the plans whose names match, worked out by
 /// the caller from the catalog), or a customer's name, company or email.
@@ -126,7 +129,7 @@ pub async fn list(
     };
     if let Some((term, plan_codes)) = search {
         let lowered = term.to_lowercase();
-        let mut parts: Vec<Box<dyn Fn(&mut QueryBuilder<Postgres>)>> = vec![
+        let mut parts: Vec<SqlCondition> = vec![
             Box::new(|q| {
                 q.push("l.key like ");
                 q.push_bind(format!("{}%", escape_like(&term.to_uppercase())));

@@ -93,7 +93,8 @@ pub async fn post_partnership(
         );
     }
     let website = form.website.trim();
-    if !website.is_empty() && !(website.starts_with("https://") || website.starts_with("http://")) {
+    let looks_like_url = website.starts_with("https://") || website.starts_with("http://");
+    if !website.is_empty() && !looks_like_url {
         errors.add(
             "website",
             "Enter the website as an address like https://example.com, or leave it empty.",
