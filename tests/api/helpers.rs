@@ -57,8 +57,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_smtp(smtp: SmtpSink) -> TestApp {
+    spawn_app_configured(smtp, |_| {}).await
+}
+
+/// The server with some configuration changed (e.g. `COOKIE_SECURE`).
+pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db_name = format!("yp_test_{}", Uuid::new_v4().simple());
     let mut config = test_config(&db_name, Some(smtp.url()));
+    adjust(&mut config);
     // Links in emails must point at this server: bind first, then name the port.
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = probe.local_addr().unwrap().port();

@@ -643,3 +643,73 @@ async fn every_role_has_its_own_security_page_and_not_anothers() {
         .await;
     enable_two_factor(&app, &manager, "/manager").await;
 }
+
+#[tokio::test]
+async fn behind_tls_the_session_cookie_is_secure_and_host_prefixed() {
+    let app = crate::helpers::spawn_app_configured(crate::smtp::SmtpSink::start().await, |c| {
+        c.cookie_secure = true
+    })
+    .await;
+    let response = client().get(app.url("/login")).send().await.unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-portal_session="), "{cookie}");
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} in {cookie}");
+    }
+    assert!(
+        !cookie.contains("Domain="),
+        "__Host- cookies have no Domain"
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_page_view_does_not_write_the_session() {
+    let app = spawn_app().await;
+    let browser = customer(&app, "quiet@session.test").await;
+    browser
+        .get(app.url("/customer/account"))
+        .send()
+        .await
+        .unwrap();
+    // The one signed-in session (its data holds the "auth" key); a save, even of unchanged data,
+    // would move its expiry date.
+    let signed_in = "select expiry_date::text || encode(data, 'hex') from tower_sessions.session \
+                     where position('\\x61757468'::bytea in data) > 0";
+    let before: String = sqlx::query_scalar(signed_in)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(2));
+    for _ in 0..3 {
+        assert_eq!(
+            browser
+                .get(app.url("/customer"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+    }
+    let after: String = sqlx::query_scalar(signed_in)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        before, after,
+        "no write within five minutes of the last one"
+    );
+    app.clock.advance(Duration::minutes(4));
+    browser.get(app.url("/customer")).send().await.unwrap();
+    let touched: String = sqlx::query_scalar(signed_in)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_ne!(
+        before, touched,
+        "after five minutes the idle timeout is extended"
+    );
+}
