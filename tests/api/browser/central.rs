@@ -50,6 +50,18 @@ async fn a_customer_watches_a_simulated_pbx_come_online_and_restarts_it() {
         browser.click("form[action$='/restart'] button").await;
         assert!(browser.text().await.contains("A restart was queued"));
         browser.step("restart-queued").await;
+        browser.press(".user-menu summary").await;
+        browser.click(".user-menu button").await;
+        browser.expect_path("/login").await;
+
+        // The customer's partner manages the same PBX from the Partner Portal.
+        sign_in(&browser, "sales@cm-partner.test", "/partner/customers").await;
+        browser.goto("/partner/central-management").await;
+        assert!(browser.text().await.contains("it@cm-customer.test"));
+        browser.step("partner-list").await;
+        browser.click("tbody a").await;
+        assert!(browser.text().await.contains("restart_queued"));
+        browser.step("partner-instance").await;
         browser.close().await;
     }
 }
