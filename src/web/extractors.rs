@@ -67,6 +67,7 @@ impl Chrome {
                 ),
                 ("account", "/customer/account", "Account Information"),
                 ("security", "/customer/security", "Security"),
+                ("partnership", "/customer/partnership", "Partnership"),
             ],
             Some(Role::Manager) => &[
                 ("partners", "/manager/partners", "Partners"),
