@@ -198,7 +198,7 @@ pub async fn list_partners_of_manager(
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
         "select {columns}, (select count(*) from accounts c where c.partner_id = a.id \
            and c.role = 'customer' and c.status <> 'removed') as customers \
-         from accounts a where a.role = 'partner' and a.manager_id = "
+         from accounts a where (a.role = 'partner' or a.partner_access) and a.manager_id = "
     ));
     query.push_bind(manager_id);
     if let Some(term) = search {

@@ -15,9 +15,11 @@ use crate::mail::outbox;
 /// Resends allowed per account in any 24 hours.
 pub const RESENDS_PER_DAY: i64 = 5;
 
-/// Accounts a manager may act on: their partners, and their partners' customers.
+/// Accounts a manager may act on: their partners, and their partners' customers. A customer
+/// approved as a partner (`partner_access`) counts as a partner of the approving manager.
 const MANAGED_BY: &str = "((a.role = 'partner' and a.manager_id = $1) or (a.role = 'customer' \
-     and a.partner_id in (select id from accounts where role = 'partner' and manager_id = $1)))";
+     and a.partner_id in (select id from accounts where (role = 'partner' or partner_access) \
+     and manager_id = $1)))";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingRow {

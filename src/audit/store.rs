@@ -76,7 +76,7 @@ pub async fn list(
     );
     match scope {
         Scope::Manager(manager) => {
-            q.push("(l.partner_id in (select id from accounts where role = 'partner' and manager_id = ");
+            q.push("(l.partner_id in (select id from accounts where (role = 'partner' or partner_access) and manager_id = ");
             q.push_bind(manager);
             q.push(") or l.actor_id = ");
             q.push_bind(manager);

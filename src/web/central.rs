@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use time::OffsetDateTime;
 
-use crate::accounts::model::Email;
+use crate::accounts::model::{Email, Role};
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::pbx::{self, Action, Event, InstanceView, Viewer};
@@ -29,15 +29,19 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let path = parts.uri.path().to_owned();
-        let signed_in = SignedIn::from_request_parts(parts, state).await?;
-        let base = format!(
-            "{}/central-management",
-            signed_in.account.role.portal_prefix()
-        );
-        let viewer = Viewer::of(&signed_in.account).ok_or(AppError::Forbidden)?;
-        if !path.starts_with(&base) {
+        let mut signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let account = &signed_in.account;
+        // The portal is the one in the path: a customer approved as a partner manages its own
+        // PBXs under /customer and its customers' under /partner.
+        let (viewer, portal) = if path.starts_with("/partner/") && account.is_partner() {
+            (Viewer::Partner(account.id), Role::Partner)
+        } else if path.starts_with("/customer/") && account.role == Role::Customer {
+            (Viewer::Customer(account.id), Role::Customer)
+        } else {
             return Err(AppError::Forbidden);
-        }
+        };
+        signed_in.portal = portal;
+        let base = format!("{}/central-management", portal.portal_prefix());
         Ok(Self {
             signed_in,
             viewer,

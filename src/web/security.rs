@@ -13,7 +13,7 @@ use base64::Engine;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::accounts::model::FieldErrors;
+use crate::accounts::model::{FieldErrors, Role};
 use crate::auth::password::check_new_password;
 use crate::auth::sessions::{self, SessionRow};
 use crate::auth::two_factor::{self, Change, CodeCheck};
@@ -33,18 +33,26 @@ impl FromRequestParts<AppState> for Owner {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let path = parts.uri.path().to_owned();
-        let signed_in = SignedIn::from_request_parts(parts, state).await?;
-        let prefix = signed_in.account.role.portal_prefix();
-        if !path.starts_with(&format!("{prefix}/security")) {
+        let mut signed_in = SignedIn::from_request_parts(parts, state).await?;
+        // The page of the portal in the path, if the account may use that portal (a customer
+        // approved as a partner uses both).
+        let portal = [Role::Customer, Role::Partner, Role::Manager]
+            .into_iter()
+            .find(|role| path.starts_with(&format!("{}/security", role.portal_prefix())))
+            .ok_or(AppError::NotFound)?;
+        let account = &signed_in.account;
+        let allowed = account.role == portal || (portal == Role::Partner && account.is_partner());
+        if !allowed {
             return Err(AppError::Forbidden);
         }
+        signed_in.portal = portal;
         Ok(Self(signed_in))
     }
 }
 
 impl Owner {
     fn base(&self) -> String {
-        format!("{}/security", self.0.account.role.portal_prefix())
+        format!("{}/security", self.0.portal.portal_prefix())
     }
     fn change<'a>(&self, client: &'a ClientInfo, state: &AppState) -> Change<'a> {
         Change {
