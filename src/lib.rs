@@ -19,6 +19,7 @@ pub mod images;
 pub mod licenses;
 pub mod mail;
 pub mod orders;
+pub mod paging;
 pub mod partnership;
 pub mod pbx;
 pub mod pricing;

@@ -24,6 +24,12 @@ impl Default for AccountId {
     }
 }
 
+impl From<AccountId> for Uuid {
+    fn from(id: AccountId) -> Self {
+        id.0
+    }
+}
+
 impl std::fmt::Display for AccountId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -387,32 +393,7 @@ pub struct CustomerListRow {
     pub removal_pending: bool,
 }
 
-/// Position in a newest-first list: the last row of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub created_at: OffsetDateTime,
-    pub id: AccountId,
-}
-
-impl Cursor {
-    /// Encoded as `<unix microseconds>.<uuid>` in the `after` query parameter.
-    pub fn encode(&self) -> String {
-        let micros = self.created_at.unix_timestamp_nanos() / 1_000;
-        format!("{micros}.{}", self.id.0)
-    }
-
-    pub fn decode(raw: &str) -> Option<Self> {
-        let (micros, id) = raw.split_once('.')?;
-        let micros: i128 = micros.parse().ok()?;
-        let created_at =
-            OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1_000)?).ok()?;
-        let id = Uuid::parse_str(id).ok()?;
-        Some(Self {
-            created_at,
-            id: AccountId(id),
-        })
-    }
-}
+pub use crate::paging::Cursor;
 
 #[cfg(test)]
 mod tests {
@@ -435,17 +416,6 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
-    }
-
-    #[test]
-    fn cursor_round_trips() {
-        let cursor = Cursor {
-            created_at: OffsetDateTime::from_unix_timestamp_nanos(1_732_740_000_123_456_000)
-                .unwrap(),
-            id: AccountId::new(),
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        assert_eq!(Cursor::decode("garbage"), None);
     }
 
     #[test]

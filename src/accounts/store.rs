@@ -156,7 +156,7 @@ pub async fn list_customers_of_partner(
     }
     if let Some(cursor) = after {
         query.push(" and (a.created_at, a.id) < (");
-        query.push_bind(cursor.created_at);
+        query.push_bind(cursor.at);
         query.push(", ");
         query.push_bind(cursor.id);
         query.push(")");
@@ -210,7 +210,7 @@ pub async fn list_partners_of_manager(
     }
     if let Some(cursor) = after {
         query.push(" and (a.created_at, a.id) < (");
-        query.push_bind(cursor.created_at);
+        query.push_bind(cursor.at);
         query.push(", ");
         query.push_bind(cursor.id);
         query.push(")");

@@ -66,7 +66,7 @@ pub async fn list_pending(
          order by a.created_at desc, a.id desc limit $4"
     ))
     .bind(manager_id)
-    .bind(after.map(|c| c.created_at))
+    .bind(after.map(|c| c.at))
     .bind(after.map(|c| c.id))
     .bind(limit)
     .fetch_all(pool)

@@ -40,26 +40,7 @@ pub struct Row {
     pub details: Value,
 }
 
-/// Position in the newest-first log: the last row of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub at: OffsetDateTime,
-    pub id: Uuid,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        format!("{}.{}", self.at.unix_timestamp_nanos() / 1_000, self.id)
-    }
-    pub fn decode(raw: &str) -> Option<Self> {
-        let (micros, id) = raw.split_once('.')?;
-        let micros: i128 = micros.parse().ok()?;
-        Some(Self {
-            at: OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1_000)?).ok()?,
-            id: Uuid::parse_str(id).ok()?,
-        })
-    }
-}
+pub use crate::paging::Cursor;
 
 pub async fn list(
     pool: &PgPool,
@@ -185,14 +166,5 @@ mod tests {
         assert_eq!(csv_field("plain"), "\"plain\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-    }
-
-    #[test]
-    fn cursor_round_trips() {
-        let cursor = Cursor {
-            at: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
-            id: Uuid::now_v7(),
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
     }
 }

@@ -54,31 +54,7 @@ impl LicenseRow {
     }
 }
 
-/// Position in a newest-first licence list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub created_at: OffsetDateTime,
-    pub id: Uuid,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        format!(
-            "{}.{}",
-            self.created_at.unix_timestamp_nanos() / 1_000,
-            self.id
-        )
-    }
-    pub fn decode(raw: &str) -> Option<Self> {
-        let (micros, id) = raw.split_once('.')?;
-        let micros: i128 = micros.parse().ok()?;
-        Some(Self {
-            created_at: OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1_000)?)
-                .ok()?,
-            id: Uuid::parse_str(id).ok()?,
-        })
-    }
-}
+pub use crate::paging::Cursor;
 
 const ROW: &str = "select l.id, l.key, l.product_type, pl.name as plan_name, l.capacity, l.status::text as status, \
      l.starts_on, l.ends_on, l.created_at, o.number as order_number, l.customer_id, \
@@ -121,7 +97,7 @@ pub async fn list(
     let push_cursor = |q: &mut QueryBuilder<Postgres>| {
         if let Some(cursor) = after {
             q.push(" and (l.created_at, l.id) < (");
-            q.push_bind(cursor.created_at);
+            q.push_bind(cursor.at);
             q.push(", ");
             q.push_bind(cursor.id);
             q.push(")");

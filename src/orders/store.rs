@@ -173,8 +173,8 @@ pub async fn list(
          order by o.created_at desc, o.id desc limit $4"
     ))
     .bind(partner_id)
-    .bind(after.map(|c| c.created_at))
-    .bind(after.map(|c| c.id.0))
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
     .bind(limit)
     .fetch_all(pool)
     .await

@@ -12,6 +12,7 @@ use crate::accounts::model::{AccountId, Cursor, Role};
 use crate::activation::resend::{self, PendingRow, ResendError};
 use crate::error::AppError;
 use crate::format::datetime_utc;
+use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
@@ -64,15 +65,8 @@ pub async fn get_activations(
         PAGE_SIZE + 1,
     )
     .await?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let next_page = has_more.then(|| rows.last()).flatten().map(|last| {
-        let cursor = Cursor {
-            created_at: last.created_at,
-            id: last.id,
-        };
-        page_url("/manager/activations", &[], Some(&cursor.encode()))
-    });
+    let next_page = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id))
+        .map(|cursor| page_url("/manager/activations", &[], Some(&cursor.encode())));
     let rows = rows
         .into_iter()
         .map(|row| {

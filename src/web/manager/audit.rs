@@ -15,6 +15,7 @@ use crate::accounts::store::{self as account_store, PartnerRow};
 use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope, ACTIONS};
 use crate::error::AppError;
 use crate::format::datetime_utc;
+use crate::paging::split_page;
 use crate::web::extractors::{Chrome, CurrentManager, CurrentPartner};
 use crate::web::paging::page_url;
 use crate::web::state::AppState;
@@ -127,21 +128,8 @@ async fn audit_page(
                 PAGE_SIZE + 1,
             )
             .await?;
-            let has_more = rows.len() as i64 > PAGE_SIZE;
-            rows.truncate(PAGE_SIZE as usize);
-            let next = has_more.then(|| rows.last()).flatten().map(|last| {
-                page_url(
-                    base,
-                    &query.params(),
-                    Some(
-                        &Cursor {
-                            at: last.at,
-                            id: last.id,
-                        }
-                        .encode(),
-                    ),
-                )
-            });
+            let next = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.at, r.id))
+                .map(|cursor| page_url(base, &query.params(), Some(&cursor.encode())));
             (rows, next, None)
         }
     };

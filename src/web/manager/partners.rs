@@ -14,6 +14,7 @@ use crate::accounts::{self, NewAccount};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::datetime_utc;
+use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
@@ -59,13 +60,10 @@ pub async fn get_partners(
         PAGE_SIZE + 1,
     )
     .await?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let next_page = has_more.then(|| rows.last()).flatten().map(|last| {
-        let cursor = Cursor {
-            created_at: last.account.created_at,
-            id: last.account.id,
-        };
+    let next_page = split_page(&mut rows, PAGE_SIZE, |r| {
+        Cursor::new(r.account.created_at, r.account.id)
+    })
+    .map(|cursor| {
         page_url(
             "/manager/partners",
             &[("q", search)],

@@ -17,8 +17,10 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::{date, datetime_utc};
 use crate::images::{self, ImageError};
+use crate::paging::split_page;
 use crate::removals::{self, RemovalRequest, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -69,19 +71,14 @@ pub async fn get_customers(
     )
     .await?;
     // One row more than a page tells whether a next page exists without counting.
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let next_page = has_more.then(|| rows.last()).flatten().map(|last| {
-        let cursor = Cursor {
-            created_at: last.created_at,
-            id: last.id,
-        };
-        let mut url = format!("/partner/customers?after={}", cursor.encode());
-        if !search.is_empty() {
-            url.push_str(&format!("&q={}", crate::error::urlencode(search)));
-        }
-        url
-    });
+    let next_page =
+        split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id)).map(|cursor| {
+            page_url(
+                "/partner/customers",
+                &[("q", search)],
+                Some(&cursor.encode()),
+            )
+        });
     let now = state.clock.now();
     Ok(CustomersPage {
         chrome: partner.chrome("Customers", "customers").await?,

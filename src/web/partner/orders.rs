@@ -5,10 +5,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
-use crate::accounts::model::{AccountId, AccountStatus, Cursor};
+use crate::accounts::model::{AccountStatus, Cursor};
 use crate::error::AppError;
 use crate::format::{date, datetime_utc};
 use crate::orders::store::{self, OrderSummary, StoredLine};
+use crate::paging::split_page;
 use crate::pricing::format_money;
 use crate::web::extractors::{Chrome, CurrentPartner};
 use crate::web::paging::page_url;
@@ -81,15 +82,8 @@ pub async fn get_orders(
         PAGE_SIZE + 1,
     )
     .await?;
-    let has_more = orders.len() as i64 > PAGE_SIZE;
-    orders.truncate(PAGE_SIZE as usize);
-    let next_page = has_more.then(|| orders.last()).flatten().map(|last| {
-        let cursor = Cursor {
-            created_at: last.created_at,
-            id: AccountId(last.id),
-        };
-        page_url("/partner/orders", &[], Some(&cursor.encode()))
-    });
+    let next_page = split_page(&mut orders, PAGE_SIZE, |o| Cursor::new(o.created_at, o.id))
+        .map(|cursor| page_url("/partner/orders", &[], Some(&cursor.encode())));
     Ok(OrdersPage {
         chrome: partner.chrome("Orders", "orders").await?,
         orders: orders

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::accounts::model::AccountId;
 use crate::error::AppError;
 use crate::licenses::{self, AssociateError, Cursor, LicenseRow, TypeCount};
+use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
@@ -88,22 +89,9 @@ pub async fn get_product_list(
         PAGE_SIZE + 1,
     )
     .await?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
     let base = format!("/partner/products/{product_type}");
-    let next_page = has_more.then(|| rows.last()).flatten().map(|last| {
-        page_url(
-            &base,
-            &[("q", search)],
-            Some(
-                &Cursor {
-                    created_at: last.created_at,
-                    id: last.id,
-                }
-                .encode(),
-            ),
-        )
-    });
+    let next_page = split_page(&mut rows, PAGE_SIZE, |l| Cursor::new(l.created_at, l.id))
+        .map(|cursor| page_url(&base, &[("q", search)], Some(&cursor.encode())));
     Ok(ProductListPage {
         chrome: partner.chrome(type_name.clone(), "products").await?,
         product_type,
