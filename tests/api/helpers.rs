@@ -130,6 +130,29 @@ pub fn location(response: &Response) -> String {
         .unwrap_or_default()
 }
 
+/// Every hidden input of the form posting to `action` (what a browser would send back).
+pub fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("the page has a form posting to {action}"));
+    let form = &html[start
+        ..html[start..]
+            .find("</form>")
+            .map_or(html.len(), |end| start + end)];
+    form.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|part| {
+            let name = part.split('"').next().unwrap_or_default().to_owned();
+            let value = part
+                .split("value=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_default();
+            (name, value.to_owned())
+        })
+        .collect()
+}
+
 /// The value of the page's hidden `csrf_token` input.
 pub fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";

@@ -3,7 +3,7 @@
 use reqwest::{Client, StatusCode};
 use yeastar_portal::accounts::model::Role;
 
-use crate::helpers::{client, csrf_token, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{client, csrf_token, hidden_fields, location, spawn_app, TestApp, PASSWORD};
 
 /// The purchase form as a partner fills it in; `extra` adds or overrides fields.
 fn purchase_fields(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -60,29 +60,14 @@ async fn buy(
     .await;
     assert_eq!(review.status(), StatusCode::OK);
     let html = review.text().await.unwrap();
-    let hidden = hidden_fields(&html);
-    let confirm = post(app, browser, "/partner/purchase/confirm", &csrf, &hidden).await;
+    let hidden = hidden_fields(&html, "/partner/purchase/confirm");
+    let confirm = browser
+        .post(app.url("/partner/purchase/confirm"))
+        .form(&hidden)
+        .send()
+        .await
+        .unwrap();
     (hidden, confirm)
-}
-
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    let form = &html[html.find("action=\"/partner/purchase/confirm\"").unwrap()..];
-    form.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|part| {
-            let name = part.split('"').next().unwrap().to_owned();
-            let value = part
-                .split("value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_owned();
-            (name, value.replace("&#x2e;", ".").replace("&#46;", "."))
-        })
-        .filter(|(name, _)| name != "csrf_token")
-        .collect()
 }
 
 #[tokio::test]
@@ -178,11 +163,14 @@ async fn confirming_the_same_review_twice_makes_one_order() {
     let app = spawn_app().await;
     let (partner, _) = app.signed_in_partner("twice@orders.test").await;
     let (hidden, first) = buy(&app, &partner, &[]).await;
-    let csrf = app.csrf_for(&partner, "/partner/purchase").await;
-    let (second, third) = tokio::join!(
-        post(&app, &partner, "/partner/purchase/confirm", &csrf, &hidden),
-        post(&app, &partner, "/partner/purchase/confirm", &csrf, &hidden),
-    );
+    let confirm = || {
+        partner
+            .post(app.url("/partner/purchase/confirm"))
+            .form(&hidden)
+            .send()
+    };
+    let (second, third) = tokio::join!(confirm(), confirm());
+    let (second, third) = (second.unwrap(), third.unwrap());
     assert_eq!(location(&second), location(&first));
     assert_eq!(location(&third), location(&first));
     assert_eq!(app.count("select count(*) from orders").await, 1);

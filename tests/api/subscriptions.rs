@@ -6,7 +6,7 @@ use time::Duration;
 use yeastar_portal::accounts::model::Role;
 use yeastar_portal::subscriptions::jobs;
 
-use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{client, hidden_fields, location, spawn_app, TestApp, PASSWORD};
 
 async fn customer(app: &TestApp, email: &str) -> Client {
     let (_, partner) = app.partner(&format!("partner-of-{email}")).await;
@@ -47,23 +47,7 @@ async fn subscribe(app: &TestApp, browser: &Client, fields: &[(&str, &str)]) -> 
         .await;
     assert_eq!(review.status(), StatusCode::OK, "{fields:?}");
     let html = review.text().await.unwrap();
-    let start = html.find("action=\"/customer/subscribe/confirm\"").unwrap();
-    let hidden: Vec<(String, String)> = html[start..]
-        .split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|part| {
-            let name = part.split('"').next().unwrap().to_owned();
-            let value = part
-                .split("value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_owned();
-            (name, value)
-        })
-        .collect();
+    let hidden = hidden_fields(&html, "/customer/subscribe/confirm");
     browser
         .post(app.url("/customer/subscribe/confirm"))
         .form(&hidden)
