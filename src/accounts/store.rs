@@ -147,22 +147,7 @@ pub async fn list_customers_of_partner(
          where a.role = 'customer' and a.status <> 'removed' and a.partner_id = ",
     );
     query.push_bind(partner_id);
-    if let Some(term) = search {
-        query.push(
-            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
-             like ",
-        );
-        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
-    }
-    if let Some(cursor) = after {
-        query.push(" and (a.created_at, a.id) < (");
-        query.push_bind(cursor.at);
-        query.push(", ");
-        query.push_bind(cursor.id);
-        query.push(")");
-    }
-    query.push(" order by a.created_at desc, a.id desc limit ");
-    query.push_bind(limit);
+    push_search_and_page(&mut query, search, after, limit);
     query
         .build_query_as()
         // A reused prepared statement gets a generic plan that cannot tell a rare search term
@@ -201,22 +186,7 @@ pub async fn list_partners_of_manager(
          from accounts a where (a.role = 'partner' or a.partner_access) and a.manager_id = "
     ));
     query.push_bind(manager_id);
-    if let Some(term) = search {
-        query.push(
-            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
-             like ",
-        );
-        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
-    }
-    if let Some(cursor) = after {
-        query.push(" and (a.created_at, a.id) < (");
-        query.push_bind(cursor.at);
-        query.push(", ");
-        query.push_bind(cursor.id);
-        query.push(")");
-    }
-    query.push(" order by a.created_at desc, a.id desc limit ");
-    query.push_bind(limit);
+    push_search_and_page(&mut query, search, after, limit);
     query
         .build_query_as()
         .persistent(search.is_none())
@@ -327,8 +297,34 @@ pub async fn find_visible_profile_image(
     .await
 }
 
+/// The common end of the account lists (alias `a`): a "contains" search over name, company
+/// and email (the expression of the trigram index), the keyset position, newest first.
+fn push_search_and_page(
+    query: &mut QueryBuilder<'_, Postgres>,
+    search: Option<&str>,
+    after: Option<Cursor>,
+    limit: i64,
+) {
+    if let Some(term) = search {
+        query.push(
+            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
+             like ",
+        );
+        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+    }
+    if let Some(cursor) = after {
+        query.push(" and (a.created_at, a.id) < (");
+        query.push_bind(cursor.at);
+        query.push(", ");
+        query.push_bind(cursor.id);
+        query.push(")");
+    }
+    query.push(" order by a.created_at desc, a.id desc limit ");
+    query.push_bind(limit);
+}
+
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
-fn escape_like(term: &str) -> String {
+pub fn escape_like(term: &str) -> String {
     let mut out = String::with_capacity(term.len());
     for c in term.chars() {
         if matches!(c, '%' | '_' | '\\') {

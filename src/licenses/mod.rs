@@ -8,6 +8,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::accounts::store::escape_like;
 use crate::audit::{self, Entry};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,16 +62,6 @@ const ROW: &str = "select l.id, l.key, l.product_type, pl.name as plan_name, l.c
      c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, c.status as customer_status \
      from licenses l join plans pl on pl.code = l.plan_code join orders o on o.id = l.order_id \
      left join accounts c on c.id = l.customer_id";
-
-fn escape_like(term: &str) -> String {
-    term.chars().fold(String::new(), |mut out, c| {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-        out
-    })
-}
 
 /// Writes one search condition into a query.
 type SqlCondition<'a> = Box<dyn Fn(&mut QueryBuilder<Postgres>) + 'a>;

@@ -222,6 +222,29 @@ async fn lock_pending(
     Ok(request)
 }
 
+/// Writes the manager's decision and reason (an empty reason is stored as none).
+async fn record_decision(
+    conn: &mut PgConnection,
+    request_id: Uuid,
+    status: RemovalStatus,
+    manager: AccountId,
+    reason: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update removal_requests set status = $2, decided_by = $3, decided_at = $4, \
+         decision_reason = nullif($5, '') where id = $1",
+    )
+    .bind(request_id)
+    .bind(status)
+    .bind(manager)
+    .bind(now)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Approves: the customer is removed and signed out everywhere, in one transaction.
 pub async fn approve(
     pool: &PgPool,
@@ -233,15 +256,14 @@ pub async fn approve(
 ) -> Result<RemovalRequest, RemovalError> {
     let mut tx = pool.begin().await?;
     let request = lock_pending(&mut tx, manager.id, request_id).await?;
-    sqlx::query(
-        "update removal_requests set status = 'approved', decided_by = $2, decided_at = $3, \
-         decision_reason = nullif($4, '') where id = $1",
+    record_decision(
+        &mut tx,
+        request.id,
+        RemovalStatus::Approved,
+        manager.id,
+        note,
+        now,
     )
-    .bind(request.id)
-    .bind(manager.id)
-    .bind(now)
-    .bind(note)
-    .execute(&mut *tx)
     .await?;
     sqlx::query(
         "update accounts set status = 'removed', removed_at = $2, updated_at = $2 where id = $1",
@@ -288,15 +310,14 @@ pub async fn reject(
 ) -> Result<RemovalRequest, RemovalError> {
     let mut tx = pool.begin().await?;
     let request = lock_pending(&mut tx, manager.id, request_id).await?;
-    sqlx::query(
-        "update removal_requests set status = 'rejected', decided_by = $2, decided_at = $3, \
-         decision_reason = $4 where id = $1",
+    record_decision(
+        &mut tx,
+        request.id,
+        RemovalStatus::Rejected,
+        manager.id,
+        reason,
+        now,
     )
-    .bind(request.id)
-    .bind(manager.id)
-    .bind(now)
-    .bind(reason)
-    .execute(&mut *tx)
     .await?;
     audit(
         &mut tx,

@@ -318,7 +318,8 @@ pub struct ConfirmDisableTwoFactorPage {
     customer: Account,
 }
 
-async fn own_customer(
+/// One of this partner's (not removed) customers, by the id in the path; anything else is 404.
+pub(super) async fn own_customer(
     state: &AppState,
     partner: &CurrentPartner,
     id: &str,

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use crate::accounts::model::{Account, AccountId};
-use crate::accounts::store as account_store;
+use super::customers::own_customer;
+use crate::accounts::model::Account;
 use crate::error::AppError;
 use crate::removals::{self, RemovalError};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
@@ -29,19 +29,6 @@ pub struct RemovalRequestPage {
 #[serde(default)]
 pub struct ReasonForm {
     reason: String,
-}
-
-async fn own_customer(
-    state: &AppState,
-    partner: &CurrentPartner,
-    id: &str,
-) -> Result<Account, AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let (customer, _) =
-        account_store::find_customer_of_partner(&state.db, partner.account.id, AccountId(id))
-            .await?
-            .ok_or(AppError::NotFound)?;
-    Ok(customer)
 }
 
 /// The confirmation step, with the reason to give.
