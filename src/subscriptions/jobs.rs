@@ -25,6 +25,7 @@ pub struct Report {
     pub renewed: usize,
     pub ended: usize,
     pub downgraded: usize,
+    pub failed: usize,
 }
 
 const BATCH: i64 = 200;

@@ -14,6 +14,7 @@ use yeastar_portal::app::{mail_worker, App};
 use yeastar_portal::clock::Clock;
 use yeastar_portal::config::{Config, Secret};
 use yeastar_portal::mail::worker::Worker;
+use yeastar_portal::subscriptions::jobs;
 
 use crate::smtp::SmtpSink;
 
@@ -312,6 +313,47 @@ impl TestApp {
         let response = self.login(&client, email, PASSWORD).await;
         assert_eq!(location(&response), "/partner/customers");
         (client, partner)
+    }
+
+    /// A signed-in customer of a partner (and manager) of their own: `partner-of-{email}`,
+    /// managed by `manager-of-partner-of-{email}`.
+    pub async fn signed_in_customer(&self, email: &str) -> Client {
+        let (_, partner) = self.partner(&format!("partner-of-{email}")).await;
+        self.active_account(Role::Customer, email, None, Some(partner))
+            .await;
+        let browser = client();
+        assert_eq!(
+            location(&self.login(&browser, email, PASSWORD).await),
+            "/customer"
+        );
+        browser
+    }
+
+    /// Subscribes through review and confirm; returns the confirm response.
+    pub async fn subscribe(&self, browser: &Client, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf_for(browser, "/customer/subscribe").await;
+        let mut form = vec![("csrf_token", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let review = self
+            .post_form(browser, "/customer/subscribe/review", &form)
+            .await;
+        assert_eq!(review.status(), StatusCode::OK, "{fields:?}");
+        let html = review.text().await.unwrap();
+        let hidden = hidden_fields(&html, "/customer/subscribe/confirm");
+        browser
+            .post(self.url("/customer/subscribe/confirm"))
+            .form(&hidden)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs the subscriptions' scheduled jobs once, at the test clock's now.
+    pub async fn run_jobs(&self) -> jobs::Report {
+        let catalog = yeastar_portal::catalog::load(&self.db).await.unwrap();
+        jobs::run_due(&self.db, &catalog, &self.address, self.now())
+            .await
+            .unwrap()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

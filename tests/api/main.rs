@@ -9,6 +9,7 @@ mod central;
 mod cli;
 mod customers;
 mod helpers;
+mod jobs;
 mod journey;
 mod mail;
 mod manager;
