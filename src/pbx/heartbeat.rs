@@ -148,33 +148,63 @@ pub async fn accept(
         .collect())
 }
 
+const OFFLINE_JOB: &str = "pbx_offline";
+
 /// Marks silent running instances offline and alerts once per incident; returns how many.
+/// Each instance is claimed and handled in its own transaction (`crate::jobs`): one that fails
+/// is recorded and retried later, and the others are still checked.
 pub async fn check_offline(pool: &PgPool, now: OffsetDateTime) -> anyhow::Result<usize> {
-    let mut tx = pool.begin().await?;
-    let silent: Vec<Target> = sqlx::query_as(&format!(
-        "{TARGET} where i.status = 'running' and i.last_heartbeat_at < $1 and i.offline_alerted_at is null \
-         order by i.last_heartbeat_at limit 200 for update of i skip locked"
+    let due: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "select i.id from pbx_instances i where i.status = 'running' and i.last_heartbeat_at < $1 \
+         and i.offline_alerted_at is null and {} order by i.last_heartbeat_at limit 200",
+        crate::jobs::not_backing_off(OFFLINE_JOB, "i.id", "$2")
     ))
     .bind(now - OFFLINE_AFTER)
-    .fetch_all(&mut *tx)
+    .bind(now)
+    .fetch_all(pool)
     .await?;
-    for target in &silent {
-        sqlx::query("update pbx_instances set offline_alerted_at = $2 where id = $1")
-            .bind(target.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        record_event(&mut tx, target.id, "offline", json!({}), now).await?;
-        let body = format!("{} has not reported for 3 minutes and is offline. You will get one more email when it is back.", target.name);
-        alert(
-            &mut tx,
-            target,
-            &format!("{} is offline", target.name),
-            &body,
-            now,
+    let mut alerted = 0;
+    for id in due {
+        let lock = sqlx::query_as(
+            "select partner_id, customer_id from pbx_instances where id = $1 and status = 'running' \
+             and last_heartbeat_at < $2 and offline_alerted_at is null for update skip locked",
         )
-        .await?;
+        .bind(id)
+        .bind(now - OFFLINE_AFTER);
+        let Some(mut item) = crate::jobs::claim(pool, OFFLINE_JOB, id, now, lock).await? else {
+            continue;
+        };
+        let outcome = mark_offline(item.conn(), id, now).await;
+        if item.finish(outcome).await?.is_some() {
+            alerted += 1;
+        }
     }
-    tx.commit().await?;
-    Ok(silent.len())
+    Ok(alerted)
+}
+
+async fn mark_offline(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let target: Target = sqlx::query_as(&format!("{TARGET} where i.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("update pbx_instances set offline_alerted_at = $2 where id = $1")
+        .bind(target.id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    record_event(conn, target.id, "offline", json!({}), now).await?;
+    let body = format!("{} has not reported for 3 minutes and is offline. You will get one more email when it is back.", target.name);
+    alert(
+        conn,
+        &target,
+        &format!("{} is offline", target.name),
+        &body,
+        now,
+    )
+    .await?;
+    Ok(())
 }

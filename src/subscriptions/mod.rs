@@ -391,22 +391,24 @@ pub async fn change(
         ));
     }
     if new_plan.tier < old_plan.tier {
-        // Validate the target configuration now so the scheduled change cannot fail later.
-        pricing::quote(
-            catalog,
-            &Configuration {
-                plan: new_plan.code.clone(),
-                units: change.units,
-                addons: change.addons.clone(),
-                term,
-                start,
-            },
-        )?;
+        // Validate the target configuration now, and store all of it (not just the plan): the
+        // end of the term applies exactly what was validated, so the renewal can be priced.
+        let target = Configuration {
+            plan: new_plan.code.clone(),
+            units: change.units,
+            addons: change.addons.clone(),
+            term,
+            start,
+        };
+        pricing::quote(catalog, &target)?;
         sqlx::query(
-            "update subscriptions set scheduled_plan_code = $2, updated_at = $3 where id = $1",
+            "update subscriptions set scheduled_plan_code = $2, scheduled_units = $3, scheduled_addons = $4, \
+             updated_at = $5 where id = $1",
         )
         .bind(sub.id)
-        .bind(&new_plan.code)
+        .bind(&target.plan)
+        .bind(target.units as i32)
+        .bind(stored_addons(&target))
         .bind(actor.now)
         .execute(&mut *tx)
         .await?;
@@ -414,7 +416,8 @@ pub async fn change(
             &mut tx,
             &actor,
             "subscription.downgrade_scheduled",
-            json!({ "subscription": sub.id, "plan": new_plan.code, "on": end.to_string() }),
+            json!({ "subscription": sub.id, "plan": target.plan, "units": target.units,
+                    "addons": target.addons, "on": end.to_string() }),
         )
         .await?;
         tx.commit().await?;
@@ -442,7 +445,7 @@ pub async fn change(
     }
     let today = actor.now.date();
     let amount = proration::prorate(delta, start, end, today);
-    sqlx::query("update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, updated_at = $5 where id = $1")
+    sqlx::query("update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, scheduled_units = null, scheduled_addons = null, updated_at = $5 where id = $1")
         .bind(sub.id)
         .bind(&new.plan)
         .bind(new.units as i32)

@@ -33,13 +33,17 @@ pub struct Subscription {
     pub current_period_start: Option<Date>,
     pub current_period_end: Option<Date>,
     pub auto_renew: bool,
+    /// A scheduled change (a downgrade at the end of the term) is the whole configuration it
+    /// was validated with: plan, units and add-ons are set together or not at all.
     pub scheduled_plan_code: Option<String>,
+    pub scheduled_units: Option<i32>,
+    pub scheduled_addons: Option<Json<Vec<AddonChoice>>>,
     pub created_at: OffsetDateTime,
 }
 
 pub const COLUMNS: &str = "s.id, s.customer_id, s.partner_id, s.product_type, s.plan_code, s.units, s.addons, \
      s.term, s.status, s.started_as_trial, s.trial_ends_at, s.current_period_start, s.current_period_end, \
-     s.auto_renew, s.scheduled_plan_code, s.created_at";
+     s.auto_renew, s.scheduled_plan_code, s.scheduled_units, s.scheduled_addons, s.created_at";
 
 /// A subscription with the names pages show.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -113,5 +117,16 @@ pub async fn lock_for_customer(
     .bind(customer_id)
     .bind(id)
     .fetch_optional(conn)
+    .await
+}
+
+/// One subscription by id, for the scheduled jobs: they act for the system, on items they
+/// have already claimed, so there is no tenant to scope by.
+pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Subscription> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from subscriptions s where s.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
     .await
 }

@@ -276,6 +276,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             "/manager/applications/{id}",
             post(manager::applications::post_decide),
         )
+        .route("/manager/attention", get(manager::attention::get_attention))
         .route("/manager/audit", get(manager::audit::get_manager_audit))
         .route(
             "/manager/audit.csv",

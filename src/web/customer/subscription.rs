@@ -65,6 +65,30 @@ impl SubscriptionPage<'_> {
             _ => String::new(),
         }
     }
+    /// The scheduled change as it will be applied: plan, capacity and add-ons.
+    fn scheduled_change(&self) -> Option<String> {
+        let s = &self.sub.subscription;
+        let name = self.sub.scheduled_plan_name.as_ref()?;
+        let mut text = format!(
+            "Changes to {name} with {}",
+            s.scheduled_units.unwrap_or(s.units)
+        );
+        let addons = s
+            .scheduled_addons
+            .as_ref()
+            .map(|a| a.0.as_slice())
+            .unwrap_or_default();
+        for addon in addons {
+            let label = self
+                .addons
+                .iter()
+                .find(|(a, _)| a.code == addon.code)
+                .map_or(addon.code.as_str(), |(a, _)| a.name.as_str());
+            text.push_str(&format!(", {label} × {}", addon.quantity));
+        }
+        text.push_str(" at the end of the term");
+        Some(text)
+    }
     fn plan_selected(&self, plan: &Plan) -> bool {
         plan.code == self.sub.subscription.plan_code
     }

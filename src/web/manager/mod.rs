@@ -1,7 +1,9 @@
-//! The Account Manager console: my partners, activations, removals, the audit log.
+//! The Account Manager console: my partners, activations, removals, the audit log, and
+//! scheduled work that needs attention.
 
 pub mod activations;
 pub mod applications;
+pub mod attention;
 pub mod audit;
 pub mod partners;
 pub mod removals;

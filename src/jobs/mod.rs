@@ -1,0 +1,153 @@
+//! Scheduled work, one item at a time. A job lists the ids that are due, then claims each in
+//! its own transaction with `FOR UPDATE SKIP LOCKED` (so any number of instances do each item
+//! exactly once) and does the item's work under a savepoint. When the work fails, the savepoint
+//! is rolled back and the failure recorded in the same transaction, while the row is still
+//! locked: the item is skipped until its next attempt (exponential backoff), shown to account
+//! managers, and every other item proceeds. A later success resolves the record.
+
+pub mod store;
+
+use sqlx::postgres::PgArguments;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::model::AccountId;
+pub use store::FailureView;
+
+/// Who an item belongs to: (partner, customer), selected by a job's lock query.
+pub type Owner = (Option<AccountId>, Option<AccountId>);
+
+/// A lock query built by the job: selects `partner_id, customer_id` of the item's row if it
+/// is still due, `for update skip locked`.
+pub type Lock<'q> = sqlx::query::QueryAs<'q, Postgres, Owner, PgArguments>;
+
+/// The wait before the next attempt after `attempts` failures: 5 minutes, doubling, at most a
+/// day (a job runs every minute; a row that needs a person should not flood the log).
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = attempts.clamp(1, 10) - 1;
+    Duration::minutes(5 * (1i64 << doublings)).min(Duration::days(1))
+}
+
+/// The condition that leaves out items of `job` waiting for their next attempt; `item` is the
+/// id column and `now` the parameter holding the time. `job` is one of the jobs' constants.
+pub fn not_backing_off(job: &'static str, item: &str, now: &str) -> String {
+    format!(
+        "not exists (select 1 from job_failures f where f.job = '{job}' and f.item_id = {item} \
+         and f.resolved_at is null and f.next_attempt_at > {now})"
+    )
+}
+
+/// What people read for a job in the console.
+pub fn label(job: &str) -> &'static str {
+    match job {
+        "trial_7d" => "Trial reminder, 7 days before",
+        "trial_1d" => "Trial reminder, 1 day before",
+        "trial_expiry" => "Trial expiry",
+        "renewal_30d" => "Renewal reminder, 30 days before",
+        "renewal_7d" => "Renewal reminder, 7 days before",
+        "renewal_0d" => "Renewal reminder, on the day",
+        "term_end" => "Renewal at the end of the term",
+        "pbx_offline" => "PBX offline check",
+        _ => "Scheduled job",
+    }
+}
+
+/// One claimed item: the transaction holding its row lock, inside which its work runs under
+/// the savepoint `item`.
+pub struct Item {
+    tx: Transaction<'static, Postgres>,
+    job: &'static str,
+    id: Uuid,
+    owner: Owner,
+    now: OffsetDateTime,
+}
+
+/// Claims item `id` of `job`: `None` when another runner holds it, it is no longer due, or it
+/// waits for its next attempt.
+pub async fn claim(
+    pool: &PgPool,
+    job: &'static str,
+    id: Uuid,
+    now: OffsetDateTime,
+    lock: Lock<'_>,
+) -> anyhow::Result<Option<Item>> {
+    let mut tx = pool.begin().await?;
+    let Some(owner) = lock.fetch_optional(&mut *tx).await? else {
+        return Ok(None);
+    };
+    // A fresh statement after the lock: it sees a failure that another runner recorded while
+    // it held the row, so the same failure is not tried twice in one round.
+    if store::backing_off(&mut tx, job, id, now).await? {
+        return Ok(None);
+    }
+    sqlx::query("savepoint item").execute(&mut *tx).await?;
+    Ok(Some(Item {
+        tx,
+        job,
+        id,
+        owner,
+        now,
+    }))
+}
+
+impl Item {
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// Commits the item's work and resolves an earlier failure, or undoes the work and records
+    /// the failure. `Some` with the work's value when it succeeded.
+    pub async fn finish<T>(mut self, outcome: anyhow::Result<T>) -> anyhow::Result<Option<T>> {
+        let value = match outcome {
+            Ok(value) => {
+                sqlx::query("release savepoint item")
+                    .execute(&mut *self.tx)
+                    .await?;
+                store::resolve(&mut self.tx, self.job, self.id, self.now).await?;
+                Some(value)
+            }
+            Err(err) => {
+                let error = format!("{err:#}");
+                sqlx::query("rollback to savepoint item")
+                    .execute(&mut *self.tx)
+                    .await?;
+                let attempts = store::record(
+                    &mut self.tx,
+                    self.job,
+                    self.id,
+                    self.owner,
+                    &error,
+                    self.now,
+                )
+                .await?;
+                tracing::error!(
+                    job = self.job,
+                    item = %self.id,
+                    attempts,
+                    error,
+                    "scheduled job failed for one item; it is retried later"
+                );
+                None
+            }
+        };
+        self.tx.commit().await?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_five_minutes_up_to_a_day() {
+        let minutes: Vec<i64> = (1..=12).map(|n| backoff(n).whole_minutes()).collect();
+        assert_eq!(
+            minutes,
+            [5, 10, 20, 40, 80, 160, 320, 640, 1280, 1440, 1440, 1440]
+        );
+        assert_eq!(backoff(0), Duration::minutes(5));
+        assert_eq!(backoff(i32::MAX), Duration::days(1));
+    }
+}

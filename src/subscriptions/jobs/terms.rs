@@ -1,0 +1,253 @@
+//! Term jobs: renewal reminders 30 and 7 days before the end of the term and on the day, and
+//! the end of the term (a scheduled downgrade applied as it was validated, then renewal with
+//! an order priced by the engine, or expiry when auto-renew is off).
+
+use anyhow::Context;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
+use crate::catalog::Catalog;
+use crate::jobs::{self, not_backing_off};
+use crate::orders::store as order_store;
+use crate::pricing::{self, Configuration, Term};
+use crate::subscriptions::store::{self, Subscription};
+
+const REMINDERS: [(&str, i64); 3] = [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
+const TERM_END: &str = "term_end";
+
+pub(super) async fn send_reminders(
+    pool: &PgPool,
+    products: &str,
+    now: OffsetDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let today = now.date();
+    for (job, days) in REMINDERS {
+        let due: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "select s.id from subscriptions s where s.status = 'active' and s.current_period_end >= $1 \
+             and s.current_period_end <= $2 and not exists (select 1 from subscription_notices n \
+               where n.subscription_id = s.id and n.kind = $3 and n.due_on = s.current_period_end) \
+             and {} order by s.current_period_end limit $5",
+            not_backing_off(job, "s.id", "$4")
+        ))
+        .bind(today)
+        .bind(today + Duration::days(days))
+        .bind(job)
+        .bind(now)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await?;
+        for id in due {
+            let lock = sqlx::query_as(
+                "select partner_id, customer_id from subscriptions where id = $1 and status = 'active' \
+                 for update skip locked",
+            )
+            .bind(id);
+            let Some(mut item) = jobs::claim(pool, job, id, now, lock).await? else {
+                continue;
+            };
+            let outcome = remind(item.conn(), id, job, products, now).await;
+            match item.finish(outcome).await? {
+                Some(sent) => report.reminders_sent += usize::from(sent),
+                None => report.failed += 1,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends one renewal reminder unless it went out before; true when it was sent now.
+async fn remind(
+    conn: &mut PgConnection,
+    id: Uuid,
+    kind: &str,
+    products: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let sub = store::find_by_id(conn, id).await?;
+    let end = sub
+        .current_period_end
+        .context("an active subscription without a term end")?;
+    if !first_time(conn, sub.id, kind, end, now).await? {
+        return Ok(false);
+    }
+    let body = if sub.auto_renew {
+        format!("Your subscription renews on {end}; the renewal is invoiced through your Yeastar partner.")
+    } else {
+        format!("Your subscription ends on {end} because auto-renew is off. Turn it on to keep the product.")
+    };
+    let message = Message {
+        subject: "Your Yeastar subscription renewal",
+        body: &body,
+        link: products,
+        kind: "renewal_reminder",
+    };
+    notify(conn, &sub, message, now).await?;
+    Ok(true)
+}
+
+/// What the end of one term did.
+struct Ended {
+    downgraded: bool,
+    renewed: bool,
+}
+
+/// Terms that ended: apply a scheduled downgrade, then renew or end.
+pub(super) async fn end(
+    pool: &PgPool,
+    catalog: &Catalog,
+    now: OffsetDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let today = now.date();
+    let due: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "select s.id from subscriptions s where s.status = 'active' and s.current_period_end <= $1 \
+         and {} order by s.current_period_end limit $3",
+        not_backing_off(TERM_END, "s.id", "$2")
+    ))
+    .bind(today)
+    .bind(now)
+    .bind(BATCH)
+    .fetch_all(pool)
+    .await?;
+    for id in due {
+        let lock = sqlx::query_as(
+            "select partner_id, customer_id from subscriptions where id = $1 and status = 'active' \
+             and current_period_end <= $2 for update skip locked",
+        )
+        .bind(id)
+        .bind(today);
+        let Some(mut item) = jobs::claim(pool, TERM_END, id, now, lock).await? else {
+            continue;
+        };
+        let outcome = end_one(item.conn(), catalog, id, now).await;
+        match item.finish(outcome).await? {
+            Some(ended) => {
+                report.downgraded += usize::from(ended.downgraded);
+                if ended.renewed {
+                    report.renewed += 1;
+                } else {
+                    report.ended += 1;
+                }
+            }
+            None => report.failed += 1,
+        }
+    }
+    Ok(())
+}
+
+async fn end_one(
+    conn: &mut PgConnection,
+    catalog: &Catalog,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> anyhow::Result<Ended> {
+    let mut sub = store::find_by_id(conn, id).await?;
+    let downgraded = apply_scheduled_change(conn, &mut sub, now).await?;
+    if sub.auto_renew {
+        renew(conn, catalog, &sub, now).await?;
+    } else {
+        suspend(conn, &sub, now).await?;
+        system_audit(conn, &sub, "subscription.ended", details(&sub), now).await?;
+    }
+    Ok(Ended {
+        downgraded,
+        renewed: sub.auto_renew,
+    })
+}
+
+/// Applies the scheduled change exactly as it was validated and stored; true when there was one.
+async fn apply_scheduled_change(
+    conn: &mut PgConnection,
+    sub: &mut Subscription,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let Some(plan) = sub.scheduled_plan_code.take() else {
+        return Ok(false);
+    };
+    let units = sub
+        .scheduled_units
+        .take()
+        .context("a scheduled change without its units")?;
+    let addons = sub
+        .scheduled_addons
+        .take()
+        .context("a scheduled change without its add-ons")?;
+    sqlx::query(
+        "update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, \
+         scheduled_units = null, scheduled_addons = null, updated_at = $5 where id = $1",
+    )
+    .bind(sub.id)
+    .bind(&plan)
+    .bind(units)
+    .bind(&addons)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let audit = json!({ "subscription": sub.id, "from": sub.plan_code, "to": plan, "units": units, "addons": addons.0 });
+    system_audit(conn, sub, "subscription.downgraded", audit, now).await?;
+    sub.plan_code = plan;
+    sub.units = units;
+    sub.addons = addons;
+    Ok(true)
+}
+
+/// Renews for another term: the period moves on and a renewal order is priced by the engine.
+async fn renew(
+    conn: &mut PgConnection,
+    catalog: &Catalog,
+    sub: &Subscription,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let end = sub
+        .current_period_end
+        .context("an active subscription without a term end")?;
+    // An unknown term is an error to look at, not a reason to renew on some other term.
+    let term: Term = sub
+        .term
+        .parse()
+        .with_context(|| format!("the term {:?} is not recognised", sub.term))?;
+    let config = Configuration {
+        plan: sub.plan_code.clone(),
+        units: u32::try_from(sub.units).context("a subscription with negative units")?,
+        addons: sub.addons.0.clone(),
+        term,
+        start: end,
+    };
+    let quote = pricing::quote(catalog, &config).context("pricing the renewal")?;
+    sqlx::query(
+        "update subscriptions set current_period_start = $2, current_period_end = $3, updated_at = $4 where id = $1",
+    )
+    .bind(sub.id)
+    .bind(quote.start)
+    .bind(quote.end)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let order_id = Uuid::now_v7();
+    let number = order_store::insert_order(
+        conn,
+        order_store::OrderRow {
+            id: order_id,
+            partner_id: sub.partner_id,
+            placed_by: sub.customer_id,
+            customer_id: Some(sub.customer_id),
+            plan_code: &quote.plan,
+            licenses: 1,
+            units: config.units,
+            quote: &quote,
+            idempotency_key: Uuid::new_v4(),
+            kind: "renewal",
+            subscription_id: Some(sub.id),
+            now,
+        },
+    )
+    .await?;
+    order_store::insert_lines(conn, order_id, &quote).await?;
+    let audit = json!({ "subscription": sub.id, "order": number, "until": quote.end.to_string() });
+    system_audit(conn, sub, "subscription.renewed", audit, now).await?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Trial jobs: reminders 7 days and 1 day before the end, and expiry at the end.
+
+use sqlx::{PgConnection, PgPool};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
+use crate::jobs::{self, not_backing_off};
+use crate::subscriptions::store;
+
+const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
+const EXPIRY: &str = "trial_expiry";
+
+pub(super) async fn send_reminders(
+    pool: &PgPool,
+    products: &str,
+    now: OffsetDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    for (job, days) in REMINDERS {
+        // Trials in the window whose reminder has not gone out yet (the notice's due_on is the
+        // UTC date of the trial's end, as `remind` records it).
+        let due: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "select s.id from subscriptions s where s.status = 'trial' and s.trial_ends_at > $1 \
+             and s.trial_ends_at <= $2 and not exists (select 1 from subscription_notices n \
+               where n.subscription_id = s.id and n.kind = $3 \
+               and n.due_on = (s.trial_ends_at at time zone 'UTC')::date) \
+             and {} order by s.trial_ends_at limit $4",
+            not_backing_off(job, "s.id", "$1")
+        ))
+        .bind(now)
+        .bind(now + Duration::days(days))
+        .bind(job)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await?;
+        for id in due {
+            let lock = sqlx::query_as(
+                "select partner_id, customer_id from subscriptions where id = $1 and status = 'trial' \
+                 and trial_ends_at > $2 for update skip locked",
+            )
+            .bind(id)
+            .bind(now);
+            let Some(mut item) = jobs::claim(pool, job, id, now, lock).await? else {
+                continue;
+            };
+            let outcome = remind(item.conn(), id, job, products, now).await;
+            match item.finish(outcome).await? {
+                Some(sent) => report.reminders_sent += usize::from(sent),
+                None => report.failed += 1,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends one trial reminder unless it went out before; true when it was sent now.
+async fn remind(
+    conn: &mut PgConnection,
+    id: Uuid,
+    kind: &str,
+    products: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let sub = store::find_by_id(conn, id).await?;
+    let ends = sub.trial_ends_at.unwrap_or(now);
+    if !first_time(conn, sub.id, kind, ends.date(), now).await? {
+        return Ok(false);
+    }
+    let body = format!(
+        "Your free trial ends on {}. Subscribe to keep your product running.",
+        crate::format::datetime_utc(ends)
+    );
+    let message = Message {
+        subject: "Your Yeastar free trial ends soon",
+        body: &body,
+        link: products,
+        kind: "trial_reminder",
+    };
+    notify(conn, &sub, message, now).await?;
+    Ok(true)
+}
+
+/// Trials that ended: expired, and their PBX suspended.
+pub(super) async fn expire(
+    pool: &PgPool,
+    products: &str,
+    now: OffsetDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let due: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "select s.id from subscriptions s where s.status = 'trial' and s.trial_ends_at <= $1 \
+         and {} order by s.trial_ends_at limit $2",
+        not_backing_off(EXPIRY, "s.id", "$1")
+    ))
+    .bind(now)
+    .bind(BATCH)
+    .fetch_all(pool)
+    .await?;
+    for id in due {
+        let lock = sqlx::query_as(
+            "select partner_id, customer_id from subscriptions where id = $1 and status = 'trial' \
+             and trial_ends_at <= $2 for update skip locked",
+        )
+        .bind(id)
+        .bind(now);
+        let Some(mut item) = jobs::claim(pool, EXPIRY, id, now, lock).await? else {
+            continue;
+        };
+        let outcome = expire_one(item.conn(), id, products, now).await;
+        match item.finish(outcome).await? {
+            Some(()) => report.trials_expired += 1,
+            None => report.failed += 1,
+        }
+    }
+    Ok(())
+}
+
+async fn expire_one(
+    conn: &mut PgConnection,
+    id: Uuid,
+    products: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let sub = store::find_by_id(conn, id).await?;
+    suspend(conn, &sub, now).await?;
+    system_audit(conn, &sub, "trial.expired", details(&sub), now).await?;
+    let message = Message {
+        subject: "Your Yeastar free trial has ended",
+        body: "Your free trial has ended and the product is suspended. Subscribe to resume it: nothing is lost.",
+        link: products,
+        kind: "trial_expired",
+    };
+    notify(conn, &sub, message, now).await?;
+    Ok(())
+}
