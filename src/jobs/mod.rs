@@ -7,7 +7,6 @@
 
 pub mod store;
 
-use sqlx::postgres::PgArguments;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -15,12 +14,98 @@ use uuid::Uuid;
 use crate::accounts::model::AccountId;
 pub use store::FailureView;
 
-/// Who an item belongs to: (partner, customer), selected by a job's lock query.
+/// Who an item belongs to: (partner, customer), as the claim selects it.
 pub type Owner = (Option<AccountId>, Option<AccountId>);
 
-/// A lock query built by the job: selects `partner_id, customer_id` of the item's row if it
-/// is still due, `for update skip locked`.
-pub type Lock<'q> = sqlx::query::QueryAs<'q, Postgres, Owner, PgArguments>;
+/// One job: the table it works on and the SQL condition that makes an item due, written over
+/// the table's `alias` and `$1`, the time of the run. The same condition lists the due items,
+/// re-checks each one under its lock, and resolves records of items that are no longer due
+/// (a trial converted meanwhile, a PBX that reported again).
+pub struct Job {
+    /// The job's name in `job_failures` (see `label`); a constant, never user input.
+    pub name: &'static str,
+    /// The table with its alias, e.g. `subscriptions s`; it has `id`, `partner_id`, `customer_id`.
+    pub table: &'static str,
+    pub alias: &'static str,
+    pub due: String,
+    /// The order due items are taken in, e.g. `s.trial_ends_at`.
+    pub order: &'static str,
+}
+
+impl Job {
+    /// Up to `limit` due items, leaving out those that wait for their next attempt.
+    pub async fn due_items(
+        &self,
+        pool: &PgPool,
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        let Job {
+            name,
+            table,
+            alias: a,
+            due,
+            order,
+        } = self;
+        sqlx::query(&format!(
+            "update job_failures f set resolved_at = $1 where f.job = '{name}' and f.resolved_at is null \
+             and not exists (select 1 from {table} where {a}.id = f.item_id and {due})"
+        ))
+        .bind(now)
+        .execute(pool)
+        .await?;
+        let ids = sqlx::query_scalar(&format!(
+            "select {a}.id from {table} where {due} and {} order by {order} limit $2",
+            not_backing_off(self.name, &format!("{a}.id"), "$1")
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        Ok(ids)
+    }
+
+    /// Claims item `id`: `None` when another runner holds it, it is no longer due, or it waits
+    /// for its next attempt.
+    pub async fn claim(
+        &self,
+        pool: &PgPool,
+        id: Uuid,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Option<Item>> {
+        let Job {
+            table,
+            alias: a,
+            due,
+            ..
+        } = self;
+        let mut tx = pool.begin().await?;
+        let owner: Option<Owner> = sqlx::query_as(&format!(
+            "select {a}.partner_id, {a}.customer_id from {table} where {a}.id = $2 and {due} \
+             for update of {a} skip locked"
+        ))
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(owner) = owner else {
+            return Ok(None);
+        };
+        // A fresh statement after the lock: it sees a failure that another runner recorded
+        // while it held the row, so the same failure is not tried twice in one round.
+        if store::backing_off(&mut tx, self.name, id, now).await? {
+            return Ok(None);
+        }
+        sqlx::query("savepoint item").execute(&mut *tx).await?;
+        Ok(Some(Item {
+            tx,
+            job: self.name,
+            id,
+            owner,
+            now,
+        }))
+    }
+}
 
 /// The wait before the next attempt after `attempts` failures: 5 minutes, doubling, at most a
 /// day (a job runs every minute; a row that needs a person should not flood the log).
@@ -31,7 +116,7 @@ pub fn backoff(attempts: i32) -> Duration {
 
 /// The condition that leaves out items of `job` waiting for their next attempt; `item` is the
 /// id column and `now` the parameter holding the time. `job` is one of the jobs' constants.
-pub fn not_backing_off(job: &'static str, item: &str, now: &str) -> String {
+fn not_backing_off(job: &'static str, item: &str, now: &str) -> String {
     format!(
         "not exists (select 1 from job_failures f where f.job = '{job}' and f.item_id = {item} \
          and f.resolved_at is null and f.next_attempt_at > {now})"
@@ -61,34 +146,6 @@ pub struct Item {
     id: Uuid,
     owner: Owner,
     now: OffsetDateTime,
-}
-
-/// Claims item `id` of `job`: `None` when another runner holds it, it is no longer due, or it
-/// waits for its next attempt.
-pub async fn claim(
-    pool: &PgPool,
-    job: &'static str,
-    id: Uuid,
-    now: OffsetDateTime,
-    lock: Lock<'_>,
-) -> anyhow::Result<Option<Item>> {
-    let mut tx = pool.begin().await?;
-    let Some(owner) = lock.fetch_optional(&mut *tx).await? else {
-        return Ok(None);
-    };
-    // A fresh statement after the lock: it sees a failure that another runner recorded while
-    // it held the row, so the same failure is not tried twice in one round.
-    if store::backing_off(&mut tx, job, id, now).await? {
-        return Ok(None);
-    }
-    sqlx::query("savepoint item").execute(&mut *tx).await?;
-    Ok(Some(Item {
-        tx,
-        job,
-        id,
-        owner,
-        now,
-    }))
 }
 
 impl Item {

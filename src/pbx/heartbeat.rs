@@ -148,30 +148,29 @@ pub async fn accept(
         .collect())
 }
 
-const OFFLINE_JOB: &str = "pbx_offline";
+/// Running instances silent for longer than `OFFLINE_AFTER` that have not been alerted.
+fn offline_check() -> crate::jobs::Job {
+    crate::jobs::Job {
+        name: "pbx_offline",
+        table: "pbx_instances i",
+        alias: "i",
+        due: format!(
+            "i.status = 'running' and i.last_heartbeat_at < $1 - interval '{} seconds' \
+             and i.offline_alerted_at is null",
+            OFFLINE_AFTER.whole_seconds()
+        ),
+        order: "i.last_heartbeat_at",
+    }
+}
 
 /// Marks silent running instances offline and alerts once per incident; returns how many.
 /// Each instance is claimed and handled in its own transaction (`crate::jobs`): one that fails
 /// is recorded and retried later, and the others are still checked.
 pub async fn check_offline(pool: &PgPool, now: OffsetDateTime) -> anyhow::Result<usize> {
-    let due: Vec<Uuid> = sqlx::query_scalar(&format!(
-        "select i.id from pbx_instances i where i.status = 'running' and i.last_heartbeat_at < $1 \
-         and i.offline_alerted_at is null and {} order by i.last_heartbeat_at limit 200",
-        crate::jobs::not_backing_off(OFFLINE_JOB, "i.id", "$2")
-    ))
-    .bind(now - OFFLINE_AFTER)
-    .bind(now)
-    .fetch_all(pool)
-    .await?;
+    let job = offline_check();
     let mut alerted = 0;
-    for id in due {
-        let lock = sqlx::query_as(
-            "select partner_id, customer_id from pbx_instances where id = $1 and status = 'running' \
-             and last_heartbeat_at < $2 and offline_alerted_at is null for update skip locked",
-        )
-        .bind(id)
-        .bind(now - OFFLINE_AFTER);
-        let Some(mut item) = crate::jobs::claim(pool, OFFLINE_JOB, id, now, lock).await? else {
+    for id in job.due_items(pool, now, 200).await? {
+        let Some(mut item) = job.claim(pool, id, now).await? else {
             continue;
         };
         let outcome = mark_offline(item.conn(), id, now).await;

@@ -74,7 +74,7 @@ impl Chrome {
                 ("activations", "/manager/activations", "Activations"),
                 ("removals", "/manager/removals", "Removals"),
                 ("applications", "/manager/applications", "Applications"),
-                ("attention", "/manager/attention", "Needs attention"),
+                ("attention", "/manager/attention", "Attention"),
                 ("audit", "/manager/audit", "Audit log"),
                 ("security", "/manager/security", "Security"),
             ],

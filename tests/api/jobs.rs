@@ -257,7 +257,10 @@ async fn a_poisoned_item_is_recorded_with_backoff_shown_to_its_manager_and_holds
         page.contains("href=\"/manager/attention\""),
         "a navigation entry"
     );
-    assert!(page.contains("<dd>stuck@jobs.test</dd>") && page.contains("Renewal at the end of the term"));
+    assert!(
+        page.contains("<dd>stuck@jobs.test</dd>")
+            && page.contains("Renewal at the end of the term")
+    );
     assert!(page.contains("High Availability is not available"));
     assert!(!page.contains("<dd>broken@jobs.test</dd>"));
     let (_, other) = app
@@ -288,6 +291,15 @@ async fn a_poisoned_item_is_recorded_with_backoff_shown_to_its_manager_and_holds
     assert!(open_failure(&app, stuck_id).await.is_none());
     let (_, page) = app.get_html(&manager, "/manager/attention").await;
     assert!(!page.contains("<dd>stuck@jobs.test</dd>") && page.contains("Nothing needs attention"));
+
+    // An item that is no longer due (here the broken trial is cancelled) leaves the list too.
+    sqlx::query("update subscriptions set status = 'cancelled' where id = $1")
+        .bind(broken_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.run_jobs().await.failed, 0);
+    assert!(open_failure(&app, broken_id).await.is_none());
 }
 
 #[tokio::test]

@@ -5,18 +5,46 @@
 use anyhow::Context;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
 use crate::catalog::Catalog;
-use crate::jobs::{self, not_backing_off};
+use crate::jobs::Job;
 use crate::orders::store as order_store;
 use crate::pricing::{self, Configuration, Term};
 use crate::subscriptions::store::{self, Subscription};
 
 const REMINDERS: [(&str, i64); 3] = [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
-const TERM_END: &str = "term_end";
+
+/// The UTC date of the run (`$1`), as the terms' dates are kept.
+const TODAY: &str = "($1 at time zone 'UTC')::date";
+
+/// Active subscriptions whose term ends within `days` and whose reminder has not gone out.
+fn reminder(name: &'static str, days: i64) -> Job {
+    Job {
+        name,
+        table: "subscriptions s",
+        alias: "s",
+        due: format!(
+            "s.status = 'active' and s.current_period_end >= {TODAY} \
+             and s.current_period_end <= {TODAY} + {days} \
+             and not exists (select 1 from subscription_notices n where n.subscription_id = s.id \
+               and n.kind = '{name}' and n.due_on = s.current_period_end)"
+        ),
+        order: "s.current_period_end",
+    }
+}
+
+fn term_end() -> Job {
+    Job {
+        name: "term_end",
+        table: "subscriptions s",
+        alias: "s",
+        due: format!("s.status = 'active' and s.current_period_end <= {TODAY}"),
+        order: "s.current_period_end",
+    }
+}
 
 pub(super) async fn send_reminders(
     pool: &PgPool,
@@ -24,32 +52,13 @@ pub(super) async fn send_reminders(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let today = now.date();
-    for (job, days) in REMINDERS {
-        let due: Vec<Uuid> = sqlx::query_scalar(&format!(
-            "select s.id from subscriptions s where s.status = 'active' and s.current_period_end >= $1 \
-             and s.current_period_end <= $2 and not exists (select 1 from subscription_notices n \
-               where n.subscription_id = s.id and n.kind = $3 and n.due_on = s.current_period_end) \
-             and {} order by s.current_period_end limit $5",
-            not_backing_off(job, "s.id", "$4")
-        ))
-        .bind(today)
-        .bind(today + Duration::days(days))
-        .bind(job)
-        .bind(now)
-        .bind(BATCH)
-        .fetch_all(pool)
-        .await?;
-        for id in due {
-            let lock = sqlx::query_as(
-                "select partner_id, customer_id from subscriptions where id = $1 and status = 'active' \
-                 for update skip locked",
-            )
-            .bind(id);
-            let Some(mut item) = jobs::claim(pool, job, id, now, lock).await? else {
+    for (name, days) in REMINDERS {
+        let job = reminder(name, days);
+        for id in job.due_items(pool, now, BATCH).await? {
+            let Some(mut item) = job.claim(pool, id, now).await? else {
                 continue;
             };
-            let outcome = remind(item.conn(), id, job, products, now).await;
+            let outcome = remind(item.conn(), id, name, products, now).await;
             match item.finish(outcome).await? {
                 Some(sent) => report.reminders_sent += usize::from(sent),
                 None => report.failed += 1,
@@ -102,25 +111,9 @@ pub(super) async fn end(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let today = now.date();
-    let due: Vec<Uuid> = sqlx::query_scalar(&format!(
-        "select s.id from subscriptions s where s.status = 'active' and s.current_period_end <= $1 \
-         and {} order by s.current_period_end limit $3",
-        not_backing_off(TERM_END, "s.id", "$2")
-    ))
-    .bind(today)
-    .bind(now)
-    .bind(BATCH)
-    .fetch_all(pool)
-    .await?;
-    for id in due {
-        let lock = sqlx::query_as(
-            "select partner_id, customer_id from subscriptions where id = $1 and status = 'active' \
-             and current_period_end <= $2 for update skip locked",
-        )
-        .bind(id)
-        .bind(today);
-        let Some(mut item) = jobs::claim(pool, TERM_END, id, now, lock).await? else {
+    let job = term_end();
+    for id in job.due_items(pool, now, BATCH).await? {
+        let Some(mut item) = job.claim(pool, id, now).await? else {
             continue;
         };
         let outcome = end_one(item.conn(), catalog, id, now).await;

@@ -1,15 +1,41 @@
 //! Trial jobs: reminders 7 days and 1 day before the end, and expiry at the end.
 
 use sqlx::{PgConnection, PgPool};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
-use crate::jobs::{self, not_backing_off};
+use crate::jobs::Job;
 use crate::subscriptions::store;
 
 const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
-const EXPIRY: &str = "trial_expiry";
+
+/// Trials within `days` of their end whose reminder has not gone out (a notice's `due_on` is
+/// the UTC date of the trial's end, as `remind` records it).
+fn reminder(name: &'static str, days: i64) -> Job {
+    Job {
+        name,
+        table: "subscriptions s",
+        alias: "s",
+        due: format!(
+            "s.status = 'trial' and s.trial_ends_at > $1 and s.trial_ends_at <= $1 + interval '{} hours' \
+             and not exists (select 1 from subscription_notices n where n.subscription_id = s.id \
+               and n.kind = '{name}' and n.due_on = (s.trial_ends_at at time zone 'UTC')::date)",
+            days * 24
+        ),
+        order: "s.trial_ends_at",
+    }
+}
+
+fn expiry() -> Job {
+    Job {
+        name: "trial_expiry",
+        table: "subscriptions s",
+        alias: "s",
+        due: "s.status = 'trial' and s.trial_ends_at <= $1".into(),
+        order: "s.trial_ends_at",
+    }
+}
 
 pub(super) async fn send_reminders(
     pool: &PgPool,
@@ -17,34 +43,13 @@ pub(super) async fn send_reminders(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    for (job, days) in REMINDERS {
-        // Trials in the window whose reminder has not gone out yet (the notice's due_on is the
-        // UTC date of the trial's end, as `remind` records it).
-        let due: Vec<Uuid> = sqlx::query_scalar(&format!(
-            "select s.id from subscriptions s where s.status = 'trial' and s.trial_ends_at > $1 \
-             and s.trial_ends_at <= $2 and not exists (select 1 from subscription_notices n \
-               where n.subscription_id = s.id and n.kind = $3 \
-               and n.due_on = (s.trial_ends_at at time zone 'UTC')::date) \
-             and {} order by s.trial_ends_at limit $4",
-            not_backing_off(job, "s.id", "$1")
-        ))
-        .bind(now)
-        .bind(now + Duration::days(days))
-        .bind(job)
-        .bind(BATCH)
-        .fetch_all(pool)
-        .await?;
-        for id in due {
-            let lock = sqlx::query_as(
-                "select partner_id, customer_id from subscriptions where id = $1 and status = 'trial' \
-                 and trial_ends_at > $2 for update skip locked",
-            )
-            .bind(id)
-            .bind(now);
-            let Some(mut item) = jobs::claim(pool, job, id, now, lock).await? else {
+    for (name, days) in REMINDERS {
+        let job = reminder(name, days);
+        for id in job.due_items(pool, now, BATCH).await? {
+            let Some(mut item) = job.claim(pool, id, now).await? else {
                 continue;
             };
-            let outcome = remind(item.conn(), id, job, products, now).await;
+            let outcome = remind(item.conn(), id, name, products, now).await;
             match item.finish(outcome).await? {
                 Some(sent) => report.reminders_sent += usize::from(sent),
                 None => report.failed += 1,
@@ -88,23 +93,9 @@ pub(super) async fn expire(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let due: Vec<Uuid> = sqlx::query_scalar(&format!(
-        "select s.id from subscriptions s where s.status = 'trial' and s.trial_ends_at <= $1 \
-         and {} order by s.trial_ends_at limit $2",
-        not_backing_off(EXPIRY, "s.id", "$1")
-    ))
-    .bind(now)
-    .bind(BATCH)
-    .fetch_all(pool)
-    .await?;
-    for id in due {
-        let lock = sqlx::query_as(
-            "select partner_id, customer_id from subscriptions where id = $1 and status = 'trial' \
-             and trial_ends_at <= $2 for update skip locked",
-        )
-        .bind(id)
-        .bind(now);
-        let Some(mut item) = jobs::claim(pool, EXPIRY, id, now, lock).await? else {
+    let job = expiry();
+    for id in job.due_items(pool, now, BATCH).await? {
+        let Some(mut item) = job.claim(pool, id, now).await? else {
             continue;
         };
         let outcome = expire_one(item.conn(), id, products, now).await;

@@ -1,5 +1,6 @@
 //! The account manager console in the browser: resending an activation email, and a removal
-//! from the partner's request to the manager's approval.
+//! from the partner's request to the manager's approval (past a failed renewal on the Needs
+//! attention page).
 
 use time::Duration;
 use yeastar_portal::accounts::model::Role;
@@ -93,6 +94,25 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
                 Some(partner),
             )
             .await;
+        // A renewal that cannot be priced (High Availability is not offered on Enterprise)
+        // fails in the scheduled jobs and waits on the manager's Needs attention page.
+        let today = app.now().date();
+        sqlx::query(
+            "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, \
+             addons, term, status, current_period_start, current_period_end, created_at, updated_at) \
+             values ($1, $2, $3, 'cloud_pbx', 'cloud_pbx_enterprise', 10, \
+             '[{\"code\": \"high_availability\", \"quantity\": 1}]', 'monthly', 'active', $4, $5, $6, $6)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(customer)
+        .bind(partner)
+        .bind(today - Duration::days(30))
+        .bind(today)
+        .bind(app.now())
+        .execute(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(app.run_jobs().await.failed, 1);
         let mut browser = Browser::start("removal", width, &app.address).await;
 
         sign_in(&browser, "sales@removal-partner.test", "/partner/customers").await;
@@ -121,6 +141,12 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             "/manager/partners",
         )
         .await;
+        browser.click("a[href='/manager/attention']").await;
+        browser.expect_path("/manager/attention").await;
+        let attention = browser.text().await;
+        assert!(attention.contains("Renewal at the end of the term"));
+        assert!(attention.contains("High Availability is not available"));
+        browser.step("needs-attention").await;
         browser.goto("/manager/removals").await;
         assert!(browser
             .text()
