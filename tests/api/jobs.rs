@@ -333,3 +333,110 @@ async fn two_job_runners_renew_each_subscription_once_and_record_a_failure_once(
     let again = app.run_jobs().await;
     assert_eq!((again.renewed, again.failed), (0, 0), "{again:?}");
 }
+
+#[tokio::test]
+async fn a_downgrade_scheduled_before_whole_changes_were_stored_keeps_what_its_plan_offers() {
+    use yeastar_portal::db;
+    // The schema as it was before the scheduled change kept its units and add-ons.
+    let name = format!("yp_test_{}", Uuid::new_v4().simple());
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    db::ensure_database(&url).await.unwrap();
+    let pool = db::connect(&url, 2).await.unwrap();
+    let earlier = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&earlier).unwrap();
+    for entry in std::fs::read_dir("migrations").unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if file.as_str() < "20261201000001" {
+            std::fs::copy(&path, earlier.join(&file)).unwrap();
+        }
+    }
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let now = OffsetDateTime::now_utc();
+    let (manager, partner, customer) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (id, role, email, manager_id, partner_id) in [
+        (manager, "manager", "m@old-downgrade.test", None, None),
+        (
+            partner,
+            "partner",
+            "p@old-downgrade.test",
+            Some(manager),
+            None,
+        ),
+        (
+            customer,
+            "customer",
+            "c@old-downgrade.test",
+            None,
+            Some(partner),
+        ),
+    ] {
+        sqlx::query(
+            "insert into accounts (id, role, email, first_name, last_name, manager_id, partner_id, \
+             created_at, updated_at) values ($1, $2::account_role, $3, 'Old', 'Row', $4, $5, $6, $6)",
+        )
+        .bind(id)
+        .bind(role)
+        .bind(email)
+        .bind(manager_id)
+        .bind(partner_id)
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let today = now.date();
+    sqlx::query(
+        "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, addons, \
+         term, status, current_period_start, current_period_end, scheduled_plan_code, created_at, updated_at) \
+         values ($1, $2, $3, 'cloud_pbx', 'cloud_pbx_ultimate', 20, \
+         '[{\"code\": \"high_availability\", \"quantity\": 1}, {\"code\": \"recording_minutes\", \"quantity\": 3}]', \
+         'monthly', 'active', $4, $5, 'cloud_pbx_enterprise', $6, $6)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(customer)
+    .bind(partner)
+    .bind(today - Duration::days(30))
+    .bind(today)
+    .bind(now)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    db::MIGRATOR.run(&pool).await.unwrap();
+    let (units, addons): (Option<i32>, Option<serde_json::Value>) =
+        sqlx::query_as("select scheduled_units, scheduled_addons from subscriptions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(units, Some(20));
+    assert_eq!(
+        addons,
+        Some(serde_json::json!([{ "code": "recording_minutes", "quantity": 3 }])),
+        "High Availability is left out: Enterprise does not offer it"
+    );
+    let catalog = yeastar_portal::catalog::load(&pool).await.unwrap();
+    let report =
+        yeastar_portal::subscriptions::jobs::run_due(&pool, &catalog, "http://portal.test", now)
+            .await
+            .unwrap();
+    assert_eq!(
+        (report.downgraded, report.renewed, report.failed),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    pool.close().await;
+    let server = db::connect("postgres://postgres@127.0.0.1:5432/postgres", 1)
+        .await
+        .unwrap();
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&server)
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&earlier);
+}
