@@ -6,18 +6,10 @@ use time::Duration;
 use yeastar_portal::accounts::model::Role;
 use yeastar_portal::subscriptions::jobs;
 
-use crate::helpers::{client, hidden_fields, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
 async fn customer(app: &TestApp, email: &str) -> Client {
-    let (_, partner) = app.partner(&format!("partner-of-{email}")).await;
-    app.active_account(Role::Customer, email, None, Some(partner))
-        .await;
-    let browser = client();
-    assert_eq!(
-        location(&app.login(&browser, email, PASSWORD).await),
-        "/customer"
-    );
-    browser
+    app.signed_in_customer(email).await
 }
 
 async fn start_trial(app: &TestApp, browser: &Client, product: &str) -> reqwest::Response {
@@ -31,29 +23,12 @@ async fn start_trial(app: &TestApp, browser: &Client, product: &str) -> reqwest:
 }
 
 async fn run_jobs(app: &TestApp) -> jobs::Report {
-    let catalog = yeastar_portal::catalog::load(&app.db).await.unwrap();
-    jobs::run_due(&app.db, &catalog, &app.address, app.now())
-        .await
-        .unwrap()
+    app.run_jobs().await
 }
 
 /// Subscribes through review and confirm; returns the confirm response.
 async fn subscribe(app: &TestApp, browser: &Client, fields: &[(&str, &str)]) -> reqwest::Response {
-    let csrf = app.csrf_for(browser, "/customer/subscribe").await;
-    let mut form = vec![("csrf_token", csrf.as_str())];
-    form.extend_from_slice(fields);
-    let review = app
-        .post_form(browser, "/customer/subscribe/review", &form)
-        .await;
-    assert_eq!(review.status(), StatusCode::OK, "{fields:?}");
-    let html = review.text().await.unwrap();
-    let hidden = hidden_fields(&html, "/customer/subscribe/confirm");
-    browser
-        .post(app.url("/customer/subscribe/confirm"))
-        .form(&hidden)
-        .send()
-        .await
-        .unwrap()
+    app.subscribe(browser, fields).await
 }
 
 #[tokio::test]
