@@ -103,7 +103,9 @@ async fn a_downgrade_from_ultimate_with_high_availability_renews_exactly_as_it_w
     assert_eq!(location(&response), sub);
     let (_, page) = app.get_html(&browser, &sub).await;
     assert!(
-        page.contains("Changes to Enterprise Plan (EP) with 12"),
+        page.contains(
+            "Changes to Enterprise Plan (EP), capacity 12, Concurrent calls × 3, at the end"
+        ),
         "the page says what the change will be"
     );
 

@@ -70,7 +70,7 @@ impl SubscriptionPage<'_> {
         let s = &self.sub.subscription;
         let name = self.sub.scheduled_plan_name.as_ref()?;
         let mut text = format!(
-            "Changes to {name} with {}",
+            "Changes to {name}, capacity {}",
             s.scheduled_units.unwrap_or(s.units)
         );
         let addons = s
@@ -86,7 +86,7 @@ impl SubscriptionPage<'_> {
                 .map_or(addon.code.as_str(), |(a, _)| a.name.as_str());
             text.push_str(&format!(", {label} × {}", addon.quantity));
         }
-        text.push_str(" at the end of the term");
+        text.push_str(", at the end of the term");
         Some(text)
     }
     fn plan_selected(&self, plan: &Plan) -> bool {
