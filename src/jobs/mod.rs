@@ -40,29 +40,8 @@ impl Job {
         now: OffsetDateTime,
         limit: i64,
     ) -> anyhow::Result<Vec<Uuid>> {
-        let Job {
-            name,
-            table,
-            alias: a,
-            due,
-            order,
-        } = self;
-        sqlx::query(&format!(
-            "update job_failures f set resolved_at = $1 where f.job = '{name}' and f.resolved_at is null \
-             and not exists (select 1 from {table} where {a}.id = f.item_id and {due})"
-        ))
-        .bind(now)
-        .execute(pool)
-        .await?;
-        let ids = sqlx::query_scalar(&format!(
-            "select {a}.id from {table} where {due} and {} order by {order} limit $2",
-            not_backing_off(self.name, &format!("{a}.id"), "$1")
-        ))
-        .bind(now)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-        Ok(ids)
+        store::resolve_not_due(pool, self, now).await?;
+        Ok(store::list_due(pool, self, now, limit).await?)
     }
 
     /// Claims item `id`: `None` when another runner holds it, it is no longer due, or it waits
@@ -73,22 +52,8 @@ impl Job {
         id: Uuid,
         now: OffsetDateTime,
     ) -> anyhow::Result<Option<Item>> {
-        let Job {
-            table,
-            alias: a,
-            due,
-            ..
-        } = self;
         let mut tx = pool.begin().await?;
-        let owner: Option<Owner> = sqlx::query_as(&format!(
-            "select {a}.partner_id, {a}.customer_id from {table} where {a}.id = $2 and {due} \
-             for update of {a} skip locked"
-        ))
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(owner) = owner else {
+        let Some(owner) = store::lock_due(&mut tx, self, id, now).await? else {
             return Ok(None);
         };
         // A fresh statement after the lock: it sees a failure that another runner recorded
@@ -112,15 +77,6 @@ impl Job {
 pub fn backoff(attempts: i32) -> Duration {
     let doublings = attempts.clamp(1, 10) - 1;
     Duration::minutes(5 * (1i64 << doublings)).min(Duration::days(1))
-}
-
-/// The condition that leaves out items of `job` waiting for their next attempt; `item` is the
-/// id column and `now` the parameter holding the time. `job` is one of the jobs' constants.
-fn not_backing_off(job: &'static str, item: &str, now: &str) -> String {
-    format!(
-        "not exists (select 1 from job_failures f where f.job = '{job}' and f.item_id = {item} \
-         and f.resolved_at is null and f.next_attempt_at > {now})"
-    )
 }
 
 /// What people read for a job in the console.

@@ -1,15 +1,90 @@
-//! SQL for `job_failures`: the open failure of an item, recorded, resolved, and listed for
-//! the account manager of the item's partner.
+//! SQL of the scheduled jobs: listing and locking due items from a `Job`'s condition, and
+//! `job_failures` (an item's open failure recorded, resolved, listed for its account manager).
 
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{backoff, Owner};
+use super::{backoff, Job, Owner};
 use crate::accounts::model::AccountId;
 
 /// The most of an error message kept: enough to act on, bounded whatever the error says.
 const ERROR_CHARS: usize = 2000;
+
+/// The condition that leaves out items of `job` waiting for their next attempt; `item` is the
+/// id column and `now` the parameter holding the time. `job` is one of the jobs' constants.
+fn not_backing_off(job: &'static str, item: &str, now: &str) -> String {
+    format!(
+        "not exists (select 1 from job_failures f where f.job = '{job}' and f.item_id = {item} \
+         and f.resolved_at is null and f.next_attempt_at > {now})"
+    )
+}
+
+/// Resolves the open failures of `job` whose item is no longer due.
+pub async fn resolve_not_due(pool: &PgPool, job: &Job, now: OffsetDateTime) -> sqlx::Result<()> {
+    let Job {
+        name,
+        table,
+        alias: a,
+        due,
+        ..
+    } = job;
+    sqlx::query(&format!(
+        "update job_failures f set resolved_at = $1 where f.job = '{name}' and f.resolved_at is null \
+         and not exists (select 1 from {table} where {a}.id = f.item_id and {due})"
+    ))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Up to `limit` due items of `job`, leaving out those that wait for their next attempt.
+pub async fn list_due(
+    pool: &PgPool,
+    job: &Job,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    let Job {
+        table,
+        alias: a,
+        due,
+        order,
+        ..
+    } = job;
+    sqlx::query_scalar(&format!(
+        "select {a}.id from {table} where {due} and {} order by {order} limit $2",
+        not_backing_off(job.name, &format!("{a}.id"), "$1")
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Locks item `id` of `job` if it is still due and no other runner holds it; its owner.
+pub async fn lock_due(
+    conn: &mut PgConnection,
+    job: &Job,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<Owner>> {
+    let Job {
+        table,
+        alias: a,
+        due,
+        ..
+    } = job;
+    sqlx::query_as(&format!(
+        "select {a}.partner_id, {a}.customer_id from {table} where {a}.id = $2 and {due} \
+         for update of {a} skip locked"
+    ))
+    .bind(now)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
 
 pub async fn backing_off(
     conn: &mut PgConnection,
