@@ -1,14 +1,16 @@
-//! Forgotten passwords and password changes. A reset link is single-use and valid for one hour;
-//! it never bypasses 2FA (the page asks for the second factor); afterwards every session of the
-//! account ends. A change ends every other session. The owner is emailed either way.
+//! Forgotten passwords and password changes. A reset request is queued and handled off the
+//! request path; a reset link is single-use, valid for one hour, and replaced by a newer
+//! request or any password change; it never bypasses 2FA (the page asks for the second
+//! factor); afterwards every session of the account ends. A change ends every other session.
+//! The owner is emailed either way.
 
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::accounts::model::{Account, AccountStatus};
-use crate::accounts::store::{self as account_store, ACCOUNT_COLUMNS};
+use crate::accounts::model::Account;
+use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::activation::{hash_token, new_token};
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
@@ -17,20 +19,84 @@ use crate::mail::outbox;
 
 pub const LINK_LIFETIME: Duration = Duration::hours(1);
 
-/// Sends a reset link if `email` belongs to an active account; does nothing otherwise. The
-/// caller shows the same answer either way.
+/// Queues a reset request for `email`, whatever it is: one row, the same work for known and
+/// unknown emails, so neither the answer nor its timing tells them apart. The caller answers at
+/// once and has [`process_requests`] run off the request path.
 pub async fn request(
     pool: &PgPool,
     email: &str,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into password_reset_requests (id, email, client_ip, requested_at) \
+         values ($1, $2, $3, $4)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(email.trim())
+    .bind(client_ip)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Handles every queued request, each in its own transaction (claimed with `SKIP LOCKED`, so
+/// several instances share the queue and each request is handled once). Returns how many were
+/// handled. A request that fails stays queued for the next run and does not stop the others
+/// from being tried on that run.
+pub async fn process_requests(pool: &PgPool, public_base_url: &str, now: OffsetDateTime) -> usize {
+    let mut handled = 0;
+    loop {
+        match process_one(pool, public_base_url, now).await {
+            Ok(true) => handled += 1,
+            Ok(false) => return handled,
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "a password reset request failed");
+                return handled;
+            }
+        }
+    }
+}
+
+async fn process_one(
+    pool: &PgPool,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let claimed: Option<(String, String)> = sqlx::query_as(
+        "delete from password_reset_requests where id = \
+           (select id from password_reset_requests order by requested_at \
+            for update skip locked limit 1) \
+         returning email, client_ip",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((email, client_ip)) = claimed else {
+        return Ok(false);
+    };
+    let account: Option<Account> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1) and status = 'active'"
+    ))
+    .bind(&email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(account) = account {
+        send_link(&mut tx, &account, &client_ip, public_base_url, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A new link for `account`, replacing its outstanding ones, with its email in the outbox.
+async fn send_link(
+    conn: &mut PgConnection,
+    account: &Account,
+    client_ip: &str,
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let Some(account) = account_store::find_by_email(pool, email).await? else {
-        return Ok(());
-    };
-    if account.status != AccountStatus::Active {
-        return Ok(());
-    }
     let (token, hash) = new_token();
     let expires_at = now + LINK_LIFETIME;
     let link = format!("{public_base_url}/reset-password/{token}");
@@ -43,7 +109,7 @@ pub async fn request(
         expires_at,
     }
     .render()?;
-    let mut tx = pool.begin().await?;
+    supersede_links(conn, account, now).await?;
     sqlx::query(
         "insert into password_reset_tokens (id, account_id, token_hash, created_at, expires_at) \
          values ($1, $2, $3, $4, $5)",
@@ -53,23 +119,40 @@ pub async fn request(
     .bind(hash)
     .bind(now)
     .bind(expires_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    outbox::enqueue(&mut tx, &message, now).await?;
+    outbox::enqueue(conn, &message, now).await?;
     audit::record(
-        &mut tx,
+        conn,
         Entry {
             actor: None,
             action: "password_reset.requested",
             target: Some(account.id),
             partner: account.tenant(),
-            client_ip: None,
+            client_ip: Some(client_ip),
             details: json!({}),
         },
         now,
     )
     .await?;
-    tx.commit().await?;
+    Ok(())
+}
+
+/// Every outstanding link of the account stops working (a newer one was sent, or the password
+/// changed).
+async fn supersede_links(
+    conn: &mut PgConnection,
+    account: &Account,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update password_reset_tokens set superseded_at = $2 \
+         where account_id = $1 and used_at is null and superseded_at is null",
+    )
+    .bind(account.id)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -78,6 +161,8 @@ pub enum ResetLink {
     Valid(Box<Account>),
     Expired,
     Used,
+    /// A newer link was sent or the password was changed since.
+    Superseded,
     Unknown,
 }
 
@@ -87,18 +172,28 @@ async fn find(
     now: OffsetDateTime,
     lock: bool,
 ) -> sqlx::Result<ResetLink> {
-    let row: Option<(Uuid, OffsetDateTime, Option<OffsetDateTime>)> = sqlx::query_as(&format!(
-        "select account_id, expires_at, used_at from password_reset_tokens where token_hash = $1{}",
+    type Row = (
+        Uuid,
+        OffsetDateTime,
+        Option<OffsetDateTime>,
+        Option<OffsetDateTime>,
+    );
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select account_id, expires_at, used_at, superseded_at from password_reset_tokens \
+         where token_hash = $1{}",
         if lock { " for update" } else { "" }
     ))
     .bind(hash_token(token))
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((account_id, expires_at, used_at)) = row else {
+    let Some((account_id, expires_at, used_at, superseded_at)) = row else {
         return Ok(ResetLink::Unknown);
     };
     if used_at.is_some() {
         return Ok(ResetLink::Used);
+    }
+    if superseded_at.is_some() {
+        return Ok(ResetLink::Superseded);
     }
     if now >= expires_at {
         return Ok(ResetLink::Expired);
@@ -133,6 +228,7 @@ async fn set_password(
         .execute(&mut *conn)
         .await?;
     let ended = sessions::end_all_but(conn, account.id, keep_session).await?;
+    supersede_links(conn, account, now).await?;
     audit::record(
         conn,
         Entry {
