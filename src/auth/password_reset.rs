@@ -7,6 +7,7 @@
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::accounts::model::Account;
@@ -14,6 +15,7 @@ use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::activation::{hash_token, new_token};
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
+use crate::clock::Clock;
 use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
 use crate::mail::outbox;
 
@@ -55,6 +57,23 @@ pub async fn process_requests(pool: &PgPool, public_base_url: &str, now: OffsetD
                 tracing::error!(error = %format!("{err:#}"), "a password reset request failed");
                 return handled;
             }
+        }
+    }
+}
+
+/// Every minute until `shutdown`, handles requests left in the queue (by a restart between the
+/// answer and the work, or by a failure); the form itself has each request handled at once.
+pub async fn sweep_queue(
+    pool: PgPool,
+    public_base_url: String,
+    clock: Clock,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        process_requests(&pool, &public_base_url, clock.now()).await;
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
         }
     }
 }
