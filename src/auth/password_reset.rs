@@ -5,7 +5,7 @@
 //! The owner is emailed either way.
 
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -45,8 +45,8 @@ pub async fn request(
 
 /// Handles every queued request, each in its own transaction (claimed with `SKIP LOCKED`, so
 /// several instances share the queue and each request is handled once). Returns how many were
-/// handled. A request that fails stays queued for the next run and does not stop the others
-/// from being tried on that run.
+/// handled. A request whose work fails is dropped with its error logged; a database failure
+/// ends the run and leaves the request queued for the next one.
 pub async fn process_requests(pool: &PgPool, public_base_url: &str, now: OffsetDateTime) -> usize {
     let mut handled = 0;
     loop {
@@ -84,31 +84,57 @@ async fn process_one(
     now: OffsetDateTime,
 ) -> anyhow::Result<bool> {
     let mut tx = pool.begin().await?;
-    let claimed: Option<(String, String)> = sqlx::query_as(
+    let claimed: Option<(Uuid, String, String, OffsetDateTime)> = sqlx::query_as(
         "delete from password_reset_requests where id = \
            (select id from password_reset_requests order by requested_at \
             for update skip locked limit 1) \
-         returning email, client_ip",
+         returning id, email, client_ip, requested_at",
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((email, client_ip)) = claimed else {
+    let Some((id, email, client_ip, requested_at)) = claimed else {
         return Ok(false);
     };
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1) and status = 'active'"
-    ))
-    .bind(&email)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(account) = account {
-        send_link(&mut tx, &account, &client_ip, public_base_url, now).await?;
+    // The work runs in a savepoint: if it fails, the request still leaves the queue (and the
+    // error is logged with its id), so one bad request never holds back those behind it; the
+    // person can ask again. A lost connection fails the whole transaction and keeps it queued.
+    let mut work = tx.begin().await?;
+    // The link dates from the request, so "newer" means asked for later, whatever order
+    // concurrent workers finish in.
+    let asked = requested_at.min(now);
+    match handle(&mut work, &email, &client_ip, public_base_url, asked).await {
+        Ok(()) => work.commit().await?,
+        Err(err) => {
+            tracing::error!(request = %id, error = %format!("{err:#}"), "a password reset request was dropped");
+            work.rollback().await?;
+        }
     }
     tx.commit().await?;
     Ok(true)
 }
 
-/// A new link for `account`, replacing its outstanding ones, with its email in the outbox.
+/// A link for the active account with this email, if there is one; nothing otherwise.
+async fn handle(
+    conn: &mut PgConnection,
+    email: &str,
+    client_ip: &str,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let account: Option<Account> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1) and status = 'active'"
+    ))
+    .bind(email)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(account) = account {
+        send_link(conn, &account, client_ip, public_base_url, now).await?;
+    }
+    Ok(())
+}
+
+/// A new link for `account`, replacing its outstanding ones, with its email in the outbox;
+/// nothing when a request made later has already been given a link.
 async fn send_link(
     conn: &mut PgConnection,
     account: &Account,
@@ -116,6 +142,21 @@ async fn send_link(
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
+    // One worker at a time per account (FK checks of other writers are not blocked).
+    sqlx::query("select 1 from accounts where id = $1 for no key update")
+        .bind(account.id)
+        .execute(&mut *conn)
+        .await?;
+    let newer: bool = sqlx::query_scalar(
+        "select exists (select 1 from password_reset_tokens where account_id = $1 and created_at > $2)",
+    )
+    .bind(account.id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    if newer {
+        return Ok(());
+    }
     let (token, hash) = new_token();
     let expires_at = now + LINK_LIFETIME;
     let link = format!("{public_base_url}/reset-password/{token}");

@@ -69,7 +69,9 @@ async fn reset_requests_are_limited_per_email_even_when_sent_at_once() {
         (3, 7),
         "three requests per email, then a wait"
     );
-    assert_eq!(links_to(&app, "flooded@reset.test").await.len(), 3);
+    // Each answered request is handled; one that a later one overtook sends nothing.
+    let links = links_to(&app, "flooded@reset.test").await;
+    assert!((1..=3).contains(&links.len()), "{} emails", links.len());
     // An unknown email is limited the same way, so the limit reveals nothing.
     for _ in 0..3 {
         assert_eq!(
@@ -100,6 +102,7 @@ async fn a_new_reset_request_replaces_the_older_link() {
     let app = spawn_app().await;
     app.signed_in_customer("twice@reset.test").await;
     ask(&app, "twice@reset.test").await;
+    app.reset_requests_handled().await;
     ask(&app, "twice@reset.test").await;
     let links = links_to(&app, "twice@reset.test").await;
     assert_eq!(links.len(), 2);
