@@ -68,6 +68,12 @@ impl App {
         if state.config.mail_worker {
             let worker = mail_worker(&state.config, state.db.clone(), state.clock.clone())?;
             workers.push(tokio::spawn(worker.run(shutdown_rx.clone())));
+            workers.push(tokio::spawn(crate::auth::password_reset::sweep_queue(
+                state.db.clone(),
+                state.config.public_base().to_owned(),
+                state.clock.clone(),
+                shutdown_rx.clone(),
+            )));
         }
         if state.config.scheduled_jobs {
             workers.push(tokio::spawn(run_scheduled_jobs(

@@ -9,6 +9,8 @@ use time::{Duration, OffsetDateTime};
 pub struct Clock {
     /// Seconds added to the system time; only tests change it.
     offset_seconds: Arc<AtomicI64>,
+    /// Unix seconds the clock stands still at, if a test froze it (0: running).
+    frozen_at: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -17,7 +19,20 @@ impl Clock {
     }
 
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+        let base = match self.frozen_at.load(Ordering::SeqCst) {
+            0 => OffsetDateTime::now_utc(),
+            frozen => {
+                OffsetDateTime::from_unix_timestamp(frozen).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            }
+        };
+        base + Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+    }
+
+    /// Stops this clock (and every clone of it) at its current second; `advance` still moves
+    /// it. For tests whose outcome must not depend on how fast a loaded machine runs them.
+    pub fn freeze(&self) {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        self.frozen_at.store(now, Ordering::SeqCst);
     }
 
     /// Moves this clock (and every clone of it) forward.

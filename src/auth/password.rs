@@ -1,7 +1,6 @@
 //! Password hashing (argon2id, OWASP parameters) off the async threads, and the password policy.
 
-use std::collections::HashSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
@@ -9,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier,
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::accounts::model::FieldErrors;
+use crate::accounts::model::{Account, FieldErrors};
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
@@ -75,38 +74,69 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
         .map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))
 }
 
-fn common_passwords() -> &'static HashSet<&'static str> {
-    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    LIST.get_or_init(|| {
-        include_str!("common_passwords.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .collect()
-    })
-}
-
 /// Checks a new password and its confirmation; errors go on `password` / `password_confirm`.
-pub fn check_new_password(password: &str, confirm: &str, email: &str, errors: &mut FieldErrors) {
+/// Strength is zxcvbn's estimate (its frequency lists of leaked passwords, names and words, and
+/// `user_inputs` such as the email and name, which make "Anna2026!" weak for Anna). Score 3
+/// (about 10^10 guesses) is the least it accepts, as its authors recommend.
+pub fn check_new_password(
+    password: &str,
+    confirm: &str,
+    user_inputs: &[&str],
+    errors: &mut FieldErrors,
+) {
     let length = password.chars().count();
     if length < MIN_LENGTH {
         errors.add("password", format!("Use at least {MIN_LENGTH} characters."));
     } else if length > MAX_LENGTH {
         errors.add("password", format!("Use at most {MAX_LENGTH} characters."));
-    } else if common_passwords().contains(password.to_lowercase().as_str()) {
-        errors.add(
-            "password",
-            "This password is one of the most commonly used and easily guessed. Choose another.",
-        );
-    } else if password.eq_ignore_ascii_case(email.trim()) {
-        errors.add(
-            "password",
-            "Do not use your email address as your password.",
-        );
+    } else if let Some(problem) = weakness(password, user_inputs) {
+        errors.add("password", problem);
     }
     if password != confirm {
         errors.add("password_confirm", "The two passwords do not match.");
     }
+}
+
+/// What a guesser knows about the account: its email, name and company.
+pub fn user_inputs(account: &Account) -> [&str; 4] {
+    [
+        &account.email,
+        &account.first_name,
+        &account.last_name,
+        &account.company,
+    ]
+}
+
+/// Why zxcvbn finds `password` too easy to guess, in its own words, or None if it is strong.
+fn weakness(password: &str, user_inputs: &[&str]) -> Option<String> {
+    // The email's local part and domain words count on their own too ("ann", "example").
+    let mut inputs: Vec<&str> = Vec::new();
+    for input in user_inputs
+        .iter()
+        .map(|i| i.trim())
+        .filter(|i| !i.is_empty())
+    {
+        inputs.push(input);
+        inputs.extend(
+            input
+                .split(['@', '.', ' ', '-', '_'])
+                .filter(|w| w.len() > 2),
+        );
+    }
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return None;
+    }
+    let mut message = String::from("This password is too easy to guess.");
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(warning) = feedback.warning() {
+            message.push_str(&format!(" {warning}"));
+        }
+        for suggestion in feedback.suggestions() {
+            message.push_str(&format!(" {suggestion}"));
+        }
+    }
+    Some(message)
 }
 
 #[cfg(test)]
@@ -115,8 +145,49 @@ mod tests {
 
     fn check(password: &str, confirm: &str) -> FieldErrors {
         let mut errors = FieldErrors::default();
-        check_new_password(password, confirm, "ann@example.com", &mut errors);
+        check_new_password(
+            password,
+            confirm,
+            &["ann@example.com", "Ann", "Lee"],
+            &mut errors,
+        );
         errors
+    }
+
+    #[test]
+    fn the_project_s_own_passwords_are_strong_enough() {
+        for password in [
+            "Sunrise over Xiamen 42",
+            "A brand new password 7",
+            "Yet another password 8",
+            "Changed password 99",
+            "Another fine password 1",
+            crate::demo::DEMO_PASSWORD,
+        ] {
+            let found = check(password, password);
+            assert!(found.is_empty(), "{password}: {:?}", found.get("password"));
+        }
+    }
+
+    #[test]
+    fn weak_passwords_are_refused_with_zxcvbn_s_advice() {
+        for weak in [
+            "password123",
+            "qwertyuiop",
+            "ann@example.com",
+            "example2026",
+        ] {
+            let found = check(weak, weak);
+            let message = found
+                .get("password")
+                .unwrap_or_else(|| panic!("{weak} refused"));
+            assert!(
+                message.starts_with("This password is too easy to guess."),
+                "{message}"
+            );
+        }
+        let found = check("password123", "password123");
+        assert!(found.get("password").unwrap().len() > "This password is too easy to guess.".len());
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Limits on failed sign-in attempts (password and second factor), per account and per client
-//! address. A few quick failures are free; after that each failure adds a growing delay, and an
-//! hourly cap stops slow guessing. State lives in PostgreSQL so every app instance sees it.
+//! Limits on sign-in attempts (password, second factor, and the step-up checks that stand in
+//! for them), per account and per client address, and on password reset requests. A few quick
+//! failures are free; after that each one adds a growing delay, and an hourly cap stops slow
+//! guessing. An attempt is counted *before* it is checked and given back when it was right, so
+//! a burst of parallel requests cannot outrun the count. State lives in PostgreSQL so every app
+//! instance sees it.
 
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
@@ -23,6 +26,12 @@ pub const CLIENT: Limit = Limit {
     max_per_hour: 500,
 };
 
+/// Reset requests per email (as typed, known or not): three quick ones, five an hour.
+pub const RESET_EMAIL: Limit = Limit {
+    free_failures: 3,
+    max_per_hour: 5,
+};
+
 const WINDOW: Duration = Duration::hours(1);
 const MAX_DELAY_SECONDS: i64 = 300;
 
@@ -32,6 +41,17 @@ pub fn account_key(email: &str) -> String {
 
 pub fn client_key(ip: &str) -> String {
     format!("ip:{ip}")
+}
+
+/// The keys of a reset request: every request counts, whether or not the email has an account.
+pub fn reset_keys(email: &str, ip: &str) -> [(String, Limit); 2] {
+    [
+        (
+            format!("reset:email:{}", email.trim().to_lowercase()),
+            RESET_EMAIL,
+        ),
+        (format!("reset:{ip}"), CLIENT),
+    ]
 }
 
 /// How long a key stays locked after its `failures`-th failure in the current window.
@@ -52,57 +72,109 @@ pub fn delay_after(
     Some(now + Duration::seconds((1i64 << exponent).min(MAX_DELAY_SECONDS)))
 }
 
-/// When the earliest of `keys` may try again, if any of them is locked now.
-pub async fn locked_until(
-    pool: &PgPool,
-    keys: &[String],
-    now: OffsetDateTime,
-) -> sqlx::Result<Option<OffsetDateTime>> {
-    sqlx::query_scalar(
-        "select max(locked_until) from login_throttle where key = any($1) and locked_until > $2",
-    )
-    .bind(keys)
-    .bind(now)
-    .fetch_one(pool)
-    .await
+/// Attempts that were counted before their verdict: a right answer gives them back
+/// ([`Reservation::release`]); a wrong one leaves them counted.
+#[derive(Debug)]
+#[must_use = "a right answer should release the reservation"]
+pub struct Reservation {
+    /// Each key with the lock this attempt set on it, if it set one.
+    keys: Vec<(String, Option<OffsetDateTime>)>,
+    /// When the keys lock because of this attempt, if they do.
+    locked_until: Option<OffsetDateTime>,
 }
 
-/// Counts one failure against `key`.
-pub async fn record_failure(
-    pool: &PgPool,
-    key: &str,
-    limit: Limit,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
-    // A failure after the window has passed starts a new window.
-    let (failures, window_started_at): (i32, OffsetDateTime) = sqlx::query_as(
-        "insert into login_throttle (key, failures, window_started_at, last_failure_at) \
-         values ($1, 1, $2, $2) \
-         on conflict (key) do update set \
-           failures = case when login_throttle.window_started_at <= $3 then 1 \
-                           else login_throttle.failures + 1 end, \
-           window_started_at = case when login_throttle.window_started_at <= $3 then $2 \
-                                    else login_throttle.window_started_at end, \
-           last_failure_at = $2 \
-         returning failures, window_started_at",
-    )
-    .bind(key)
-    .bind(now)
-    .bind(now - WINDOW)
-    .fetch_one(&mut *tx)
-    .await?;
-    let locked = delay_after(failures, limit, window_started_at, now);
-    sqlx::query("update login_throttle set locked_until = $2 where key = $1")
-        .bind(key)
-        .bind(locked)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if locked.is_some() {
-        tracing::warn!(key, failures, "sign-in attempts throttled");
+impl Reservation {
+    /// True when this attempt used up the free ones: a wrong answer now means a lock.
+    pub fn locks(&self) -> bool {
+        self.locked_until.is_some()
     }
-    Ok(())
+
+    /// Gives the attempt back (the answer was right): each key's count goes down by one, and
+    /// the lock this attempt set is lifted (the key was not locked before it, or the attempt
+    /// would have been refused), unless a later attempt has set another one since.
+    pub async fn release(self, pool: &PgPool) -> sqlx::Result<()> {
+        for (key, locked) in &self.keys {
+            sqlx::query(
+                "update login_throttle set failures = greatest(failures - 1, 0), \
+                   locked_until = case when locked_until = $2 then null else locked_until end \
+                 where key = $1",
+            )
+            .bind(key)
+            .bind(locked)
+            .execute(pool)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts one attempt against every key *before* it is checked, or refuses it (returning when
+/// the earliest retry is allowed) if any key is locked. Each key is one conditional upsert that
+/// does nothing while the key is locked, and the lock an attempt causes is set in the same
+/// transaction while its row is still locked, so N concurrent attempts cannot all slip past:
+/// at most the free failures get a verdict, the rest are refused. Either every key counts the
+/// attempt or none does. Keys are taken in sorted order so two attempts never deadlock.
+pub async fn reserve(
+    pool: &PgPool,
+    keys: &[(String, Limit)],
+    now: OffsetDateTime,
+) -> sqlx::Result<Result<Reservation, OffsetDateTime>> {
+    let mut keys = keys.to_vec();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    keys.dedup_by(|a, b| a.0 == b.0);
+    let mut tx = pool.begin().await?;
+    let mut locked_until = None;
+    let mut reserved = Vec::with_capacity(keys.len());
+    for (key, limit) in &keys {
+        // A key whose window has passed starts a new one.
+        let counted: Option<(i32, OffsetDateTime)> = sqlx::query_as(
+            "insert into login_throttle as t (key, failures, window_started_at, last_failure_at) \
+             values ($1, 1, $2, $2) \
+             on conflict (key) do update set \
+               failures = case when t.window_started_at <= $3 then 1 else t.failures + 1 end, \
+               window_started_at = case when t.window_started_at <= $3 then $2 \
+                                        else t.window_started_at end, \
+               last_failure_at = $2 \
+             where t.locked_until is null or t.locked_until <= $2 \
+             returning failures, window_started_at",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - WINDOW)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((failures, window_started_at)) = counted else {
+            let until: OffsetDateTime =
+                sqlx::query_scalar("select locked_until from login_throttle where key = $1")
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Ok(Err(until));
+        };
+        let locked = delay_after(failures, *limit, window_started_at, now);
+        sqlx::query("update login_throttle set locked_until = $2 where key = $1")
+            .bind(key)
+            .bind(locked)
+            .execute(&mut *tx)
+            .await?;
+        if locked.is_some() {
+            tracing::warn!(key, failures, "attempts throttled");
+            locked_until = locked_until.max(locked);
+        }
+        reserved.push((key.clone(), locked));
+    }
+    tx.commit().await?;
+    Ok(Ok(Reservation {
+        keys: reserved,
+        locked_until,
+    }))
+}
+
+/// The keys of a sign-in attempt (and of every check that stands in for one): the account, by
+/// the email as typed, and the client address.
+pub fn sign_in_keys(email: &str, ip: &str) -> [(String, Limit); 2] {
+    [(account_key(email), ACCOUNT), (client_key(ip), CLIENT)]
 }
 
 /// A successful sign-in clears the account's counter (not the client's: one valid account must

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::recovery;
 use super::secretbox::SecretBox;
+use super::sessions;
 use super::totp;
 use crate::accounts::model::{Account, AccountId};
 use crate::audit::{self, Entry};
@@ -170,16 +171,25 @@ async fn audit(
     .await
 }
 
-/// Turns 2FA on once the owner proved their app has `secret` with a current `code`. Returns the
-/// new recovery codes (shown once), or None when the code does not match.
+/// What turning 2FA on produced: the recovery codes (shown once) and how many other sessions
+/// were signed out.
+pub struct Enabled {
+    pub codes: Vec<String>,
+    pub sessions_ended: u64,
+}
+
+/// Turns 2FA on once the owner proved their app has `secret` with a current `code`; with
+/// `end_others_but`, every other session of the account ends in the same transaction. None
+/// when the code does not match.
 pub async fn enable(
     pool: &PgPool,
     secrets: &SecretBox,
     account: &Account,
     secret: &[u8],
     code: &str,
+    end_others_but: Option<Uuid>,
     change: Change<'_>,
-) -> anyhow::Result<Option<Vec<String>>> {
+) -> anyhow::Result<Option<Enabled>> {
     let Some(step) = totp::matching_step(secret, code, change.now.unix_timestamp().max(0) as u64)
     else {
         return Ok(None);
@@ -197,12 +207,20 @@ pub async fn enable(
     .execute(&mut *tx)
     .await?;
     let codes = replace_codes(&mut tx, account.id, change.now).await?;
-    audit(&mut tx, account, "two_factor.enabled", &change, json!({})).await?;
+    let sessions_ended = match end_others_but {
+        Some(keep) => sessions::end_all_but(&mut tx, account.id, Some(keep)).await?,
+        None => 0,
+    };
+    let details = json!({ "sessions_ended": sessions_ended });
+    audit(&mut tx, account, "two_factor.enabled", &change, details).await?;
     notify(&mut tx, account, "two-factor authentication was turned on",
         "Two-factor authentication was turned on for your Yeastar Portal account. Signing in now needs a code from your authenticator app.",
         &change).await?;
     tx.commit().await?;
-    Ok(Some(codes))
+    Ok(Some(Enabled {
+        codes,
+        sessions_ended,
+    }))
 }
 
 /// Turns 2FA off. `by_partner` marks the partner's "lost phone" reset of a customer.

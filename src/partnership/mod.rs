@@ -8,9 +8,10 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::model::{Account, AccountId};
+use crate::accounts::model::{Account, AccountId, AccountStatus};
 use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::audit::{self, Entry};
+use crate::auth::sessions;
 use crate::mail::messages::Notice;
 use crate::mail::outbox;
 
@@ -57,6 +58,8 @@ pub struct NewApplication {
     pub message: String,
 }
 
+pub const APPLICANT_REMOVED: &str = "The applicant's account was removed, so it cannot be given Partner Portal access. Reject the application instead.";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApplicationError {
     #[error("You already have an open application. Withdraw it to apply again.")]
@@ -65,6 +68,8 @@ pub enum ApplicationError {
     NotFound,
     #[error("This application was already decided or withdrawn.")]
     NotPending,
+    #[error("{}", APPLICANT_REMOVED)]
+    ApplicantRemoved,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -218,6 +223,10 @@ pub async fn decide(
     .bind(customer_id)
     .fetch_one(&mut *tx)
     .await?;
+    // A removed account gains nothing (the transaction rolls back untouched).
+    if approve && customer.status == AccountStatus::Removed {
+        return Err(ApplicationError::ApplicantRemoved);
+    }
     sqlx::query("update partnership_applications set status = $2::application_status, decided_by = $3, decided_at = $4, decision_reason = nullif($5, '') where id = $1")
         .bind(id).bind(if approve { "approved" } else { "rejected" }).bind(manager.id).bind(now).bind(reason)
         .execute(&mut *tx).await?;
@@ -226,6 +235,9 @@ pub async fn decide(
         // this manager as its account manager.
         sqlx::query("update accounts set partner_access = true, manager_id = $2, updated_at = $3 where id = $1")
             .bind(customer.id).bind(manager.id).bind(now).execute(&mut *tx).await?;
+        // New privileges, new sessions: every session of the applicant ends, so they sign in
+        // again and the Partner Portal opens in a session created after the change.
+        sessions::end_all_but(&mut tx, customer.id, None).await?;
     }
     let action = if approve {
         "partnership.approved"

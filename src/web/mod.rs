@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod security;
 pub mod session;
 pub mod state;
+pub mod step_up;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;

@@ -71,6 +71,8 @@ pub async fn begin_second_factor(
     session: &Session,
     pending: PendingSecondFactor,
 ) -> Result<(), AppError> {
+    // Whoever was signed in here before is not any more (the caller ended their row).
+    session.remove_value(AUTH_KEY).await?;
     session.cycle_id().await?;
     session.insert(PENDING_KEY, pending).await?;
     Ok(())

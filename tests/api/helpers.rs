@@ -18,7 +18,13 @@ use yeastar_portal::subscriptions::jobs;
 
 use crate::smtp::SmtpSink;
 
+// Sign-in security steps (2FA setup, sessions, bursts, the reset queue): more `TestApp` methods.
+mod auth_steps;
+
 pub const PASSWORD: &str = "Sunrise over Xiamen 42";
+
+/// One form post of a burst: the client sending it, the path and the fields.
+pub type FormPost = (Client, String, Vec<(String, String)>);
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 pub struct TestApp {

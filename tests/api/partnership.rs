@@ -1,7 +1,7 @@
 //! Applying for partnership, from the application to the manager's decision.
 
 use reqwest::{Client, StatusCode};
-use yeastar_portal::accounts::model::Role;
+use yeastar_portal::accounts::model::{AccountId, Role};
 
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
@@ -153,6 +153,11 @@ async fn an_application_is_reviewed_by_the_partners_manager_and_the_applicant_is
         .to("owner@voip-shop.test")
         .iter()
         .any(|m| m.text().contains("was approved")));
+    // New privileges, new session: the applicant signs in again.
+    let (status, _) = app.get_html(&customer, "/partner/customers").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the old session ended");
+    let customer = client();
+    app.login(&customer, "owner@voip-shop.test", PASSWORD).await;
     let (status, partner_page) = app.get_html(&customer, "/partner/customers").await;
     assert_eq!(
         status,
@@ -184,4 +189,129 @@ async fn an_application_is_reviewed_by_the_partners_manager_and_the_applicant_is
             "{action}"
         );
     }
+}
+
+/// A customer of a new partner, signed in, with a pending application; returns the customer's
+/// client, their id, the partner's email and the signed-in manager.
+async fn pending_application(app: &TestApp, email: &str) -> (Client, AccountId, String, Client) {
+    let partner_email = format!("partner-of-{email}");
+    let (browser, id) = app.signed_in_customer(email).await;
+    assert_eq!(
+        location(&apply(app, &browser, "VoIP Shop").await),
+        "/customer/partnership"
+    );
+    let manager = client();
+    app.login(&manager, &format!("manager-of-{partner_email}"), PASSWORD)
+        .await;
+    (browser, id, partner_email, manager)
+}
+
+#[tokio::test]
+async fn approving_a_partnership_ends_the_applicants_sessions() {
+    let app = spawn_app().await;
+    let (browser, id, _, manager) = pending_application(&app, "rotate@apply.test").await;
+    let elsewhere = client();
+    app.login(&elsewhere, "rotate@apply.test", PASSWORD).await;
+    assert_eq!(app.sessions_of(id).await, 2);
+    assert_eq!(
+        location(&decide(&app, &manager, "approve", "").await),
+        "/manager/applications"
+    );
+    assert_eq!(app.sessions_of(id).await, 0);
+    for old in [&browser, &elsewhere] {
+        let page = old.get(app.url("/partner/customers")).send().await.unwrap();
+        assert!(location(&page).starts_with("/login"), "signed out");
+    }
+    let fresh = client();
+    app.login(&fresh, "rotate@apply.test", PASSWORD).await;
+    let (status, _) = app.get_html(&fresh, "/partner/customers").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a new session has the new privileges"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_applicant_cannot_be_approved() {
+    let app = spawn_app().await;
+    let (_, id, partner_email, manager) = pending_application(&app, "gone@apply.test").await;
+    let partner = client();
+    app.login(&partner, &partner_email, PASSWORD).await;
+    let path = format!("/partner/customers/{id}/removal-request");
+    let csrf = app.csrf_for(&partner, &path).await;
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("reason", "Closed the business"),
+    ];
+    app.post_form(&partner, &path, &fields).await;
+    let request: uuid::Uuid = sqlx::query_scalar("select id from removal_requests")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let csrf = app.csrf_for(&manager, "/manager/removals").await;
+    let removed = app
+        .post_form(
+            &manager,
+            &format!("/manager/removals/{request}/approve"),
+            &[("csrf_token", &csrf), ("reason", "")],
+        )
+        .await;
+    assert_eq!(location(&removed), "/manager/removals");
+
+    let refused = decide(&app, &manager, "approve", "").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("account was removed, so it cannot be given Partner Portal access"));
+    assert_eq!(
+        app.count("select count(*) from accounts where partner_access")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("select count(*) from partnership_applications where status = 'pending'")
+            .await,
+        1,
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn a_partner_cannot_turn_off_two_factor_of_a_customer_with_partner_access() {
+    let app = spawn_app().await;
+    let (_, id, partner_email, manager) = pending_application(&app, "own@apply.test").await;
+    decide(&app, &manager, "approve", "").await;
+    let customer = client();
+    app.login(&customer, "own@apply.test", PASSWORD).await;
+    app.enable_two_factor(&customer, "/customer").await;
+
+    let partner = client();
+    app.login(&partner, &partner_email, PASSWORD).await;
+    let (_, page) = app
+        .get_html(&partner, &format!("/partner/customers/{id}"))
+        .await;
+    assert!(!page.contains("Turn off (lost phone)"));
+    let path = format!("/partner/customers/{id}/two-factor/disable");
+    let (status, page) = app.get_html(&partner, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("This account has Partner Portal access of its own"));
+    let csrf = app.csrf_for(&partner, "/partner/customers").await;
+    let refused = app
+        .post_form(&partner, &path, &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("This account has Partner Portal access of its own"));
+    assert_eq!(
+        app.count("select count(*) from accounts where two_factor_enabled")
+            .await,
+        1,
+        "two-factor authentication is still on"
+    );
 }

@@ -7,48 +7,13 @@ use yeastar_portal::auth::totp;
 
 use crate::helpers::{client, csrf_token, location, spawn_app, TestApp, PASSWORD};
 
-/// Turns 2FA on the way a person does: read the key off the page, type the app's code.
-/// Returns the secret and the recovery codes shown.
+/// Turns 2FA on the way a person does (see `TestApp::enable_two_factor`).
 pub async fn enable_two_factor(
     app: &TestApp,
     browser: &Client,
     portal: &str,
 ) -> (Vec<u8>, Vec<String>) {
-    let (status, page) = app
-        .get_html(browser, &format!("{portal}/security/two-factor"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        page.contains("src=\"data:image/png;base64,"),
-        "a server-rendered QR code"
-    );
-    let key_start = page.find("id=\"totp-key\">").unwrap() + "id=\"totp-key\">".len();
-    let key: String = page[key_start..]
-        .chars()
-        .take_while(|c| *c != '<')
-        .collect();
-    let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
-        .to_bytes()
-        .unwrap();
-    assert_eq!(secret.len(), 20, "a 160-bit secret");
-    let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
-    let response = app
-        .post_form(
-            browser,
-            &format!("{portal}/security/two-factor"),
-            &[("csrf_token", &csrf_token(&page)), ("code", &code)],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = response.text().await.unwrap();
-    assert!(html.contains("Two-factor authentication is on."));
-    let codes: Vec<String> = html
-        .split("<li><code>")
-        .skip(1)
-        .map(|part| part.split('<').next().unwrap().to_owned())
-        .collect();
-    assert_eq!(codes.len(), 10, "ten recovery codes are shown once");
-    (secret, codes)
+    app.enable_two_factor(browser, portal).await
 }
 
 /// Password, then the second factor; returns the response to the code form.
@@ -403,6 +368,7 @@ async fn request_reset(app: &TestApp, email: &str) -> String {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains("If an active account uses"));
+    app.reset_requests_handled().await;
     app.drain_outbox().await;
     app.smtp
         .to(email)

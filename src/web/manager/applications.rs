@@ -94,6 +94,16 @@ pub async fn post_decide(
             .await?
         }
         Err(ApplicationError::NotFound) => return Err(AppError::NotFound),
+        Err(ApplicationError::ApplicantRemoved) => {
+            let page = ApplicationsPage {
+                chrome: manager
+                    .chrome("Partnership applications", "applications")
+                    .await?,
+                rows: partnership::queue(&state.db, manager.account.id).await?,
+                error: Some((id, partnership::APPLICANT_REMOVED)),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
         Err(err @ ApplicationError::NotPending) => {
             session::flash(&manager.session, FlashKind::Error, err.to_string()).await?
         }

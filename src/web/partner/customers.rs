@@ -316,6 +316,25 @@ pub async fn get_customer(
 pub struct ConfirmDisableTwoFactorPage {
     chrome: Chrome,
     customer: Account,
+    refused: Option<&'static str>,
+}
+
+/// A customer approved as a partner holds Partner Portal access of their own: a reset by their
+/// partner would let one partner take over another partner's portal, so only Yeastar helps.
+const HAS_PARTNER_ACCESS: &str = "This account has Partner Portal access of its own, so you cannot turn off its two-factor authentication. Ask the account holder to contact their Yeastar account manager.";
+
+async fn refuse_partner_account(
+    partner: &CurrentPartner,
+    customer: Account,
+) -> Result<Response, AppError> {
+    let page = ConfirmDisableTwoFactorPage {
+        chrome: partner
+            .chrome("Turn off two-factor authentication", "customers")
+            .await?,
+        customer,
+        refused: Some(HAS_PARTNER_ACCESS),
+    };
+    Ok((StatusCode::FORBIDDEN, page).into_response())
 }
 
 /// One of this partner's (not removed) customers, by the id in the path; anything else is 404.
@@ -343,11 +362,15 @@ pub async fn get_disable_two_factor(
     if !customer.two_factor_enabled {
         return Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response());
     }
+    if customer.is_partner() {
+        return refuse_partner_account(&partner, customer).await;
+    }
     Ok(ConfirmDisableTwoFactorPage {
         chrome: partner
             .chrome("Turn off two-factor authentication", "customers")
             .await?,
         customer,
+        refused: None,
     }
     .into_response())
 }
@@ -357,8 +380,11 @@ pub async fn post_disable_two_factor(
     partner: CurrentPartner,
     client: ClientInfo,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     let customer = own_customer(&state, &partner, &id).await?;
+    if customer.is_partner() {
+        return refuse_partner_account(&partner, customer).await;
+    }
     if customer.two_factor_enabled {
         let change = Change {
             actor: partner.account.id,
@@ -376,5 +402,5 @@ pub async fn post_disable_two_factor(
         )
         .await?;
     }
-    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)))
+    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response())
 }

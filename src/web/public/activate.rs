@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
 use crate::activation::{self, Contact, LinkState};
-use crate::auth::password::check_new_password;
+use crate::auth::password::{check_new_password, user_inputs};
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, Visitor};
@@ -153,7 +153,7 @@ pub async fn post_activate(
     check_new_password(
         &form.password,
         &form.password_confirm,
-        &account.email,
+        &user_inputs(&account),
         &mut errors,
     );
     if !errors.is_empty() {

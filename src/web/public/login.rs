@@ -98,8 +98,8 @@ pub fn retry_message(until: time::OffsetDateTime, now: time::OffsetDateTime) -> 
     format!("Too many failed sign-in attempts. Wait {wait} and try again.")
 }
 
-/// Counts a failed password or code against the email typed and the client address, and
-/// records it in the audit log.
+/// Records a failed password or code in the audit log. (The attempt was already counted
+/// against the email typed and the client address when it was reserved.)
 pub async fn record_failed_attempt(
     state: &AppState,
     email: &str,
@@ -108,20 +108,6 @@ pub async fn record_failed_attempt(
     reason: &str,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    throttle::record_failure(
-        &state.db,
-        &throttle::account_key(email),
-        throttle::ACCOUNT,
-        now,
-    )
-    .await?;
-    throttle::record_failure(
-        &state.db,
-        &throttle::client_key(&client.ip),
-        throttle::CLIENT,
-        now,
-    )
-    .await?;
     let entry = Entry {
         actor: None,
         action: "sign_in.failed",
@@ -134,7 +120,18 @@ pub async fn record_failed_attempt(
     Ok(())
 }
 
-/// The last step of every sign-in: a session row, a new session id, the counter reset.
+/// Signing in over a signed-in session ends the earlier one server-side (its row goes, so it
+/// is no longer listed or usable), whoever it belonged to.
+pub async fn end_earlier_sign_in(state: &AppState, session: &Session) -> Result<(), AppError> {
+    if let Some(mark) = session::auth_mark(session).await? {
+        sessions::end(&state.db, mark.account_id, mark.session_id).await?;
+        tracing::info!(account = %mark.account_id, "an earlier sign-in was replaced");
+    }
+    Ok(())
+}
+
+/// The last step of every sign-in: the earlier sign-in ended, a session row, a new session id,
+/// the counter reset.
 pub async fn complete_sign_in(
     state: &AppState,
     session: &Session,
@@ -143,6 +140,7 @@ pub async fn complete_sign_in(
     method: &str,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
+    end_earlier_sign_in(state, session).await?;
     throttle::reset(&state.db, &throttle::account_key(&account.email)).await?;
     let session_id =
         sessions::create(&state.db, account.id, &client.user_agent, &client.ip, now).await?;
@@ -177,13 +175,14 @@ pub async fn post_login(
         Ok::<Response, AppError>((status, page).into_response())
     };
     let now = state.clock.now();
-    let keys = [
-        throttle::account_key(&form.email),
-        throttle::client_key(&client.ip),
-    ];
-    if let Some(until) = throttle::locked_until(&state.db, &keys, now).await? {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await;
-    }
+    // Counted before the (slow) password check, so a burst cannot outrun the throttle.
+    let keys = throttle::sign_in_keys(&form.email, &client.ip);
+    let attempt = match throttle::reserve(&state.db, &keys, now).await? {
+        Ok(attempt) => attempt,
+        Err(until) => {
+            return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await
+        }
+    };
     let found = account_store::find_for_login(&state.db, &form.email).await?;
     let (account, stored_hash) = match found {
         Some((account, hash)) => (Some(account), hash),
@@ -202,6 +201,8 @@ pub async fn post_login(
             return refuse(StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()).await;
         }
     };
+    // The password was right: the attempt is given back (the second factor counts its own).
+    attempt.release(&state.db).await?;
     match account.status {
         AccountStatus::Active => {}
         AccountStatus::Removed => {
@@ -222,6 +223,7 @@ pub async fn post_login(
             since: now.unix_timestamp(),
             next: form.next.clone(),
         };
+        end_earlier_sign_in(&state, &visitor.session).await?;
         session::begin_second_factor(&visitor.session, pending).await?;
         return Ok(Redirect::to("/login/two-factor").into_response());
     }

@@ -9,7 +9,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
-use crate::auth::password::check_new_password;
+use crate::auth::password::{check_new_password, user_inputs};
 use crate::auth::password_reset::{self, ResetLink};
 use crate::auth::throttle;
 use crate::auth::two_factor::{self, CodeCheck};
@@ -48,16 +48,22 @@ pub async fn post_forgot(
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    // Counted like failed sign-ins per address, so the form cannot be used to flood inboxes.
-    let key = format!("reset:{}", client.ip);
-    if throttle::locked_until(&state.db, std::slice::from_ref(&key), now)
-        .await?
-        .is_some()
-    {
+    // Every request counts, per email typed and per address, so the form cannot flood an
+    // inbox or the outbox; one conditional upsert per key, so a burst cannot slip past.
+    let keys = throttle::reset_keys(&form.email, &client.ip);
+    if throttle::reserve(&state.db, &keys, now).await?.is_err() {
         return Err(AppError::TooManyRequests);
     }
-    throttle::record_failure(&state.db, &key, throttle::CLIENT, now).await?;
-    password_reset::request(&state.db, &form.email, state.config.public_base(), now).await?;
+    // Queued, not done here: known and unknown emails cost the request the same.
+    password_reset::request(&state.db, &form.email, &client.ip, now).await?;
+    let (pool, base, clock) = (
+        state.db.clone(),
+        state.config.public_base().to_owned(),
+        state.clock.clone(),
+    );
+    tokio::spawn(async move {
+        password_reset::process_requests(&pool, &base, clock.now()).await;
+    });
     Ok(ForgotPage {
         chrome: visitor.chrome("Forgot password").await?,
         email: form.email,
@@ -105,6 +111,11 @@ async fn link_problem(visitor: &Visitor, link: &ResetLink) -> Result<Response, A
             StatusCode::GONE,
             "This reset link was already used",
             "Each reset link works once. If you still cannot sign in, ask for a new one.",
+        ),
+        ResetLink::Superseded => (
+            StatusCode::GONE,
+            "This reset link was replaced",
+            "A newer reset link was sent, or the password was changed since. Use the newest link, or ask for a new one.",
         ),
         _ => (
             StatusCode::NOT_FOUND,
@@ -162,31 +173,30 @@ pub async fn post_reset(
     check_new_password(
         &form.password,
         &form.password_confirm,
-        &account.email,
+        &user_inputs(&account),
         &mut errors,
     );
     if errors.is_empty() && account.two_factor_enabled {
-        // A reset never bypasses 2FA. Failed codes count like failed sign-ins.
-        let keys = [
-            throttle::account_key(&account.email),
-            throttle::client_key(&client.ip),
-        ];
-        if let Some(until) = throttle::locked_until(&state.db, &keys, now).await? {
-            errors.add("code", super::login::retry_message(until, now));
-        } else {
-            match two_factor::verify(&state.db, &state.secrets, account.id, &form.code, now).await?
-            {
-                CodeCheck::Accepted(_) => {}
-                CodeCheck::Wrong | CodeCheck::Replayed => {
-                    super::login::record_failed_attempt(
-                        &state,
-                        &account.email,
-                        Some(&account),
-                        &client,
-                        "reset_second_factor",
-                    )
-                    .await?;
-                    errors.add("code", "That code is not valid. Enter the current code from your authenticator app or a recovery code.");
+        // A reset never bypasses 2FA. Codes are counted like sign-in attempts, before the check.
+        let keys = throttle::sign_in_keys(&account.email, &client.ip);
+        match throttle::reserve(&state.db, &keys, now).await? {
+            Err(until) => errors.add("code", super::login::retry_message(until, now)),
+            Ok(attempt) => {
+                match two_factor::verify(&state.db, &state.secrets, account.id, &form.code, now)
+                    .await?
+                {
+                    CodeCheck::Accepted(_) => attempt.release(&state.db).await?,
+                    CodeCheck::Wrong | CodeCheck::Replayed => {
+                        super::login::record_failed_attempt(
+                            &state,
+                            &account.email,
+                            Some(&account),
+                            &client,
+                            "reset_second_factor",
+                        )
+                        .await?;
+                        errors.add("code", "That code is not valid. Enter the current code from your authenticator app or a recovery code.");
+                    }
                 }
             }
         }

@@ -78,13 +78,14 @@ pub async fn post_two_factor(
         };
         Ok::<Response, AppError>((status, page).into_response())
     };
-    let keys = [
-        throttle::account_key(&pending.email),
-        throttle::client_key(&client.ip),
-    ];
-    if let Some(until) = throttle::locked_until(&state.db, &keys, now).await? {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await;
-    }
+    // Counted before the code is checked, like the password step.
+    let keys = throttle::sign_in_keys(&pending.email, &client.ip);
+    let attempt = match throttle::reserve(&state.db, &keys, now).await? {
+        Ok(attempt) => attempt,
+        Err(until) => {
+            return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await
+        }
+    };
     let account = account_store::find_by_id(&state.db, pending.account_id)
         .await?
         .filter(|a| a.status == AccountStatus::Active)
@@ -93,6 +94,7 @@ pub async fn post_two_factor(
         })?;
     match two_factor::verify(&state.db, &state.secrets, account.id, &form.code, now).await? {
         CodeCheck::Accepted(accepted) => {
+            attempt.release(&state.db).await?;
             let method = match accepted {
                 Accepted::Totp => "password+totp",
                 Accepted::RecoveryCode { remaining } => {

@@ -36,6 +36,8 @@ async fn a_customer_turns_on_two_factor_and_signs_in_with_a_code() {
             .unwrap();
         let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
         browser.fill("#code", &code).await;
+        // Turning 2FA on asks for the password again.
+        browser.fill("#setup_password", PASSWORD).await;
         browser.click("form.stack button[type=submit]").await;
         let text = browser.text().await;
         assert!(text.contains("Two-factor authentication is on."), "{text}");

@@ -8,23 +8,24 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::accounts::model::{FieldErrors, Role};
-use crate::auth::password::check_new_password;
+use crate::auth::password::{check_new_password, user_inputs};
+use crate::auth::password_reset;
 use crate::auth::sessions::{self, SessionRow};
-use crate::auth::two_factor::{self, Change, CodeCheck};
-use crate::auth::{password_reset, totp};
+use crate::auth::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
+use crate::web::step_up::{self, StepUp};
 
-const SETUP_KEY: &str = "totp_setup";
+mod two_factor_settings;
+
+pub use two_factor_settings::{get_setup, post_disable, post_regenerate_codes, post_setup};
 
 /// The signed-in owner, on the Security page of their own portal (another portal's: 403).
 pub struct Owner(pub SignedIn);
@@ -130,177 +131,18 @@ async fn refuse(
         .into_response())
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "security/setup.html")]
-pub struct SetupPage {
-    chrome: Chrome,
-    base: String,
-    qr: String,
-    key: String,
-    error: Option<&'static str>,
-}
-
-async fn setup_page(
-    owner: &Owner,
-    secret: &[u8],
-    error: Option<&'static str>,
-) -> Result<SetupPage, AppError> {
-    Ok(SetupPage {
-        chrome: owner
-            .0
-            .chrome("Set up two-factor authentication", "security")
-            .await?,
-        base: owner.base(),
-        qr: totp::qr_data_url(secret, &owner.0.account.email)?,
-        key: totp::grouped_key(secret),
-        error,
-    })
-}
-
-/// Starts setting up 2FA: a new secret, kept (sealed) in the session until confirmed.
-pub async fn get_setup(State(state): State<AppState>, owner: Owner) -> Result<Response, AppError> {
-    if owner.0.account.two_factor_enabled {
-        return Ok(Redirect::to(&owner.base()).into_response());
-    }
-    let secret = totp::new_secret();
-    let sealed = STANDARD.encode(state.secrets.seal(&secret));
-    owner.0.session.insert(SETUP_KEY, sealed).await?;
-    Ok(setup_page(&owner, &secret, None).await?.into_response())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CodeForm {
-    code: String,
-    password: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "security/codes.html")]
-pub struct CodesPage {
-    chrome: Chrome,
-    base: String,
-    codes: Vec<String>,
-    just_enabled: bool,
-}
-
-/// Confirms the setup with a current code; shows the recovery codes once.
-pub async fn post_setup(
-    State(state): State<AppState>,
-    owner: Owner,
-    client: ClientInfo,
-    Form(form): Form<CodeForm>,
-) -> Result<Response, AppError> {
-    let sealed: Option<String> = owner.0.session.get(SETUP_KEY).await?;
-    let secret = sealed
-        .and_then(|s| STANDARD.decode(s).ok())
-        .and_then(|s| state.secrets.open(&s).ok());
-    let Some(secret) = secret else {
-        return Ok(Redirect::to(&format!("{}/two-factor", owner.base())).into_response());
-    };
-    let account = owner.0.account.clone();
-    match two_factor::enable(
-        &state.db,
-        &state.secrets,
-        &account,
-        &secret,
-        &form.code,
-        owner.change(&client, &state),
-    )
-    .await?
-    {
-        None => {
-            let page = setup_page(&owner, &secret, Some("That code does not match. Check the time on your phone and enter the current 6-digit code.")).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Some(codes) => {
-            owner.0.session.remove_value(SETUP_KEY).await?;
-            Ok(CodesPage {
-                chrome: owner.0.chrome("Your recovery codes", "security").await?,
-                base: owner.base(),
-                codes,
-                just_enabled: true,
-            }
-            .into_response())
-        }
-    }
-}
-
-async fn password_matches(
+/// The current password, checked as a counted step-up attempt.
+async fn password_step_up(
     state: &AppState,
     owner: &Owner,
+    client: &ClientInfo,
     password: &str,
-) -> Result<bool, AppError> {
-    let stored = password_reset::current_hash(&state.db, &owner.0.account).await?;
-    Ok(state.hasher.verify(password.to_owned(), stored).await?)
-}
-
-/// Turning 2FA off needs the password and a current code.
-pub async fn post_disable(
-    State(state): State<AppState>,
-    owner: Owner,
-    client: ClientInfo,
-    Form(form): Form<CodeForm>,
-) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    if !password_matches(&state, &owner, &form.password).await? {
-        errors.add("disable_password", "The password is incorrect.");
-    } else {
-        let check = two_factor::verify(
-            &state.db,
-            &state.secrets,
-            owner.0.account.id,
-            &form.code,
-            state.clock.now(),
-        )
-        .await?;
-        if !matches!(check, CodeCheck::Accepted(_)) {
-            errors.add("disable_code", "That code is not valid.");
-        }
-    }
-    if !errors.is_empty() {
-        return refuse(&state, &owner, errors).await;
-    }
-    two_factor::disable(
-        &state.db,
-        &owner.0.account,
-        false,
-        owner.change(&client, &state),
-    )
-    .await?;
-    session::flash(
-        &owner.0.session,
-        FlashKind::Success,
-        "Two-factor authentication is off.",
-    )
-    .await?;
-    Ok(Redirect::to(&owner.base()).into_response())
-}
-
-pub async fn post_regenerate_codes(
-    State(state): State<AppState>,
-    owner: Owner,
-    client: ClientInfo,
-    Form(form): Form<CodeForm>,
-) -> Result<Response, AppError> {
-    if !owner.0.account.two_factor_enabled {
-        return Ok(Redirect::to(&owner.base()).into_response());
-    }
-    if !password_matches(&state, &owner, &form.password).await? {
-        let mut errors = FieldErrors::default();
-        errors.add("codes_password", "The password is incorrect.");
-        return refuse(&state, &owner, errors).await;
-    }
-    let codes =
-        two_factor::regenerate_codes(&state.db, &owner.0.account, owner.change(&client, &state))
-            .await?;
-    Ok(CodesPage {
-        chrome: owner.0.chrome("Your recovery codes", "security").await?,
-        base: owner.base(),
-        codes,
-        just_enabled: false,
-    }
-    .into_response())
+) -> Result<StepUp, AppError> {
+    step_up::check(state, &owner.0, client, "password", || async {
+        let stored = password_reset::current_hash(&state.db, &owner.0.account).await?;
+        Ok(state.hasher.verify(password.to_owned(), stored).await?)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -322,11 +164,13 @@ pub async fn post_password(
     check_new_password(
         &form.password,
         &form.password_confirm,
-        &owner.0.account.email,
+        &user_inputs(&owner.0.account),
         &mut errors,
     );
-    if !password_matches(&state, &owner, &form.current_password).await? {
-        errors.add("current_password", "The current password is incorrect.");
+    match password_step_up(&state, &owner, &client, &form.current_password).await? {
+        StepUp::SignedOut(response) => return Ok(response),
+        StepUp::Failed => errors.add("current_password", "The current password is incorrect."),
+        StepUp::Passed => {}
     }
     if !errors.is_empty() {
         return refuse(&state, &owner, errors).await;

@@ -1,0 +1,38 @@
+//! Signing in over a signed-in session ends the earlier one.
+
+use reqwest::StatusCode;
+use yeastar_portal::accounts::model::Role;
+
+use crate::helpers::{location, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn signing_in_over_a_signed_in_session_ends_the_earlier_one() {
+    let app = spawn_app().await;
+    let (browser, first) = app.signed_in_customer("first@sessions.test").await;
+    assert_eq!(app.sessions_of(first).await, 1);
+    let (_, partner) = app.partner("p@sessions.test").await;
+    let second = app
+        .active_account(Role::Customer, "second@sessions.test", None, Some(partner))
+        .await;
+    let response = app.login(&browser, "second@sessions.test", PASSWORD).await;
+    assert_eq!(location(&response), "/customer");
+    assert_eq!(app.sessions_of(first).await, 0, "the earlier sign-in ended");
+    assert_eq!(app.sessions_of(second).await, 1);
+    // Signing in again as the same account replaces the session too.
+    app.login(&browser, "second@sessions.test", PASSWORD).await;
+    assert_eq!(app.sessions_of(second).await, 1);
+}
+
+#[tokio::test]
+async fn a_half_signed_in_session_no_longer_opens_the_earlier_accounts_portal() {
+    let app = spawn_app().await;
+    let (guarded, _) = app.signed_in_customer("guarded@sessions.test").await;
+    app.enable_two_factor(&guarded, "/customer").await;
+    let (browser, first) = app.signed_in_customer("first@sessions.test").await;
+    let response = app.login(&browser, "guarded@sessions.test", PASSWORD).await;
+    assert_eq!(location(&response), "/login/two-factor");
+    assert_eq!(app.sessions_of(first).await, 0, "the earlier sign-in ended");
+    let portal = browser.get(app.url("/customer")).send().await.unwrap();
+    assert_eq!(portal.status(), StatusCode::SEE_OTHER);
+    assert!(location(&portal).starts_with("/login"));
+}
