@@ -34,9 +34,8 @@ impl App {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        if config.uses_dev_secret_key() {
-            tracing::warn!("SECRET_KEY is the development default: set a random one in production");
-        }
+        // Before anything else, so a misconfigured server stops at once with the reason.
+        config.check_secret_key()?;
         let db = crate::db::prepare(
             config.database_url.expose(),
             config.database_max_connections,
@@ -51,7 +50,12 @@ impl App {
             .await
             .with_context(|| format!("could not listen on {}", config.bind_addr))?;
         let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
-        let secrets = SecretBox::new(config.secret_key.expose());
+        let secrets = SecretBox::new(config.secret_key.expose()).with_previous(
+            config
+                .secret_key_previous
+                .as_ref()
+                .map(|previous| previous.expose()),
+        );
         let catalog = Arc::new(crate::catalog::load(&db).await?);
         let state = AppState {
             db,

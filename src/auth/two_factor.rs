@@ -66,7 +66,7 @@ pub async fn verify(
         let remaining = codes_left(pool, account_id).await?;
         return Ok(CodeCheck::Accepted(Accepted::RecoveryCode { remaining }));
     }
-    let secret = secrets.open(&sealed)?;
+    let secret = open_and_reseal(pool, secrets, account_id, &sealed).await?;
     let Some(step) = totp::matching_step(&secret, code, now.unix_timestamp().max(0) as u64) else {
         return Ok(CodeCheck::Wrong);
     };
@@ -84,6 +84,28 @@ pub async fn verify(
         tracing::warn!(account = %account_id, step, "refused a replayed TOTP code");
         Ok(CodeCheck::Replayed)
     }
+}
+
+/// Opens the stored TOTP secret. One sealed by `SECRET_KEY_PREVIOUS` (or before key ids) is
+/// stored again under the current key, so a rotation completes as people sign in; the update is
+/// conditional on the old value, so a concurrent turn-off or re-enrolment is never overwritten.
+async fn open_and_reseal(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    account_id: AccountId,
+    sealed: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    let unsealed = secrets.unseal(sealed)?;
+    if let Some(resealed) = &unsealed.resealed {
+        sqlx::query("update accounts set totp_secret = $3 where id = $1 and totp_secret = $2")
+            .bind(account_id)
+            .bind(sealed)
+            .bind(resealed)
+            .execute(pool)
+            .await?;
+        tracing::info!(account = %account_id, "re-sealed a TOTP secret under the current SECRET_KEY");
+    }
+    Ok(unsealed.plaintext)
 }
 
 pub async fn codes_left(pool: &PgPool, account_id: AccountId) -> sqlx::Result<i64> {

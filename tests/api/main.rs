@@ -14,6 +14,7 @@ mod mail;
 mod manager;
 mod orders;
 mod partnership;
+mod secret_key;
 mod security;
 mod smtp;
 mod subscriptions;
