@@ -13,6 +13,7 @@ pub mod paging;
 pub mod partner;
 pub mod public;
 pub mod rate_limit;
+pub mod redact;
 pub mod security;
 pub mod session;
 pub mod state;
@@ -316,8 +317,9 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("");
+                        // Tokens in link paths never reach the log.
                         tracing::info_span!("request", method = %request.method(),
-                            path = %request.uri().path(), request_id = %id)
+                            path = %redact::path(request.uri().path()), request_id = %id)
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(request_id)),

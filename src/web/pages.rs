@@ -27,7 +27,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         .unwrap_or("")
         .to_owned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = super::redact::path(request.uri().path()).into_owned();
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;

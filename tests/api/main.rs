@@ -10,6 +10,7 @@ mod cli;
 mod customers;
 mod helpers;
 mod journey;
+mod link_privacy;
 mod mail;
 mod manager;
 mod orders;
