@@ -15,6 +15,7 @@ mod mail;
 mod manager;
 mod orders;
 mod partnership;
+mod proxies;
 mod secret_key;
 mod security;
 mod smtp;
