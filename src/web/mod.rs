@@ -306,7 +306,10 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             post(api::post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
         )
         .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(middleware::from_fn(pages::security_headers))
+        .layer(middleware::from_fn_with_state(
+            config.clone(),
+            pages::security_headers,
+        ))
         .layer(middleware::from_fn(pages::render_error_pages))
         .layer(
             ServiceBuilder::new()

@@ -20,3 +20,4 @@ mod secret_key;
 mod security;
 mod smtp;
 mod subscriptions;
+mod tls;
