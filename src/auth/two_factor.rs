@@ -108,6 +108,42 @@ async fn open_and_reseal(
     Ok(unsealed.plaintext)
 }
 
+/// What [`reseal_all`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Secrets now sealed under the current key that were not before.
+    pub resealed: u64,
+    /// Secrets already under the current key.
+    pub current: u64,
+    /// Secrets neither key opens (their accounts cannot finish a TOTP sign-in).
+    pub unreadable: u64,
+}
+
+/// Re-seals every stored TOTP secret under the current key, so `SECRET_KEY_PREVIOUS` can be
+/// removed without waiting for every account to sign in. Safe to run while the portal serves:
+/// each update is conditional on the value it read.
+pub async fn reseal_all(pool: &PgPool, secrets: &SecretBox) -> anyhow::Result<Resealed> {
+    let rows: Vec<(AccountId, Vec<u8>)> =
+        sqlx::query_as("select id, totp_secret from accounts where totp_secret is not null")
+            .fetch_all(pool)
+            .await?;
+    let mut report = Resealed::default();
+    for (account_id, sealed) in rows {
+        match secrets.unseal(&sealed) {
+            Ok(unsealed) if unsealed.resealed.is_none() => report.current += 1,
+            Ok(_) => {
+                open_and_reseal(pool, secrets, account_id, &sealed).await?;
+                report.resealed += 1;
+            }
+            Err(err) => {
+                tracing::error!(account = %account_id, error = %err, "TOTP secret unreadable");
+                report.unreadable += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
 pub async fn codes_left(pool: &PgPool, account_id: AccountId) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "select count(*) from recovery_codes where account_id = $1 and used_at is null",

@@ -148,3 +148,65 @@ async fn a_totp_secret_survives_a_key_rotation_and_is_resealed_under_the_new_key
     app.restart_with(|c| c.secret_key_previous = None).await;
     assert_eq!(sign_in_with_totp(&app, email, &secret).await, "/customer");
 }
+
+/// `yeastar-portal reseal-secrets` with the given keys over `app`'s database.
+fn reseal(app: &TestApp, key: &str, previous: Option<&str>) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_yeastar-portal"));
+    command
+        .arg("reseal-secrets")
+        .env("DATABASE_URL", app.config.database_url.expose())
+        .env("SECRET_KEY", key)
+        .env_remove("SECRET_KEY_PREVIOUS");
+    if let Some(previous) = previous {
+        command.env("SECRET_KEY_PREVIOUS", previous);
+    }
+    command.output().unwrap()
+}
+
+#[tokio::test]
+async fn reseal_secrets_completes_a_rotation_for_accounts_that_have_not_signed_in() {
+    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
+        c.secret_key = Secret::new(KEY_A)
+    })
+    .await;
+    let email = "dormant@customer.test";
+    let (_, partner) = app.partner("dormant@partner.test").await;
+    app.active_account(Role::Customer, email, None, Some(partner))
+        .await;
+    let browser = client();
+    app.login(&browser, email, PASSWORD).await;
+    let (secret, _) = enable_two_factor(&app, &browser, "/customer").await;
+
+    // A key that sealed nothing here: refused, nothing changed.
+    let wrong = reseal(&app, "an-unrelated-key-0123456789abcdefgh", None);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("1 TOTP secrets open with neither"));
+    assert!(SecretBox::new(KEY_A)
+        .open(&stored_secret(&app, email).await)
+        .is_ok());
+
+    let done = reseal(&app, KEY_B, Some(KEY_A));
+    let stdout = String::from_utf8_lossy(&done.stdout).into_owned();
+    assert!(
+        done.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        stdout.contains("1 re-sealed, 0 already under SECRET_KEY, 0 unreadable"),
+        "{stdout}"
+    );
+    assert_eq!(
+        SecretBox::new(KEY_B)
+            .open(&stored_secret(&app, email).await)
+            .unwrap(),
+        secret
+    );
+    let again = reseal(&app, KEY_B, None);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 re-sealed, 1 already"));
+
+    // The previous key is gone and the account never signed in meanwhile: still works.
+    app.restart_with(|c| c.secret_key = Secret::new(KEY_B))
+        .await;
+    assert_eq!(sign_in_with_totp(&app, email, &secret).await, "/customer");
+}
