@@ -32,13 +32,28 @@ impl std::str::FromStr for Secret {
     }
 }
 
-/// A CIDR range, or a single address meaning just that address.
-fn parse_ip_range(value: &str) -> Result<IpNet, String> {
-    let value = value.trim();
-    value
-        .parse::<IpNet>()
-        .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("`{value}` is neither a CIDR range (10.0.0.0/8) nor an IP address"))
+/// A list of CIDR ranges, e.g. `10.0.0.0/8,192.0.2.7` (a bare address is just that address).
+/// Empty entries are ignored, so `TRUSTED_PROXIES=` means none.
+#[derive(Debug, Clone, Default)]
+pub struct IpRanges(pub Vec<IpNet>);
+
+impl std::str::FromStr for IpRanges {
+    type Err = String;
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        format!("`{entry}` is neither a CIDR range (10.0.0.0/8) nor an IP address")
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
 }
 
 /// The development default for `SECRET_KEY`; accepted only on a loopback address.
@@ -89,8 +104,13 @@ pub struct Config {
 
     /// Reverse proxies whose X-Forwarded-For is believed, as comma-separated CIDR ranges or
     /// addresses (e.g. 10.0.0.0/8,192.0.2.7). Empty: the TCP peer is the client.
-    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_ip_range)]
-    pub trusted_proxies: Vec<IpNet>,
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub trusted_proxies: IpRanges,
 
     /// Mark cookies Secure and use the __Host- prefix (turn on behind TLS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false)]
@@ -158,5 +178,21 @@ impl Config {
     /// The public base URL without a trailing slash.
     pub fn public_base(&self) -> &str {
         self.public_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_parse_as_a_comma_separated_list_of_ranges() {
+        let ranges: IpRanges = " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32".parse().unwrap();
+        let shown: Vec<String> = ranges.0.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+        assert!("".parse::<IpRanges>().unwrap().0.is_empty());
+        assert!(" , ".parse::<IpRanges>().unwrap().0.is_empty());
+        let err = "10.0.0.0/8,proxy.internal".parse::<IpRanges>().unwrap_err();
+        assert!(err.contains("`proxy.internal`"), "{err}");
     }
 }

@@ -230,7 +230,7 @@ impl FromRequestParts<AppState> for ClientInfo {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| {
-                forwarded::client_ip(addr.ip(), &parts.headers, &state.config.trusted_proxies)
+                forwarded::client_ip(addr.ip(), &parts.headers, &state.config.trusted_proxies.0)
                     .to_string()
             })
             .unwrap_or_default();

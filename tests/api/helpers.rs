@@ -40,7 +40,7 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         mail_dir: PathBuf::from("target/test-mail"),
         secret_key: Secret::new("test-secret-key-test-secret-key-0123456789"),
         secret_key_previous: None,
-        trusted_proxies: Vec::new(),
+        trusted_proxies: Default::default(),
         cookie_secure: false,
         session_idle_minutes: 30,
         session_absolute_hours: 12,

@@ -57,10 +57,7 @@ async fn addresses_after_sign_in(
 async fn behind_a_trusted_proxy_the_client_is_the_right_most_untrusted_forwarded_address() {
     let app = spawn_app_configured(SmtpSink::start().await, |c| {
         // The test server's peer (loopback) and the inner proxy's network are trusted.
-        c.trusted_proxies = vec![
-            "127.0.0.1/32".parse().unwrap(),
-            "10.0.0.0/8".parse().unwrap(),
-        ];
+        c.trusted_proxies = "127.0.0.1/32, 10.0.0.0/8".parse().unwrap();
     })
     .await;
     let (session_ip, audit_ip, listed) =
@@ -83,7 +80,7 @@ async fn a_forwarded_header_from_an_untrusted_peer_is_ignored() {
 
     // A peer outside the trusted ranges is not believed either.
     let app = spawn_app_configured(SmtpSink::start().await, |c| {
-        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+        c.trusted_proxies = "10.0.0.0/8".parse().unwrap();
     })
     .await;
     let (session_ip, _, _) = addresses_after_sign_in(&app, &forwarding_client(), "127.0.0.1").await;
