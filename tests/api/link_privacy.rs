@@ -1,6 +1,7 @@
 //! Live links (activation, password reset) do not rest in plain text: delivered emails keep no
 //! body, and no log line carries a token.
 
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,27 +66,76 @@ async fn a_delivered_email_no_longer_holds_its_link_in_the_outbox() {
     assert!(!subject.is_empty());
 }
 
-/// The portal binary in file-outbox mode (no SMTP_URL) over `app`'s database, logging request
-/// spans; its stderr goes to `log`.
-fn serve_with_file_outbox(
-    app: &TestApp,
-    port: u16,
-    mail_dir: &std::path::Path,
-    log: &std::path::Path,
-) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_yeastar-portal"))
-        .arg("serve")
-        .env("DATABASE_URL", app.config.database_url.expose())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("MAIL_DIR", mail_dir)
-        .env_remove("SMTP_URL")
-        // Request spans are printed with the events inside them (tower-http logs at debug).
-        .env("RUST_LOG", "info,tower_http=debug")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap()
+/// The portal binary in file-outbox mode (no SMTP_URL) over a test app's database, printing
+/// request spans (tower-http logs at debug) to a log file.
+struct FileOutboxServer {
+    child: std::process::Child,
+    base: String,
+    scratch: PathBuf,
+}
+
+impl FileOutboxServer {
+    async fn start(app: &TestApp) -> Self {
+        let scratch = std::env::temp_dir().join(format!("yp-logs-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(scratch.join("mail")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_yeastar-portal"))
+            .arg("serve")
+            .env("DATABASE_URL", app.config.database_url.expose())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_URL", &base)
+            .env("MAIL_DIR", scratch.join("mail"))
+            .env_remove("SMTP_URL")
+            .env("RUST_LOG", "info,tower_http=debug")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(scratch.join("stderr.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let probe = client();
+        wait_until("the server", async || {
+            probe.get(format!("{base}/healthz")).send().await.is_ok()
+        })
+        .await;
+        Self {
+            child,
+            base,
+            scratch,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The token of the reset link in the `.eml` the file outbox wrote.
+    fn reset_token(&self) -> String {
+        for entry in std::fs::read_dir(self.scratch.join("mail")).unwrap() {
+            let raw = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            // Quoted-printable soft line breaks would split the token.
+            let text = raw.replace("=\r\n", "").replace("=3D", "=");
+            if let Some(start) = text.find("/reset-password/") {
+                return text[start + "/reset-password/".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                    .collect();
+            }
+        }
+        panic!("no reset email in the file outbox");
+    }
+
+    /// Stops the server; returns everything it logged.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let logged = std::fs::read_to_string(self.scratch.join("stderr.log")).unwrap();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+        logged
+    }
 }
 
 async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
@@ -99,20 +149,33 @@ async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     }
 }
 
-/// The reset link of the `.eml` the file outbox wrote.
-fn reset_token_in(mail_dir: &std::path::Path) -> String {
-    for entry in std::fs::read_dir(mail_dir).unwrap() {
-        let raw = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        // Quoted-printable soft line breaks would split the token.
-        let text = raw.replace("=\r\n", "").replace("=3D", "=");
-        if let Some(start) = text.find("/reset-password/") {
-            return text[start + "/reset-password/".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
-                .collect();
-        }
-    }
-    panic!("no reset email in {}", mail_dir.display());
+/// Asks `server` for a reset link for `email` and waits until the file outbox wrote it.
+async fn request_reset(app: &TestApp, server: &FileOutboxServer, email: &str) -> String {
+    let browser = client();
+    let page = browser.get(server.url("/forgot-password")).send().await;
+    let csrf = crate::helpers::csrf_token(&page.unwrap().text().await.unwrap());
+    let form = [("csrf_token", csrf.as_str()), ("email", email)];
+    let answer = browser.post(server.url("/forgot-password")).form(&form);
+    assert_eq!(answer.send().await.unwrap().status(), StatusCode::OK);
+    let sent =
+        "select count(*) from email_outbox where kind = 'password_reset' and status = 'sent'";
+    wait_until("the reset email", async || app.count(sent).await == 1).await;
+    server.reset_token()
+}
+
+/// Opens the page at `path`, then posts its form with a wrong CSRF token (a refusal is logged
+/// with its path).
+async fn visit(server: &FileOutboxServer, path: &str) {
+    let browser = client();
+    let page = browser.get(server.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{path}");
+    let form = [
+        ("csrf_token", "wrong"),
+        ("password", "x"),
+        ("password_confirm", "x"),
+    ];
+    let refused = browser.post(server.url(path)).form(&form).send().await;
+    assert_eq!(refused.unwrap().status(), StatusCode::FORBIDDEN, "{path}");
 }
 
 #[tokio::test]
@@ -130,78 +193,17 @@ async fn no_log_line_carries_a_reset_or_activation_token() {
         .create_account(Role::Manager, "queued@manager.test", None, None)
         .await;
 
-    let scratch = std::env::temp_dir().join(format!("yp-logs-{}", Uuid::new_v4().simple()));
-    let mail_dir = scratch.join("mail");
-    std::fs::create_dir_all(&mail_dir).unwrap();
-    let log = scratch.join("stderr.log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = serve_with_file_outbox(&app, port, &mail_dir, &log);
-    let base = format!("http://127.0.0.1:{port}");
-    let browser = client();
-    wait_until("the server", async || {
-        browser.get(format!("{base}/healthz")).send().await.is_ok()
-    })
-    .await;
-
-    let page = browser
-        .get(format!("{base}/forgot-password"))
-        .send()
-        .await
-        .unwrap();
-    let csrf = crate::helpers::csrf_token(&page.text().await.unwrap());
-    let form = [("csrf_token", csrf.as_str()), ("email", email)];
-    let answer = browser
-        .post(format!("{base}/forgot-password"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    wait_until("the reset email", async || {
-        app.count(
-            "select count(*) from email_outbox where kind = 'password_reset' and status = 'sent'",
-        )
-        .await
-            == 1
-    })
-    .await;
-    let reset = reset_token_in(&mail_dir);
-
-    let wrong_csrf = [
-        ("csrf_token", "wrong"),
-        ("password", "x"),
-        ("password_confirm", "x"),
-    ];
-    for path in [
-        format!("/reset-password/{reset}"),
-        format!("/activate/{}", token_of(&delivered)),
-    ] {
-        let page = browser.get(format!("{base}{path}")).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK, "{path}");
-        // A refused form is logged with its path.
-        let refused = browser
-            .post(format!("{base}{path}"))
-            .form(&wrong_csrf)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
-    }
+    let server = FileOutboxServer::start(&app).await;
+    let reset = request_reset(&app, &server, email).await;
+    visit(&server, &format!("/reset-password/{reset}")).await;
+    visit(&server, &format!("/activate/{}", token_of(&delivered))).await;
+    let pending = "select count(*) from email_outbox where status = 'pending'";
     wait_until("the queued activation email", async || {
-        app.count("select count(*) from email_outbox where status = 'pending'")
-            .await
-            == 0
+        app.count(pending).await == 0
     })
     .await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let logged = server.stop();
 
-    let logged = std::fs::read_to_string(&log).unwrap();
-    let _ = std::fs::remove_dir_all(&scratch);
     assert!(
         !logged.contains(&reset),
         "the reset token is logged:\n{logged}"
