@@ -14,7 +14,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::password::PasswordHasher;
 use crate::auth::secretbox::SecretBox;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::mail::transport::Transport;
 use crate::mail::worker::Worker;
 use crate::web::{self, state::AppState};
@@ -34,9 +34,8 @@ impl App {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        if config.uses_dev_secret_key() {
-            tracing::warn!("SECRET_KEY is the development default: set a random one in production");
-        }
+        // Before anything else, so a misconfigured server stops at once with the reason.
+        config.check_secret_key()?;
         let db = crate::db::prepare(
             config.database_url.expose(),
             config.database_max_connections,
@@ -51,7 +50,7 @@ impl App {
             .await
             .with_context(|| format!("could not listen on {}", config.bind_addr))?;
         let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
-        let secrets = SecretBox::new(config.secret_key.expose());
+        let secrets = secret_box(&config);
         let catalog = Arc::new(crate::catalog::load(&db).await?);
         let state = AppState {
             db,
@@ -129,6 +128,12 @@ impl App {
         tracing::info!("portal stopped");
         Ok(())
     }
+}
+
+/// Seals with `SECRET_KEY`, and also opens what `SECRET_KEY_PREVIOUS` sealed.
+pub fn secret_box(config: &Config) -> SecretBox {
+    let previous = config.secret_key_previous.as_ref().map(Secret::expose);
+    SecretBox::new(config.secret_key.expose()).with_previous(previous)
 }
 
 /// The outbox worker as configured: SMTP when `SMTP_URL` is set, else the file outbox.

@@ -56,6 +56,9 @@ pub enum Command {
         #[arg(long)]
         country: Option<String>,
     },
+    /// After a SECRET_KEY rotation: re-seal every stored TOTP secret under SECRET_KEY (opening
+    /// with SECRET_KEY_PREVIOUS), so the previous key can be removed.
+    ResealSecrets,
     /// Fill the database with a demo manager, two partners and customers in every state.
     SeedDemo,
     /// Play a Cloud PBX: send heartbeats to the portal with the instance's token.
@@ -82,6 +85,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             crate::db::prepare(config.database_url.expose(), 2).await?;
             println!("Database is up to date.");
+            Ok(())
+        }
+        Command::ResealSecrets => {
+            let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
+            let secrets = crate::app::secret_box(&config);
+            let done = crate::auth::two_factor::reseal_all(&pool, &secrets).await?;
+            println!(
+                "TOTP secrets: {} re-sealed, {} already under SECRET_KEY, {} unreadable.",
+                done.resealed, done.current, done.unreadable
+            );
+            if done.unreadable > 0 {
+                bail!("{} TOTP secrets open with neither SECRET_KEY nor SECRET_KEY_PREVIOUS; keep the key they were sealed with", done.unreadable);
+            }
             Ok(())
         }
         Command::CreateManager { email, name } => {

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use ipnet::IpNet;
 
 /// A string that must never be printed (logs, `Debug`, panics).
 #[derive(Clone)]
@@ -31,7 +32,31 @@ impl std::str::FromStr for Secret {
     }
 }
 
-/// The development default for `SECRET_KEY`; the server warns when it is in use.
+/// A list of CIDR ranges, e.g. `10.0.0.0/8,192.0.2.7` (a bare address is just that address).
+/// Empty entries are ignored, so `TRUSTED_PROXIES=` means none.
+#[derive(Debug, Clone, Default)]
+pub struct IpRanges(pub Vec<IpNet>);
+
+impl std::str::FromStr for IpRanges {
+    type Err = String;
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        format!("`{entry}` is neither a CIDR range (10.0.0.0/8) nor an IP address")
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+/// The development default for `SECRET_KEY`; accepted only on a loopback address.
 pub const DEV_SECRET_KEY: &str = "dev-only-secret-key-change-me-in-production";
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/yeastar_portal";
@@ -67,9 +92,25 @@ pub struct Config {
     #[arg(long, env = "MAIL_DIR", default_value = "target/mail")]
     pub mail_dir: PathBuf,
 
-    /// Key for secrets at rest (TOTP secrets). Has an insecure development default.
+    /// Key for secrets at rest (TOTP secrets), at least 32 bytes (e.g. `openssl rand -hex 32`).
+    /// Required unless BIND_ADDR is a loopback address, where a development default is used.
     #[arg(long, env = "SECRET_KEY", default_value = DEV_SECRET_KEY, hide_default_value = true)]
     pub secret_key: Secret,
+
+    /// The key being rotated out: secrets sealed with it still open, and are re-sealed with
+    /// SECRET_KEY when next used.
+    #[arg(long, env = "SECRET_KEY_PREVIOUS")]
+    pub secret_key_previous: Option<Secret>,
+
+    /// Reverse proxies whose X-Forwarded-For is believed, as comma-separated CIDR ranges or
+    /// addresses (e.g. 10.0.0.0/8,192.0.2.7). Empty: the TCP peer is the client.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub trusted_proxies: IpRanges,
 
     /// Mark cookies Secure and use the __Host- prefix (turn on behind TLS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false)]
@@ -97,13 +138,61 @@ pub struct Config {
     pub mail_worker: bool,
 }
 
+/// The shortest `SECRET_KEY` accepted outside loopback (256 bits of hex or base64 is longer).
+pub const MIN_SECRET_KEY_BYTES: usize = 32;
+
 impl Config {
     pub fn uses_dev_secret_key(&self) -> bool {
         self.secret_key.expose() == DEV_SECRET_KEY
     }
 
+    /// Refuses a missing, development or short `SECRET_KEY` unless the server is reachable only
+    /// from this machine (loopback), so `scripts/run.sh` works with no configuration while a
+    /// reachable server never seals TOTP secrets with a key printed in the source.
+    pub fn check_secret_key(&self) -> anyhow::Result<()> {
+        let key = self.secret_key.expose();
+        let weak = if self.uses_dev_secret_key() {
+            Some("is not set (or is the development default)")
+        } else if key.len() < MIN_SECRET_KEY_BYTES {
+            Some("is too short")
+        } else {
+            None
+        };
+        match weak {
+            Some(_) if self.bind_addr.ip().is_loopback() => {
+                tracing::warn!(
+                    "SECRET_KEY is weak; accepted only because BIND_ADDR {} is loopback",
+                    self.bind_addr
+                );
+                Ok(())
+            }
+            Some(problem) => Err(anyhow::anyhow!(
+                "SECRET_KEY {problem}: outside loopback (BIND_ADDR {}) it must be a random \
+                 value of at least {MIN_SECRET_KEY_BYTES} bytes, e.g. `openssl rand -hex 32`",
+                self.bind_addr
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The public base URL without a trailing slash.
     pub fn public_base(&self) -> &str {
         self.public_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_parse_as_a_comma_separated_list_of_ranges() {
+        let ranges: IpRanges = " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32".parse().unwrap();
+        let shown: Vec<String> = ranges.0.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+        assert!("".parse::<IpRanges>().unwrap().0.is_empty());
+        assert!(" , ".parse::<IpRanges>().unwrap().0.is_empty());
+        let err = "10.0.0.0/8,proxy.internal".parse::<IpRanges>().unwrap_err();
+        assert!(err.contains("`proxy.internal`"), "{err}");
     }
 }

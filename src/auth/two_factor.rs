@@ -67,7 +67,7 @@ pub async fn verify(
         let remaining = codes_left(pool, account_id).await?;
         return Ok(CodeCheck::Accepted(Accepted::RecoveryCode { remaining }));
     }
-    let secret = secrets.open(&sealed)?;
+    let secret = open_and_reseal(pool, secrets, account_id, &sealed).await?;
     let Some(step) = totp::matching_step(&secret, code, now.unix_timestamp().max(0) as u64) else {
         return Ok(CodeCheck::Wrong);
     };
@@ -85,6 +85,64 @@ pub async fn verify(
         tracing::warn!(account = %account_id, step, "refused a replayed TOTP code");
         Ok(CodeCheck::Replayed)
     }
+}
+
+/// Opens the stored TOTP secret. One sealed by `SECRET_KEY_PREVIOUS` (or before key ids) is
+/// stored again under the current key, so a rotation completes as people sign in; the update is
+/// conditional on the old value, so a concurrent turn-off or re-enrolment is never overwritten.
+async fn open_and_reseal(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    account_id: AccountId,
+    sealed: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    let unsealed = secrets.unseal(sealed)?;
+    if let Some(resealed) = &unsealed.resealed {
+        sqlx::query("update accounts set totp_secret = $3 where id = $1 and totp_secret = $2")
+            .bind(account_id)
+            .bind(sealed)
+            .bind(resealed)
+            .execute(pool)
+            .await?;
+        tracing::info!(account = %account_id, "re-sealed a TOTP secret under the current SECRET_KEY");
+    }
+    Ok(unsealed.plaintext)
+}
+
+/// What [`reseal_all`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Secrets now sealed under the current key that were not before.
+    pub resealed: u64,
+    /// Secrets already under the current key.
+    pub current: u64,
+    /// Secrets neither key opens (their accounts cannot finish a TOTP sign-in).
+    pub unreadable: u64,
+}
+
+/// Re-seals every stored TOTP secret under the current key, so `SECRET_KEY_PREVIOUS` can be
+/// removed without waiting for every account to sign in. Safe to run while the portal serves:
+/// each update is conditional on the value it read.
+pub async fn reseal_all(pool: &PgPool, secrets: &SecretBox) -> anyhow::Result<Resealed> {
+    let rows: Vec<(AccountId, Vec<u8>)> =
+        sqlx::query_as("select id, totp_secret from accounts where totp_secret is not null")
+            .fetch_all(pool)
+            .await?;
+    let mut report = Resealed::default();
+    for (account_id, sealed) in rows {
+        match secrets.unseal(&sealed) {
+            Ok(unsealed) if unsealed.resealed.is_none() => report.current += 1,
+            Ok(_) => {
+                open_and_reseal(pool, secrets, account_id, &sealed).await?;
+                report.resealed += 1;
+            }
+            Err(err) => {
+                tracing::error!(account = %account_id, error = %err, "TOTP secret unreadable");
+                report.unreadable += 1;
+            }
+        }
+    }
+    Ok(report)
 }
 
 pub async fn codes_left(pool: &PgPool, account_id: AccountId) -> sqlx::Result<i64> {

@@ -12,6 +12,8 @@ pub struct Envelope<'a> {
     pub subject: &'a str,
     pub text_body: &'a str,
     pub html_body: &'a str,
+    /// What kind of email it is (e.g. "activation").
+    pub kind: &'a str,
 }
 
 /// Why a delivery failed; a permanent failure is not retried.
@@ -63,10 +65,12 @@ impl Transport {
                     message: format!("could not write {}: {err}", path.display()),
                     permanent: false,
                 })?;
-                // Without a mail server the newcomer still needs the link: log it.
+                // Without a mail server the newcomer still needs an activation link: log it. No
+                // other link (a password reset) is ever logged; those stay in the .eml file.
                 let links: Vec<&str> = envelope
                     .text_body
                     .split_whitespace()
+                    .filter(|_| envelope.kind == "activation")
                     .filter(|word| word.starts_with("http://") || word.starts_with("https://"))
                     .collect();
                 tracing::info!(

@@ -33,6 +33,7 @@ struct Claimed {
     subject: String,
     text_body: String,
     html_body: String,
+    kind: String,
     attempts: i32,
 }
 
@@ -61,7 +62,7 @@ impl Worker {
                  where status = 'pending' and next_attempt_at <= $1 \
                    and (locked_until is null or locked_until < $1) \
                  order by next_attempt_at limit 1 for update skip locked) \
-             returning id, recipient, subject, text_body, html_body, attempts",
+             returning id, recipient, subject, text_body, html_body, kind, attempts",
         )
         .bind(now)
         .bind(now + LEASE)
@@ -76,14 +77,18 @@ impl Worker {
             subject: &email.subject,
             text_body: &email.text_body,
             html_body: &email.html_body,
+            kind: &email.kind,
         };
         let result = self.transport.send(&self.from, &envelope).await;
         let now = self.clock.now();
         let outcome = match result {
             Ok(()) => {
+                // Once sent (or refused for good) the body is never needed again, and it holds
+                // live links (activation, password reset): keep only the envelope that pages
+                // showing delivery state read (recipient, subject, kind, status, times).
                 sqlx::query(
                     "update email_outbox set status = 'sent', sent_at = $2, locked_until = null, \
-                     last_error = null where id = $1",
+                     last_error = null, text_body = '', html_body = '' where id = $1",
                 )
                 .bind(email.id)
                 .bind(now)
@@ -95,7 +100,7 @@ impl Worker {
                 tracing::error!(email = %email.id, error = %err.message, "email refused for good");
                 sqlx::query(
                     "update email_outbox set status = 'failed', last_error = $2, \
-                     locked_until = null where id = $1",
+                     locked_until = null, text_body = '', html_body = '' where id = $1",
                 )
                 .bind(email.id)
                 .bind(&err.message)

@@ -73,7 +73,8 @@ async fn check(request: Request) -> Result<Request, AppError> {
         _ => false,
     };
     if !valid {
-        tracing::warn!(path = %parts.uri.path(), "request refused: CSRF token missing or wrong");
+        tracing::warn!(path = %super::redact::path(parts.uri.path()),
+            "request refused: CSRF token missing or wrong");
         return Err(AppError::CsrfRejected);
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use super::forwarded;
 use super::session::{self, Flash};
 use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
@@ -212,21 +213,27 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// Where a request comes from, for sessions, throttling and the audit log. The address is the
-/// TCP peer; behind a reverse proxy, run the proxy on the same host or extend this to trust
-/// its forwarding header.
+/// Where a request comes from, for sessions, throttling and the audit log: the TCP peer, or
+/// behind a proxy listed in `TRUSTED_PROXIES` the address that proxy names (see
+/// [`super::forwarded`]). Everything that records or limits by address uses this one extractor.
 pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .map(|ConnectInfo(addr)| {
+                forwarded::client_ip(addr.ip(), &parts.headers, &state.config.trusted_proxies.0)
+                    .to_string()
+            })
             .unwrap_or_default();
         let user_agent = parts
             .headers

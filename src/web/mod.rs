@@ -7,12 +7,14 @@ pub mod config_form;
 pub mod csrf;
 pub mod customer;
 pub mod extractors;
+pub mod forwarded;
 pub mod manager;
 pub mod pages;
 pub mod paging;
 pub mod partner;
 pub mod public;
 pub mod rate_limit;
+pub mod redact;
 pub mod security;
 pub mod session;
 pub mod state;
@@ -306,7 +308,10 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             post(api::post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
         )
         .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(middleware::from_fn(pages::security_headers))
+        .layer(middleware::from_fn_with_state(
+            config.clone(),
+            pages::security_headers,
+        ))
         .layer(middleware::from_fn(pages::render_error_pages))
         .layer(
             ServiceBuilder::new()
@@ -318,8 +323,9 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("");
+                        // Tokens in link paths never reach the log.
                         tracing::info_span!("request", method = %request.method(),
-                            path = %request.uri().path(), request_id = %id)
+                            path = %redact::path(request.uri().path()), request_id = %id)
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(request_id)),

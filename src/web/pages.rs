@@ -1,11 +1,14 @@
 //! Cross-cutting response shaping: error pages with the request id, and security headers.
 
+use std::sync::Arc;
+
 use askama::Template;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::config::Config;
 use crate::error::ErrorPage;
 
 #[derive(Template)]
@@ -27,7 +30,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         .unwrap_or("")
         .to_owned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = super::redact::path(request.uri().path()).into_owned();
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
@@ -59,7 +62,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
     object-src 'none'";
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Behind TLS, browsers keep to HTTPS for a year, subdomains included (ASVS 14.4.5).
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn security_headers(
+    State(config): State<Arc<Config>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
@@ -72,6 +82,15 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     set(headers, "x-frame-options", "DENY");
     // Activation and reset tokens live in URL paths: never leak them to other sites.
     set(headers, "referrer-policy", "same-origin");
+    // COOKIE_SECURE says the portal is served over HTTPS; over plain HTTP (development) the
+    // header would be ignored at best, and would pin a dev host name to HTTPS at worst.
+    if config.cookie_secure {
+        set(
+            headers,
+            "strict-transport-security",
+            STRICT_TRANSPORT_SECURITY,
+        );
+    }
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -46,6 +46,8 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         mail_from: "Yeastar Portal <no-reply@portal.test>".into(),
         mail_dir: PathBuf::from("target/test-mail"),
         secret_key: Secret::new("test-secret-key-test-secret-key-0123456789"),
+        secret_key_previous: None,
+        trusted_proxies: Default::default(),
         cookie_secure: false,
         session_idle_minutes: 30,
         session_absolute_hours: 12,
@@ -72,21 +74,8 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
     let db_name = format!("yp_test_{}", Uuid::new_v4().simple());
     let mut config = test_config(&db_name, Some(smtp.url()));
     adjust(&mut config);
-    // Links in emails must point at this server: bind first, then name the port.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
-    config.bind_addr = format!("127.0.0.1:{port}").parse().unwrap();
-    config.public_url = format!("http://127.0.0.1:{port}");
     let clock = Clock::system();
-    let app = App::build_with_clock(config.clone(), clock.clone())
-        .await
-        .expect("the app builds");
-    let address = format!("http://{}", app.local_addr());
-    let db = app.state().db.clone();
-    let server = tokio::spawn(async move {
-        app.run_until(std::future::pending()).await.unwrap();
-    });
+    let (address, db, server) = start(&mut config, &clock).await;
     TestApp {
         address,
         db,
@@ -96,6 +85,28 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
         config,
         server,
     }
+}
+
+/// Builds and runs the app on a free loopback port (named in `config`).
+async fn start(
+    config: &mut Config,
+    clock: &Clock,
+) -> (String, PgPool, tokio::task::JoinHandle<()>) {
+    // Links in emails must point at this server: bind first, then name the port.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    config.bind_addr = format!("127.0.0.1:{port}").parse().unwrap();
+    config.public_url = format!("http://127.0.0.1:{port}");
+    let app = App::build_with_clock(config.clone(), clock.clone())
+        .await
+        .expect("the app builds");
+    let address = format!("http://{}", app.local_addr());
+    let db = app.state().db.clone();
+    let server = tokio::spawn(async move {
+        app.run_until(std::future::pending()).await.unwrap();
+    });
+    (address, db, server)
 }
 
 impl Drop for TestApp {
@@ -168,6 +179,15 @@ pub fn csrf_token(html: &str) -> String {
 }
 
 impl TestApp {
+    /// Stops the server and starts it again over the same database with some configuration
+    /// changed (e.g. a rotated `SECRET_KEY`), as an operator's restart does.
+    pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) {
+        self.server.abort();
+        adjust(&mut self.config);
+        let (address, db, server) = start(&mut self.config, &self.clock).await;
+        (self.address, self.db, self.server) = (address, db, server);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
