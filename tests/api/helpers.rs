@@ -341,20 +341,6 @@ impl TestApp {
         (client, partner)
     }
 
-    /// A signed-in customer of a partner (and manager) of their own: `partner-of-{email}`,
-    /// managed by `manager-of-partner-of-{email}`.
-    pub async fn signed_in_customer(&self, email: &str) -> Client {
-        let (_, partner) = self.partner(&format!("partner-of-{email}")).await;
-        self.active_account(Role::Customer, email, None, Some(partner))
-            .await;
-        let browser = client();
-        assert_eq!(
-            location(&self.login(&browser, email, PASSWORD).await),
-            "/customer"
-        );
-        browser
-    }
-
     /// Subscribes through review and confirm; returns the confirm response.
     pub async fn subscribe(&self, browser: &Client, fields: &[(&str, &str)]) -> Response {
         let csrf = self.csrf_for(browser, "/customer/subscribe").await;

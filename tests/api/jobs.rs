@@ -68,7 +68,7 @@ fn about(at: OffsetDateTime, expected: OffsetDateTime) -> bool {
 #[tokio::test]
 async fn a_downgrade_from_ultimate_with_high_availability_renews_exactly_as_it_was_validated() {
     let app = crate::helpers::spawn_app().await;
-    let browser = app.signed_in_customer("ha@jobs.test").await;
+    let browser = app.signed_in_customer("ha@jobs.test").await.0;
     let sub = location(
         &app.subscribe(
             &browser,
@@ -160,9 +160,9 @@ async fn a_downgrade_from_ultimate_with_high_availability_renews_exactly_as_it_w
 #[tokio::test]
 async fn a_poisoned_item_is_recorded_with_backoff_shown_to_its_manager_and_holds_back_no_one() {
     let app = crate::helpers::spawn_app().await;
-    let renews = app.signed_in_customer("renews@jobs.test").await;
+    let renews = app.signed_in_customer("renews@jobs.test").await.0;
     app.subscribe(&renews, MONTHLY_EP).await;
-    let stuck = app.signed_in_customer("stuck@jobs.test").await;
+    let stuck = app.signed_in_customer("stuck@jobs.test").await.0;
     app.subscribe(&stuck, MONTHLY_EP).await;
     let stuck_id = subscription_of(&app, "stuck@jobs.test").await;
     // A renewal that cannot be priced: Enterprise does not offer High Availability.
@@ -171,8 +171,8 @@ async fn a_poisoned_item_is_recorded_with_backoff_shown_to_its_manager_and_holds
         .execute(&app.db)
         .await
         .unwrap();
-    start_trial(&app, &app.signed_in_customer("expires@jobs.test").await).await;
-    start_trial(&app, &app.signed_in_customer("broken@jobs.test").await).await;
+    start_trial(&app, &app.signed_in_customer("expires@jobs.test").await.0).await;
+    start_trial(&app, &app.signed_in_customer("broken@jobs.test").await.0).await;
     let broken_id = subscription_of(&app, "broken@jobs.test").await;
     // A row that cannot even be read as a subscription.
     sqlx::query("update subscriptions set addons = '{\"not\": \"a list\"}' where id = $1")
@@ -181,7 +181,7 @@ async fn a_poisoned_item_is_recorded_with_backoff_shown_to_its_manager_and_holds
         .await
         .unwrap();
     app.clock.advance(Duration::days(7));
-    start_trial(&app, &app.signed_in_customer("reminded@jobs.test").await).await;
+    start_trial(&app, &app.signed_in_customer("reminded@jobs.test").await.0).await;
 
     // Both terms and the first two trials have ended; the last trial is 5 days from its end.
     app.clock.advance(Duration::days(25));
@@ -313,7 +313,7 @@ async fn two_job_runners_renew_each_subscription_once_and_record_a_failure_once(
         "three@jobs.test",
         "bad@jobs.test",
     ] {
-        let browser = app.signed_in_customer(email).await;
+        let browser = app.signed_in_customer(email).await.0;
         app.subscribe(&browser, MONTHLY_EP).await;
     }
     let bad = subscription_of(&app, "bad@jobs.test").await;

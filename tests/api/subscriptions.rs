@@ -9,7 +9,7 @@ use yeastar_portal::subscriptions::jobs;
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
 async fn customer(app: &TestApp, email: &str) -> Client {
-    app.signed_in_customer(email).await
+    app.signed_in_customer(email).await.0
 }
 
 async fn start_trial(app: &TestApp, browser: &Client, product: &str) -> reqwest::Response {
