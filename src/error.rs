@@ -17,6 +17,10 @@ pub enum AppError {
     CsrfRejected,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Input refused as a whole (e.g. a control character in a field); the message names the
+    /// field and says what to do.
+    #[error("unprocessable input: {0}")]
+    Unprocessable(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
@@ -82,6 +86,12 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => {
                 (StatusCode::BAD_REQUEST, "Request not understood", message, None)
             }
+            AppError::Unprocessable(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Input not accepted",
+                message,
+                None,
+            ),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Upload too large",

@@ -3,13 +3,14 @@
 //! once, so no handler can forget it; a refusal happens before any handler runs.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
+use super::form::Multipart;
 use super::session;
 use crate::error::AppError;
 
@@ -82,7 +83,7 @@ async fn check(request: Request) -> Result<Request, AppError> {
 async fn multipart_token(request: Request) -> Option<String> {
     let mut multipart = Multipart::from_request(request, &()).await.ok()?;
     while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("csrf_token") {
+        if field.name() == "csrf_token" {
             return field.text().await.ok();
         }
     }

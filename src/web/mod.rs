@@ -7,6 +7,7 @@ pub mod config_form;
 pub mod csrf;
 pub mod customer;
 pub mod extractors;
+pub mod form;
 pub mod manager;
 pub mod pages;
 pub mod paging;

@@ -7,7 +7,6 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
@@ -21,6 +20,7 @@ use crate::auth::{password_reset, totp};
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::images::{self, ImageError};
 use crate::paging::split_page;
 use crate::removals::{self, RemovalRequest, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::form::{Multipart, MultipartError, Query};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -127,11 +128,14 @@ struct AddForm {
 
 async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
     let mut form = AddForm::default();
-    let bad_form = |_| {
-        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
+    let bad_form = |err| match err {
+        MultipartError::Refused(err) => err,
+        MultipartError::Unreadable => AppError::BadRequest(
+            "The form could not be read. Reload the page and try again.".into(),
+        ),
     };
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
-        let name = field.name().unwrap_or("").to_owned();
+        let name = field.name().to_owned();
         if name == "profile_image" {
             // Read in chunks so an oversized file is noticed without keeping all of it.
             let mut bytes = Vec::new();
