@@ -94,9 +94,10 @@ impl IntoResponse for AppError {
             ),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Upload too large",
-                "What you sent is larger than this form accepts. Profile images may be at most \
-                 2 MiB. Go back and choose a smaller file."
+                "Too large",
+                "What you sent is larger than this form accepts (profile images may be at most \
+                 2 MiB). Nothing was saved. Go back, shorten the text or choose a smaller file, \
+                 and try again."
                     .into(),
                 None,
             ),

@@ -193,12 +193,7 @@ pub async fn post_new_customer(
     let image = match (form.image_too_large, form.image.clone()) {
         (true, _) => Err(ImageError::TooLarge),
         (false, None) => Ok(None),
-        (false, Some(bytes)) => {
-            tokio::task::spawn_blocking(move || images::process_profile_image(&bytes))
-                .await
-                .map_err(|err| AppError::Unexpected(err.into()))?
-                .map(Some)
-        }
+        (false, Some(bytes)) => images::process_upload(bytes).await?.map(Some),
     };
     let image = image
         .map_err(|err| errors.add("profile_image", err.to_string()))
