@@ -113,7 +113,7 @@ async fn multipart_token(request: Request, limit: usize) -> Option<String> {
         .ok()??;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == "csrf_token" {
-            return field.text().await.ok();
+            return field.text().await.ok()?.ok();
         }
     }
     None

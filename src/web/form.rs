@@ -11,6 +11,8 @@
 //! (harmless whitespace that people paste from spreadsheets), and CR and LF are accepted in the
 //! multi-line fields, the `<textarea>`s named in [`MULTI_LINE_FIELDS`]. A refusal is a 422 page
 //! that names the field and tells the person to go back; the browser keeps what they typed.
+//! Multipart text fields come back as [`Refused`] instead, so Add customer (whose file input a
+//! browser may not keep) shows its own form again with the message next to the field.
 
 #![allow(clippy::disallowed_types)] // this module is the wrapper the lint points to
 
@@ -27,9 +29,11 @@ pub const MULTI_LINE_FIELDS: &[&str] = &["message", "reason"];
 /// The first character of `value` that the field `name` does not accept, if any.
 pub fn refused_char(name: &str, value: &str) -> Option<char> {
     let multi_line = MULTI_LINE_FIELDS.contains(&name);
-    value
-        .chars()
-        .find(|&c| c.is_control() && c != '\t' && !(multi_line && (c == '\r' || c == '\n')))
+    value.chars().find(|&c| is_refused(c, multi_line))
+}
+
+fn is_refused(c: char, multi_line: bool) -> bool {
+    c.is_control() && c != '\t' && !(multi_line && (c == '\r' || c == '\n'))
 }
 
 /// Refuses a field (its name or its value) that holds a control character.
@@ -135,17 +139,21 @@ impl<S: Send + Sync> FromRequest<S> for Multipart {
     }
 }
 
-/// Why a multipart form could not be read: unreadable, or a refused field.
-pub enum MultipartError {
-    Unreadable,
-    Refused(AppError),
+/// A multipart form could not be read (truncated, malformed, over the body limit).
+pub struct MultipartError;
+
+/// A multipart text value that held refused characters: the value without them (to re-fill
+/// the form) and the message to show next to the field.
+pub struct Refused {
+    pub kept: String,
+    pub message: String,
 }
 
 impl Multipart {
     pub async fn next_field(&mut self) -> Result<Option<Field<'_>>, MultipartError> {
         match self.0.next_field().await {
             Ok(field) => Ok(field.map(Field)),
-            Err(_) => Err(MultipartError::Unreadable),
+            Err(_) => Err(MultipartError),
         }
     }
 }
@@ -159,19 +167,29 @@ impl Field<'_> {
 
     /// The next chunk of a file field (file contents are not text and are not checked here).
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, MultipartError> {
-        self.0.chunk().await.map_err(|_| MultipartError::Unreadable)
+        self.0.chunk().await.map_err(|_| MultipartError)
     }
 
-    /// The field's text, checked like every other form value.
-    pub async fn text(self) -> Result<String, MultipartError> {
+    /// The field's text, checked like every other form value. A refused value comes back as
+    /// [`Refused`], so the page can show the message next to the field and keep the rest.
+    pub async fn text(self) -> Result<Result<String, Refused>, MultipartError> {
         let name = self.name().to_owned();
-        let value = self
-            .0
-            .text()
-            .await
-            .map_err(|_| MultipartError::Unreadable)?;
-        check_field(&name, &value).map_err(MultipartError::Refused)?;
-        Ok(value)
+        let value = self.0.text().await.map_err(|_| MultipartError)?;
+        let multi_line = MULTI_LINE_FIELDS.contains(&name.as_str());
+        let Some(c) = refused_char(&name, &value) else {
+            return Ok(Ok(value));
+        };
+        Ok(Err(Refused {
+            kept: value
+                .chars()
+                .filter(|&c| !is_refused(c, multi_line))
+                .collect(),
+            message: format!(
+                "This field contained {}, which is not accepted; it has been removed. Check \
+                 the value and send the form again.",
+                describe(c)
+            ),
+        }))
     }
 }
 

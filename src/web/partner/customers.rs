@@ -124,15 +124,14 @@ struct AddForm {
     info: AccountInfoInput,
     image: Option<Vec<u8>>,
     image_too_large: bool,
+    /// Fields that held control characters (see `web::form`), with their messages.
+    refused: FieldErrors,
 }
 
 async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
     let mut form = AddForm::default();
-    let bad_form = |err| match err {
-        MultipartError::Refused(err) => err,
-        MultipartError::Unreadable => AppError::BadRequest(
-            "The form could not be read. Reload the page and try again.".into(),
-        ),
+    let bad_form = |_: MultipartError| {
+        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
     };
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
         let name = field.name().to_owned();
@@ -155,21 +154,29 @@ async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
             }
             continue;
         }
-        let value = field.text().await.map_err(bad_form)?;
+        let (value, refused) = match field.text().await.map_err(bad_form)? {
+            Ok(value) => (value, None),
+            // Kept without the refused characters; the message goes next to the field.
+            Err(refused) => (refused.kept, Some(refused.message)),
+        };
         let info = &mut form.info;
-        match name.as_str() {
-            "user_type" => form.user_type = value,
-            "email" => form.email = value,
-            "first_name" => info.first_name = value,
-            "last_name" => info.last_name = value,
-            "company" => info.company = value,
-            "phone" => info.phone = value,
-            "country" => info.country = value,
-            "address" => info.address = value,
-            "city" => info.city = value,
-            "state" => info.state = value,
-            "postcode" => info.postcode = value,
-            _ => {}
+        let (field, slot): (&'static str, &mut String) = match name.as_str() {
+            "user_type" => ("user_type", &mut form.user_type),
+            "email" => ("email", &mut form.email),
+            "first_name" => ("first_name", &mut info.first_name),
+            "last_name" => ("last_name", &mut info.last_name),
+            "company" => ("company", &mut info.company),
+            "phone" => ("phone", &mut info.phone),
+            "country" => ("country", &mut info.country),
+            "address" => ("address", &mut info.address),
+            "city" => ("city", &mut info.city),
+            "state" => ("state", &mut info.state),
+            "postcode" => ("postcode", &mut info.postcode),
+            _ => continue,
+        };
+        *slot = value;
+        if let Some(message) = refused {
+            form.refused.add(field, message);
         }
     }
     Ok(form)
@@ -182,7 +189,8 @@ pub async fn post_new_customer(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let form = read_add_form(multipart).await?;
-    let mut errors = FieldErrors::default();
+    // First, so these messages win over the field's ordinary validation.
+    let mut errors = form.refused.clone();
     if form.user_type != "customer" {
         errors.add("user_type", "Choose the user type Customer.");
     }
