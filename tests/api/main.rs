@@ -16,6 +16,7 @@ mod mail;
 mod manager;
 mod orders;
 mod partnership;
+mod path_params;
 mod security;
 mod smtp;
 mod subscriptions;
