@@ -300,3 +300,15 @@ async fn out_of_range_report_numbers_are_refused_with_the_field_named_never_wrap
     .unwrap();
     assert_eq!(stored, (Some(12), Some(3), Some("37.20.0.16".into())));
 }
+
+#[tokio::test]
+async fn a_control_character_in_the_reported_version_is_refused_not_a_500() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@version.test").await;
+    let (browser, path) = customer_with_pbx(&app, "v@version.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    let body = r#"{"version": "37.20\u0000.16", "extensions_in_use": 1, "active_calls": 0}"#;
+    let (status, reply) = beat(&app, Some(&token), body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply["error"].as_str().unwrap_or_default().contains("version"));
+}
