@@ -310,5 +310,8 @@ async fn a_control_character_in_the_reported_version_is_refused_not_a_500() {
     let body = r#"{"version": "37.20\u0000.16", "extensions_in_use": 1, "active_calls": 0}"#;
     let (status, reply) = beat(&app, Some(&token), body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply["error"].as_str().unwrap_or_default().contains("version"));
+    assert!(reply["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("version"));
 }
