@@ -17,6 +17,10 @@ pub enum AppError {
     CsrfRejected,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Input refused as a whole (e.g. a control character in a field); the message names the
+    /// field and says what to do.
+    #[error("unprocessable input: {0}")]
+    Unprocessable(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
@@ -82,11 +86,18 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => {
                 (StatusCode::BAD_REQUEST, "Request not understood", message, None)
             }
+            AppError::Unprocessable(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Input not accepted",
+                message,
+                None,
+            ),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Upload too large",
-                "What you sent is larger than this form accepts. Profile images may be at most \
-                 2 MiB. Go back and choose a smaller file."
+                "Too large",
+                "What you sent is larger than this form accepts (profile images may be at most \
+                 2 MiB). Nothing was saved. Go back, shorten the text or choose a smaller file, \
+                 and try again."
                     .into(),
                 None,
             ),

@@ -3,8 +3,15 @@
 
 use image::{imageops::FilterType, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+/// Largest width and height a decoder may declare.
+pub const MAX_SIDE: u32 = 4096;
+/// Largest buffer a decoder may allocate: a small file can claim an enormous canvas
+/// (a decompression bomb), so the canvas is refused before it is allocated.
+pub const MAX_DECODE_BYTES: u64 = 32 * 1024 * 1024;
 /// Side of the stored square image, in pixels.
 pub const SIZE: u32 = 256;
 
@@ -16,6 +23,22 @@ pub enum ImageError {
     NotAnImage,
     #[error("This image could not be read; it may be damaged. Try another file.")]
     Undecodable,
+    #[error(
+        "The image is too large to process: at most 4096 × 4096 pixels (about 8 megapixels). \
+         Choose a smaller image."
+    )]
+    TooManyPixels,
+}
+
+/// Decodes at a time: one per core, so a burst of uploads queues instead of taking every
+/// blocking thread and all the memory at once.
+static DECODES: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// [`process_profile_image`] on the blocking pool, behind the decode semaphore.
+pub async fn process_upload(bytes: Vec<u8>) -> anyhow::Result<Result<Vec<u8>, ImageError>> {
+    let _permit = DECODES.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || process_profile_image(&bytes)).await?)
 }
 
 /// Validates and re-encodes an upload. CPU-bound: call it on the blocking pool.
@@ -33,11 +56,14 @@ pub fn process_profile_image(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // Refuse decompression bombs: a small file can claim an enormous canvas.
     let mut limits = Limits::default();
-    limits.max_image_width = Some(8192);
-    limits.max_image_height = Some(8192);
-    limits.max_alloc = Some(128 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let decoded = reader.decode().map_err(|_| ImageError::Undecodable)?;
+    let decoded = reader.decode().map_err(|err| match err {
+        image::ImageError::Limits(_) => ImageError::TooManyPixels,
+        _ => ImageError::Undecodable,
+    })?;
     let side = decoded.width().min(decoded.height());
     if side == 0 {
         return Err(ImageError::Undecodable);

@@ -77,6 +77,9 @@ pub fn new_license_key() -> String {
     format!("YS-{}", groups.join("-"))
 }
 
+/// The unique constraint on (placed_by, idempotency_key): the scope of a confirmation key.
+pub const IDEMPOTENCY_CONSTRAINT: &str = "orders_idempotency_scope_key";
+
 /// Places the order. Submitting the same `idempotency_key` again returns the first order.
 pub async fn place(
     pool: &PgPool,
@@ -136,7 +139,7 @@ pub async fn place(
         // A concurrent submission of the same confirmation won the race: show its order.
         Err(err)
             if err.as_database_error().and_then(|d| d.constraint())
-                == Some("orders_idempotency_key_key") =>
+                == Some(IDEMPOTENCY_CONSTRAINT) =>
         {
             drop(tx);
             let (order_id, number) =

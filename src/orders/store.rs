@@ -115,13 +115,15 @@ pub async fn insert_license(conn: &mut PgConnection, row: LicenseRow<'_>) -> sql
     Ok(())
 }
 
+/// The order an account already placed with this confirmation key. Keys are scoped to the
+/// account that submitted them, like the unique constraint `orders_idempotency_scope_key`.
 pub async fn find_by_idempotency_key(
     pool: &PgPool,
-    partner_id: AccountId,
+    placed_by: AccountId,
     key: Uuid,
 ) -> sqlx::Result<Option<(Uuid, String)>> {
-    sqlx::query_as("select id, number from orders where partner_id = $1 and idempotency_key = $2")
-        .bind(partner_id)
+    sqlx::query_as("select id, number from orders where placed_by = $1 and idempotency_key = $2")
+        .bind(placed_by)
         .bind(key)
         .fetch_optional(pool)
         .await

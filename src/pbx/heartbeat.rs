@@ -16,8 +16,41 @@ use crate::mail::outbox;
 #[serde(deny_unknown_fields)]
 pub struct Report {
     pub version: String,
-    pub extensions_in_use: u32,
-    pub active_calls: u32,
+    // Signed and wide on purpose: a negative or huge number is read, then refused by name
+    // (422) in `checked`, instead of failing as malformed JSON or wrapping into the column.
+    pub extensions_in_use: i64,
+    pub active_calls: i64,
+}
+
+/// The largest count a PBX may report: far above any real PBX, well inside `integer`.
+pub const MAX_REPORTED_COUNT: i64 = 100_000;
+
+/// The report's counts as stored, each checked against its range.
+fn checked(report: &Report) -> Result<(i32, i32), HeartbeatError> {
+    if report.version.is_empty() || report.version.len() > 40 {
+        return Err(HeartbeatError::BadReport(
+            "version must be 1 to 40 characters".into(),
+        ));
+    }
+    if report.version.chars().any(char::is_control) {
+        return Err(HeartbeatError::BadReport(
+            "version must not contain control characters".into(),
+        ));
+    }
+    let count = |field: &str, value: i64| {
+        i32::try_from(value)
+            .ok()
+            .filter(|v| (0..=MAX_REPORTED_COUNT).contains(&i64::from(*v)))
+            .ok_or_else(|| {
+                HeartbeatError::BadReport(format!(
+                    "{field} must be a whole number from 0 to {MAX_REPORTED_COUNT} (got {value})"
+                ))
+            })
+    };
+    Ok((
+        count("extensions_in_use", report.extensions_in_use)?,
+        count("active_calls", report.active_calls)?,
+    ))
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -32,8 +65,9 @@ pub enum HeartbeatError {
     Unauthorized,
     #[error("this PBX is {0}; heartbeats are not accepted")]
     NotRunning(String),
-    #[error("version must be 1 to 40 characters")]
-    BadReport,
+    /// The message names the field and its range.
+    #[error("{0}")]
+    BadReport(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -86,9 +120,7 @@ pub async fn accept(
     report: &Report,
     now: OffsetDateTime,
 ) -> Result<Vec<Command>, HeartbeatError> {
-    if report.version.is_empty() || report.version.len() > 40 {
-        return Err(HeartbeatError::BadReport);
-    }
+    let (extensions_in_use, active_calls) = checked(report)?;
     let mut tx = pool.begin().await?;
     let target: Option<Target> =
         sqlx::query_as(&format!("{TARGET} where i.token_hash = $1 for update of i"))
@@ -105,8 +137,8 @@ pub async fn accept(
     )
     .bind(target.id)
     .bind(&report.version)
-    .bind(report.extensions_in_use as i32)
-    .bind(report.active_calls as i32)
+    .bind(extensions_in_use)
+    .bind(active_calls)
     .bind(now)
     .execute(&mut *tx)
     .await?;

@@ -160,7 +160,8 @@ pub struct Subscribed {
 }
 
 /// Subscribes (or converts a trial, keeping the same subscription and instance): an order paid
-/// by invoice and an active subscription, in one transaction.
+/// by invoice and an active subscription, in one transaction. Confirming the same form again
+/// (same `idempotency_key`, same customer) answers with the first subscription.
 pub async fn subscribe(
     pool: &PgPool,
     catalog: &Catalog,
@@ -169,21 +170,52 @@ pub async fn subscribe(
     idempotency_key: Uuid,
     actor: Actor<'_>,
 ) -> Result<Subscribed, SubscriptionError> {
-    if let Some((order_id, number)) =
-        order_store::find_by_idempotency_key(pool, partner_of(actor.customer)?, idempotency_key)
-            .await?
-    {
-        let subscription_id: Option<Uuid> =
-            sqlx::query_scalar("select subscription_id from orders where id = $1")
-                .bind(order_id)
-                .fetch_one(pool)
-                .await?;
-        return Ok(Subscribed {
-            subscription_id: subscription_id.unwrap_or_default(),
-            order_number: number,
-            duplicate: true,
-        });
+    let customer = actor.customer.id;
+    if let Some(done) = already_subscribed(pool, customer, idempotency_key).await? {
+        return Ok(done);
     }
+    match subscribe_once(pool, catalog, config, convert, idempotency_key, actor).await {
+        // A concurrent submission of the same form won the race (its order holds the key, or
+        // it converted the trial first): this one is a repeat, not a failure.
+        Err(err) => match already_subscribed(pool, customer, idempotency_key).await? {
+            Some(done) => Ok(done),
+            None => Err(err),
+        },
+        done => done,
+    }
+}
+
+/// The subscription a customer already confirmed with this key, if any.
+async fn already_subscribed(
+    pool: &PgPool,
+    customer: AccountId,
+    idempotency_key: Uuid,
+) -> Result<Option<Subscribed>, SubscriptionError> {
+    let Some((order_id, number)) =
+        order_store::find_by_idempotency_key(pool, customer, idempotency_key).await?
+    else {
+        return Ok(None);
+    };
+    let subscription_id: Option<Uuid> =
+        sqlx::query_scalar("select subscription_id from orders where id = $1")
+            .bind(order_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(Some(Subscribed {
+        subscription_id: subscription_id.unwrap_or_default(),
+        order_number: number,
+        duplicate: true,
+    }))
+}
+
+async fn subscribe_once(
+    pool: &PgPool,
+    catalog: &Catalog,
+    config: &Configuration,
+    convert: Option<Uuid>,
+    idempotency_key: Uuid,
+    actor: Actor<'_>,
+) -> Result<Subscribed, SubscriptionError> {
     let quote = pricing::quote(catalog, config)?;
     let plan = catalog
         .plan(&config.plan)

@@ -55,7 +55,7 @@ pub async fn post_heartbeat(
             error(StatusCode::UNAUTHORIZED, "unknown or revoked token")
         }
         Err(err @ HeartbeatError::NotRunning(_)) => error(StatusCode::CONFLICT, &err.to_string()),
-        Err(err @ HeartbeatError::BadReport) => {
+        Err(err @ HeartbeatError::BadReport(_)) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
         }
         Err(HeartbeatError::Unexpected(err)) => {

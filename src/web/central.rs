@@ -7,7 +7,6 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use time::OffsetDateTime;
 
 use crate::accounts::model::{Email, Role};
@@ -15,6 +14,7 @@ use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::pbx::{self, Action, Event, InstanceView, Viewer};
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

@@ -3,19 +3,39 @@
 //! once, so no handler can forget it; a refusal happens before any handler runs.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
+use tower::{Layer, ServiceExt};
 use tower_sessions::Session;
 
+use super::form::Multipart;
 use super::session;
 use crate::error::AppError;
 
-/// Largest body this layer buffers: a 2 MiB image plus the other fields, with room to spare so
+/// Largest body of an ordinary form. The largest real one (a partnership application, or a
+/// manager's selection of a full page of accounts) is a few KiB.
+pub const FORM_BODY_BYTES: usize = 64 * 1024;
+/// Largest body of an upload route: a 2 MiB image plus the other fields, with room to spare so
 /// that a slightly-too-large image gets a field error instead of a bare 413.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub const UPLOAD_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The routes that take a file; the router gives them `DefaultBodyLimit::max(UPLOAD_BODY_BYTES)`.
+pub const UPLOAD_ROUTES: &[&str] = &["/partner/customers/new"];
+
+/// What this layer buffers for the matched route (it runs after routing).
+fn body_limit(request: &Request) -> usize {
+    let upload = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|path| UPLOAD_ROUTES.contains(&path.as_str()));
+    if upload {
+        UPLOAD_BODY_BYTES
+    } else {
+        FORM_BODY_BYTES
+    }
+}
 
 pub async fn verify_csrf(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
@@ -35,8 +55,9 @@ async fn check(request: Request) -> Result<Request, AppError> {
         return Err(AppError::CsrfRejected);
     };
     let expected = session::expected_csrf_token(&session).await?;
+    let limit = body_limit(&request);
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES)
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
     let content_type = parts
@@ -64,7 +85,7 @@ async fn check(request: Request) -> Result<Request, AppError> {
         }
         None if content_type.starts_with("multipart/form-data") => {
             let replay = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
-            multipart_token(replay).await
+            multipart_token(replay, limit).await
         }
         None => None,
     };
@@ -80,11 +101,20 @@ async fn check(request: Request) -> Result<Request, AppError> {
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-async fn multipart_token(request: Request) -> Option<String> {
-    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
+async fn multipart_token(request: Request, limit: usize) -> Option<String> {
+    // The body is already buffered within `limit`; the multipart reader must accept as much
+    // (this layer runs before the route's own, larger `DefaultBodyLimit` is applied).
+    let read = tower::service_fn(|request: Request| async move {
+        Ok::<_, std::convert::Infallible>(Multipart::from_request(request, &()).await.ok())
+    });
+    let mut multipart = DefaultBodyLimit::max(limit)
+        .layer(read)
+        .oneshot(request)
+        .await
+        .ok()??;
     while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("csrf_token") {
-            return field.text().await.ok();
+        if field.name() == "csrf_token" {
+            return field.text().await.ok()?.ok();
         }
     }
     None

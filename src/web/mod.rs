@@ -7,6 +7,7 @@ pub mod config_form;
 pub mod csrf;
 pub mod customer;
 pub mod extractors;
+pub mod form;
 pub mod forwarded;
 pub mod manager;
 pub mod pages;
@@ -135,7 +136,10 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/partner/customers", get(partner::customers::get_customers))
         .route(
             "/partner/customers/new",
-            get(partner::customers::get_new_customer).post(partner::customers::post_new_customer),
+            get(partner::customers::get_new_customer)
+                .post(partner::customers::post_new_customer)
+                // The one upload route (see csrf::UPLOAD_ROUTES): larger than every other form.
+                .layer(DefaultBodyLimit::max(csrf::UPLOAD_BODY_BYTES)),
         )
         .route(
             "/partner/customers/{id}",
@@ -297,7 +301,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .layer(middleware::from_fn(csrf::verify_csrf))
         .layer(sessions)
         // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
-        .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(csrf::FORM_BODY_BYTES));
 
     Router::new()
         .merge(pages)

@@ -262,3 +262,56 @@ async fn the_heartbeat_endpoint_is_rate_limited() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn out_of_range_report_numbers_are_refused_with_the_field_named_never_wrapped() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@range.test").await;
+    let (browser, path) = customer_with_pbx(&app, "r@range.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    assert_eq!(beat(&app, Some(&token), REPORT).await.0, StatusCode::OK);
+    for (field, value) in [
+        ("extensions_in_use", "4294967295"),
+        ("extensions_in_use", "2147483648"),
+        ("extensions_in_use", "-1"),
+        ("active_calls", "4294967295"),
+        ("active_calls", "-5"),
+    ] {
+        let other = if field == "active_calls" {
+            "extensions_in_use"
+        } else {
+            "active_calls"
+        };
+        let body = format!(r#"{{"version": "37.20.0.17", "{field}": {value}, "{other}": 1}}"#);
+        let (status, reply) = beat(&app, Some(&token), &body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field} = {value}"
+        );
+        let error = reply["error"].as_str().unwrap_or_default();
+        assert!(error.contains(field), "{field} = {value}: {error}");
+    }
+    let stored: (Option<i32>, Option<i32>, Option<String>) = sqlx::query_as(
+        "select extensions_in_use, active_calls, software_version from pbx_instances",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(stored, (Some(12), Some(3), Some("37.20.0.16".into())));
+}
+
+#[tokio::test]
+async fn a_control_character_in_the_reported_version_is_refused_not_a_500() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@version.test").await;
+    let (browser, path) = customer_with_pbx(&app, "v@version.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    let body = r#"{"version": "37.20\u0000.16", "extensions_in_use": 1, "active_calls": 0}"#;
+    let (status, reply) = beat(&app, Some(&token), body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("version"));
+}

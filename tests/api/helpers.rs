@@ -368,6 +368,41 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A client signed in as an existing active account.
+    pub async fn signed_in_as(&self, email: &str) -> Client {
+        let client = client();
+        let response = self.login(&client, email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {email}"
+        );
+        client
+    }
+
+    /// A digest of every row of every table in the app's schema (sessions live elsewhere), so
+    /// a test can assert that a refused request wrote nothing at all.
+    pub async fn database_fingerprint(&self) -> Vec<(String, String)> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "select table_name::text from information_schema.tables \
+             where table_schema = 'public' and table_type = 'BASE TABLE' order by 1",
+        )
+        .fetch_all(&self.db)
+        .await
+        .unwrap();
+        let mut digests = Vec::new();
+        for table in tables {
+            let digest: String = sqlx::query_scalar(&format!(
+                "select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from \"{table}\" t"
+            ))
+            .fetch_one(&self.db)
+            .await
+            .unwrap();
+            digests.push((table, digest));
+        }
+        digests
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
     }

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::pricing;
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, CurrentCustomer};
+use crate::web::form::Query;
 use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -37,10 +38,8 @@ pub struct EstimateResult {
 pub async fn get_estimate(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    RawQuery(query): RawQuery,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let partial = pairs.iter().any(|(k, v)| k == "partial" && v == "1");
     let mut input = ConfigInput::from_pairs(&pairs);
     input.other.remove("partial");

@@ -11,7 +11,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, AccountInfoInput, FieldErrors};
@@ -20,6 +19,7 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, CurrentCustomer};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

@@ -5,7 +5,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::FieldErrors;
@@ -15,6 +14,7 @@ use crate::partnership::{
     self, Application, ApplicationError, NewApplication, BUSINESS_TYPES, VOLUMES,
 };
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

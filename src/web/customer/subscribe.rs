@@ -4,10 +4,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 
 use crate::accounts::model::FieldErrors;
 use crate::error::AppError;
@@ -15,6 +14,7 @@ use crate::pricing::{self, Configuration};
 use crate::subscriptions::{self, Actor, SubscriptionError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::form::{Form, Query};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -59,10 +59,8 @@ async fn form(
 pub async fn get_subscribe(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    RawQuery(query): RawQuery,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let mut input = ConfigInput::from_pairs(&pairs);
     if input.units.is_empty() {
         input.units = "10".into();

@@ -5,7 +5,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 
 use crate::accounts::model::FieldErrors;
 use crate::catalog::Plan;
@@ -16,6 +15,7 @@ use crate::subscriptions::{
 };
 use crate::web::config_form::{field_error, ConfigInput};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

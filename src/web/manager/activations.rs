@@ -3,9 +3,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Redirect;
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::{AccountId, Cursor, Role};
@@ -14,6 +13,7 @@ use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
+use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;

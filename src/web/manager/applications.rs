@@ -5,12 +5,12 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::partnership::{self, ApplicationError, QueueRow};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

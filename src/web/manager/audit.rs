@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, CurrentManager, CurrentPartner};
+use crate::web::form::Query;
 use crate::web::paging::page_url;
 use crate::web::state::AppState;
 

@@ -2,10 +2,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::{AccountInfoInput, AccountStatus, Cursor, Email, FieldErrors, Role};
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
+use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;

@@ -4,13 +4,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::removals::{self, QueueRow, RemovalError};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

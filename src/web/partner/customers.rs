@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::images::{self, ImageError};
 use crate::paging::split_page;
 use crate::removals::{self, RemovalRequest, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::form::{Multipart, MultipartError, Query};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -123,15 +124,17 @@ struct AddForm {
     info: AccountInfoInput,
     image: Option<Vec<u8>>,
     image_too_large: bool,
+    /// Fields that held control characters (see `web::form`), with their messages.
+    refused: FieldErrors,
 }
 
 async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
     let mut form = AddForm::default();
-    let bad_form = |_| {
+    let bad_form = |_: MultipartError| {
         AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
     };
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
-        let name = field.name().unwrap_or("").to_owned();
+        let name = field.name().to_owned();
         if name == "profile_image" {
             // Read in chunks so an oversized file is noticed without keeping all of it.
             let mut bytes = Vec::new();
@@ -151,21 +154,29 @@ async fn read_add_form(mut multipart: Multipart) -> Result<AddForm, AppError> {
             }
             continue;
         }
-        let value = field.text().await.map_err(bad_form)?;
+        let (value, refused) = match field.text().await.map_err(bad_form)? {
+            Ok(value) => (value, None),
+            // Kept without the refused characters; the message goes next to the field.
+            Err(refused) => (refused.kept, Some(refused.message)),
+        };
         let info = &mut form.info;
-        match name.as_str() {
-            "user_type" => form.user_type = value,
-            "email" => form.email = value,
-            "first_name" => info.first_name = value,
-            "last_name" => info.last_name = value,
-            "company" => info.company = value,
-            "phone" => info.phone = value,
-            "country" => info.country = value,
-            "address" => info.address = value,
-            "city" => info.city = value,
-            "state" => info.state = value,
-            "postcode" => info.postcode = value,
-            _ => {}
+        let (field, slot): (&'static str, &mut String) = match name.as_str() {
+            "user_type" => ("user_type", &mut form.user_type),
+            "email" => ("email", &mut form.email),
+            "first_name" => ("first_name", &mut info.first_name),
+            "last_name" => ("last_name", &mut info.last_name),
+            "company" => ("company", &mut info.company),
+            "phone" => ("phone", &mut info.phone),
+            "country" => ("country", &mut info.country),
+            "address" => ("address", &mut info.address),
+            "city" => ("city", &mut info.city),
+            "state" => ("state", &mut info.state),
+            "postcode" => ("postcode", &mut info.postcode),
+            _ => continue,
+        };
+        *slot = value;
+        if let Some(message) = refused {
+            form.refused.add(field, message);
         }
     }
     Ok(form)
@@ -178,7 +189,8 @@ pub async fn post_new_customer(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let form = read_add_form(multipart).await?;
-    let mut errors = FieldErrors::default();
+    // First, so these messages win over the field's ordinary validation.
+    let mut errors = form.refused.clone();
     if form.user_type != "customer" {
         errors.add("user_type", "Choose the user type Customer.");
     }
@@ -189,12 +201,7 @@ pub async fn post_new_customer(
     let image = match (form.image_too_large, form.image.clone()) {
         (true, _) => Err(ImageError::TooLarge),
         (false, None) => Ok(None),
-        (false, Some(bytes)) => {
-            tokio::task::spawn_blocking(move || images::process_profile_image(&bytes))
-                .await
-                .map_err(|err| AppError::Unexpected(err.into()))?
-                .map(Some)
-        }
+        (false, Some(bytes)) => images::process_upload(bytes).await?.map(Some),
     };
     let image = image
         .map_err(|err| errors.add("profile_image", err.to_string()))

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 
 use crate::accounts::model::{AccountStatus, Cursor};
@@ -12,6 +12,7 @@ use crate::orders::store::{self, OrderSummary, StoredLine};
 use crate::paging::split_page;
 use crate::pricing::format_money;
 use crate::web::extractors::{Chrome, CurrentPartner};
+use crate::web::form::Query;
 use crate::web::paging::page_url;
 use crate::web::state::AppState;
 

@@ -3,10 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::AccountId;
@@ -14,6 +13,7 @@ use crate::error::AppError;
 use crate::licenses::{self, AssociateError, Cursor, LicenseRow, TypeCount};
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;

@@ -6,7 +6,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 
 use crate::accounts::model::{AccountStatus, FieldErrors, Role};
 use crate::accounts::store as account_store;
@@ -14,6 +13,7 @@ use crate::error::AppError;
 use crate::orders::{self, NewOrder, PlaceError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

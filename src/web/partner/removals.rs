@@ -5,7 +5,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use super::customers::own_customer;
@@ -13,6 +12,7 @@ use crate::accounts::model::Account;
 use crate::error::AppError;
 use crate::removals::{self, RemovalError};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

@@ -6,7 +6,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
@@ -15,6 +14,7 @@ use crate::auth::password::{check_new_password, user_inputs};
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, Visitor};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

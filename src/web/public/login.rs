@@ -3,10 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
@@ -17,6 +16,7 @@ use crate::audit::{self, Entry};
 use crate::auth::{sessions, throttle};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
+use crate::web::form::{Form, Query};
 use crate::web::session::{self, FlashKind, PendingSecondFactor};
 use crate::web::state::AppState;
 

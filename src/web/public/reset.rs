@@ -5,7 +5,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
@@ -15,6 +14,7 @@ use crate::auth::throttle;
 use crate::auth::two_factor::{self, CodeCheck};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

@@ -6,7 +6,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use super::login::{complete_sign_in, landing, record_failed_attempt, retry_message};
@@ -16,6 +15,7 @@ use crate::auth::throttle;
 use crate::auth::two_factor::{self, Accepted, CodeCheck};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 

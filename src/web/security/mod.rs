@@ -7,7 +7,6 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,6 +18,7 @@ use crate::auth::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};

@@ -1,12 +1,12 @@
 //! Turning two-factor authentication on and off from the Security page, and new recovery
 //! codes.
 
+use crate::web::form::Form;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
