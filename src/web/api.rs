@@ -58,6 +58,27 @@ pub async fn post_heartbeat(
         Err(err @ HeartbeatError::BadReport) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
         }
+        Err(HeartbeatError::Unexpected(err))
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::error::is_unavailable)
+            }) =>
+        {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "heartbeat: database unavailable"
+            );
+            let mut response = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily unavailable; try again in a moment",
+            );
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+            );
+            response
+        }
         Err(HeartbeatError::Unexpected(err)) => {
             tracing::error!(error = format!("{err:#}"), "heartbeat failed");
             error(

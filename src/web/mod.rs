@@ -13,6 +13,7 @@ pub mod paging;
 pub mod partner;
 pub mod public;
 pub mod rate_limit;
+pub mod routes;
 pub mod security;
 pub mod session;
 pub mod state;
@@ -20,7 +21,6 @@ pub mod state;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
 use axum::middleware;
-use axum::routing::{get, post};
 use axum::Router;
 use time::Duration;
 use tower::ServiceBuilder;
@@ -31,6 +31,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use routes::{get, post, RouteInfo, Routes};
 use state::AppState;
 
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
@@ -49,8 +50,54 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .with_expiry(Expiry::OnInactivity(Duration::minutes(
             config.session_idle_minutes,
         )));
+    let (pages, bare) = routes();
 
-    let public = Router::new()
+    let pages = pages
+        .into_router()
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(csrf::verify_csrf))
+        // Directly outside the session layer: its own bare 500 (the store failed to save) becomes
+        // the "temporarily unavailable" page.
+        .layer(middleware::from_fn(pages::session_store_failures))
+        .layer(sessions)
+        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
+        .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
+
+    Router::new()
+        .merge(pages)
+        .merge(bare.into_router())
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .layer(middleware::from_fn(pages::security_headers))
+        .layer(middleware::from_fn(pages::render_error_pages))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<axum::body::Body>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        tracing::info_span!("request", method = %request.method(),
+                            path = %request.uri().path(), request_id = %id)
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+        .with_state(state)
+}
+
+/// Every route the portal serves (method, path pattern, portal), recorded as the router is
+/// built; `/static` files aside.
+pub fn route_table() -> Vec<RouteInfo> {
+    let (pages, bare) = routes();
+    pages.table().iter().chain(bare.table()).cloned().collect()
+}
+
+/// The session-backed pages, and the routes outside the session and CSRF layers.
+fn routes() -> (Routes<AppState>, Routes<AppState>) {
+    let public = Routes::new()
         .route("/", get(public::login::get_root))
         .route(
             "/login",
@@ -77,7 +124,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
 
     // The same Security page in every portal; `security::Owner` refuses another portal's.
     // Central Management: the same pages for customers and for their partners.
-    let mut central = Router::new();
+    let mut central = Routes::new();
     for portal in ["/customer", "/partner"] {
         central = central
             .route(
@@ -94,7 +141,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             );
     }
 
-    let mut security = Router::new();
+    let mut security = Routes::new();
     for portal in ["/customer", "/partner", "/manager"] {
         security = security
             .route(&format!("{portal}/security"), get(security::get_security))
@@ -124,7 +171,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             );
     }
 
-    let partner = Router::new()
+    let partner = Routes::new()
         .route(
             "/partner",
             get(|| async { axum::response::Redirect::to("/partner/customers") }),
@@ -186,7 +233,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
                 .post(partner::customers::post_disable_two_factor),
         );
 
-    let customer = Router::new()
+    let customer = Routes::new()
         .route("/customer", get(customer::get_dashboard))
         .route("/customer/products", get(customer::get_products))
         .route(
@@ -237,7 +284,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             get(customer::get_account).post(customer::post_account),
         );
 
-    let manager = Router::new()
+    let manager = Routes::new()
         .route(
             "/manager",
             get(|| async { axum::response::Redirect::to("/manager/partners") }),
@@ -282,47 +329,22 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             get(manager::audit::get_manager_audit_csv),
         );
 
-    let pages = Router::new()
+    let pages = Routes::new()
         .merge(public)
         .merge(partner)
         .merge(customer)
         .merge(manager)
         .merge(security)
-        .merge(central)
-        .fallback(pages::not_found)
-        .layer(middleware::from_fn(csrf::verify_csrf))
-        .layer(sessions)
-        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
-        .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
+        .merge(central);
 
-    Router::new()
-        .merge(pages)
+    let bare = Routes::new()
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(public::readyz))
         .route(
             "/api/pbx/heartbeat",
             post(api::post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
-        )
-        .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(middleware::from_fn(pages::security_headers))
-        .layer(middleware::from_fn(pages::render_error_pages))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(
-                    |request: &axum::http::Request<axum::body::Body>| {
-                        let id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("");
-                        tracing::info_span!("request", method = %request.method(),
-                            path = %request.uri().path(), request_id = %id)
-                    },
-                ))
-                .layer(PropagateRequestIdLayer::new(request_id)),
-        )
-        .with_state(state)
+        );
+    (pages, bare)
 }
 
 /// `static/` in the working directory, else the one next to the crate's sources (so `cargo run`

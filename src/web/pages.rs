@@ -84,6 +84,20 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// tower-sessions answers a bare, bodiless 500 when it cannot save the session after the
+/// handler ran; that is the session store (PostgreSQL) being away, so say so with a 503 page.
+/// Every other 5xx from inside carries an `ErrorPage` and passes through untouched.
+pub async fn session_store_failures(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && response.extensions().get::<ErrorPage>().is_none()
+    {
+        return crate::error::AppError::Unavailable("the session store failed to save".into())
+            .into_response();
+    }
+    response
+}
+
 pub async fn not_found() -> crate::error::AppError {
     crate::error::AppError::NotFound
 }
