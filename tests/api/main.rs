@@ -17,5 +17,6 @@ mod orders;
 mod partnership;
 mod proxy;
 mod security;
+mod shutdown;
 mod smtp;
 mod subscriptions;
