@@ -13,6 +13,7 @@ mod helpers;
 mod isolation;
 mod journey;
 mod mail;
+mod malformed;
 mod manager;
 mod orders;
 mod partnership;
