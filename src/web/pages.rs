@@ -105,3 +105,45 @@ pub async fn not_found() -> crate::error::AppError {
 pub async fn healthz() -> (StatusCode, &'static str) {
     (StatusCode::OK, "ok")
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn answer(router: Router) -> Response {
+        let request = axum::http::Request::get("/").body(Body::empty()).unwrap();
+        router
+            .layer(axum::middleware::from_fn(session_store_failures))
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_session_layers_bare_500_becomes_the_unavailable_page() {
+        // What tower-sessions answers when saving the session fails: a 500 with no page.
+        let router = Router::new().route("/", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }));
+        let response = answer(router).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        let page = response.extensions().get::<ErrorPage>().unwrap();
+        assert!(page
+            .message
+            .contains("temporarily unavailable, try again in a moment"));
+    }
+
+    #[tokio::test]
+    async fn a_handlers_own_error_page_passes_through() {
+        let router = Router::new().route(
+            "/",
+            get(|| async { crate::error::AppError::Unexpected(anyhow::anyhow!("a bug")) }),
+        );
+        let response = answer(router).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
