@@ -117,6 +117,53 @@ fn reached(response: &Response) -> bool {
         || status == StatusCode::CONFLICT
 }
 
+/// Every actor who may not use the route: refused the right way, and the same way for tenant
+/// A's id as for an id that belongs to nobody (no existence oracle).
+async fn refusals(app: &TestApp, world: &World, routes: &[&RouteInfo]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for route in routes {
+        let path = world.path(&route.path).unwrap();
+        let allowed = rightful(route);
+        for actor in world.actors.iter().filter(|a| !allowed.contains(&a.who)) {
+            let csrf = Some(actor.csrf.as_str());
+            let real = send(app, world, actor, route, &path, csrf).await;
+            let unknown = send(app, world, actor, route, &unknown_path(&route.path), csrf).await;
+            let (who, method) = (actor.who, &route.method);
+            if !refused_properly(who, route, &real) {
+                let (status, to) = (real.status(), location(&real));
+                failures.push(format!("{who:?} {method} {path}: {status} ({to})"));
+            }
+            if real.status() != unknown.status() {
+                let (real, unknown) = (real.status(), unknown.status());
+                failures.push(format!(
+                    "{who:?} {method} {}: {real} for tenant A's id, {unknown} for an unknown one",
+                    route.path
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// The rightful actors reach every page first, then every change.
+async fn rightful_answers(app: &TestApp, world: &World, routes: &[&RouteInfo]) -> Vec<String> {
+    let mut ordered = routes.to_vec();
+    ordered.sort_by_key(|r| r.method != "GET");
+    let mut failures = Vec::new();
+    for route in ordered {
+        let path = world.path(&route.path).unwrap();
+        for who in rightful(route) {
+            let actor = world.actor(who);
+            let response = send(app, world, actor, route, &path, Some(&actor.csrf)).await;
+            if !reached(&response) {
+                let (status, to) = (response.status(), location(&response));
+                failures.push(format!("{who:?} {} {path}: {status} ({to})", route.method));
+            }
+        }
+    }
+    failures
+}
+
 #[tokio::test]
 async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_change_nothing() {
     let app = spawn_app().await;
@@ -126,7 +173,6 @@ async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_chan
         table.len() >= 30,
         "the route table lists the id-bearing routes: {table:?}"
     );
-    let mut failures = Vec::new();
     let tenant_routes: Vec<&RouteInfo> = table
         .iter()
         .filter(|r| {
@@ -135,62 +181,30 @@ async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_chan
                 .any(|(pattern, _)| *pattern == r.path)
         })
         .collect();
-    for route in &tenant_routes {
-        if world.path(&route.path).is_none() {
-            failures.push(format!(
-                "{} {}: no fixture in the matrix (add it to tests/api/world.rs)",
+    let missing: Vec<String> = tenant_routes
+        .iter()
+        .filter(|route| world.path(&route.path).is_none())
+        .map(|route| {
+            format!(
+                "{} {}: no fixture (add it to tests/api/world.rs)",
                 route.method, route.path
-            ));
-        }
-    }
+            )
+        })
+        .collect();
     assert!(
-        failures.is_empty(),
+        missing.is_empty(),
         "routes missing from the matrix:\n{}",
-        failures.join("\n")
+        missing.join("\n")
     );
-
     eprintln!(
         "isolation matrix: {} id-bearing routes, {} of them tenant data, x {} actors",
         table.len(),
         tenant_routes.len(),
         world.actors.len()
     );
+
     let before = app.table_digests().await;
-    for route in &tenant_routes {
-        let path = world.path(&route.path).unwrap();
-        let allowed = rightful(route);
-        for actor in world.actors.iter().filter(|a| !allowed.contains(&a.who)) {
-            let real = send(&app, &world, actor, route, &path, Some(&actor.csrf)).await;
-            let unknown = send(
-                &app,
-                &world,
-                actor,
-                route,
-                &unknown_path(&route.path),
-                Some(&actor.csrf),
-            )
-            .await;
-            if !refused_properly(actor.who, route, &real) {
-                failures.push(format!(
-                    "{:?} {} {path}: {} ({})",
-                    actor.who,
-                    route.method,
-                    real.status(),
-                    location(&real)
-                ));
-            }
-            if real.status() != unknown.status() {
-                failures.push(format!(
-                    "{:?} {} {}: {} for tenant A's id but {} for an unknown one",
-                    actor.who,
-                    route.method,
-                    route.path,
-                    real.status(),
-                    unknown.status()
-                ));
-            }
-        }
-    }
+    let failures = refusals(&app, &world, &tenant_routes).await;
     assert!(
         failures.is_empty(),
         "isolation broken:\n{}",
@@ -202,24 +216,7 @@ async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_chan
         "refused requests changed nothing"
     );
 
-    // The rightful actors: every page first, then every change.
-    let mut ordered = tenant_routes.clone();
-    ordered.sort_by_key(|r| r.method != "GET");
-    for route in ordered {
-        let path = world.path(&route.path).unwrap();
-        for who in rightful(route) {
-            let actor = world.actor(who);
-            let response = send(&app, &world, actor, route, &path, Some(&actor.csrf)).await;
-            if !reached(&response) {
-                failures.push(format!(
-                    "{who:?} {} {path}: {} ({})",
-                    route.method,
-                    response.status(),
-                    location(&response)
-                ));
-            }
-        }
-    }
+    let failures = rightful_answers(&app, &world, &tenant_routes).await;
     assert!(
         failures.is_empty(),
         "rightful actors refused:\n{}",

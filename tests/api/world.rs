@@ -5,14 +5,12 @@
 
 use std::collections::HashMap;
 
-use reqwest::Client;
+use reqwest::{Client, StatusCode};
 use uuid::Uuid;
 use yeastar_portal::accounts::model::{AccountId, Role};
 use yeastar_portal::web::routes::Portal;
 
-use crate::helpers::{
-    add_customer_form, client, csrf_token, file_part, hidden_fields, png, TestApp, PASSWORD,
-};
+use crate::helpers::{add_customer_form, client, file_part, hidden_fields, png, TestApp, PASSWORD};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Who {
@@ -74,12 +72,12 @@ pub fn unknown_path(pattern: &str) -> String {
         .replace("{product_type}", "no_such_product")
 }
 
-async fn sign_in(app: &TestApp, email: &str, page: &str) -> (Client, String) {
+async fn sign_in(app: &TestApp, email: &str, page: &str) -> Browser {
     let browser = client();
     let response = app.login(&browser, email, PASSWORD).await;
     assert_eq!(
         response.status(),
-        reqwest::StatusCode::SEE_OTHER,
+        StatusCode::SEE_OTHER,
         "sign-in of {email}"
     );
     let csrf = app.csrf_for(&browser, page).await;
@@ -102,6 +100,266 @@ async fn second_session(app: &TestApp, email: &str, page: &str, account: Account
     .unwrap()
 }
 
+/// A signed-in actor's browser and CSRF token.
+type Browser = (Client, String);
+
+/// A pending customer with a profile image, added through the Add Partner form.
+async fn pending_with_image(app: &TestApp, (partner, csrf): &Browser) -> Uuid {
+    let form = add_customer_form(csrf, "pending@a.test").part(
+        "profile_image",
+        file_part(png(64, 64), "me.png", "image/png"),
+    );
+    let added = partner
+        .post(app.url("/partner/customers/new"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    id(
+        app,
+        "select id from accounts where email = 'pending@a.test'",
+    )
+    .await
+}
+
+/// Posts `fields` to a review page and sends back the confirmation form it carries.
+async fn review_and_confirm(
+    app: &TestApp,
+    (browser, csrf): &Browser,
+    review: &str,
+    confirm: &str,
+    fields: &[(&str, &str)],
+) {
+    let mut form = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let reviewed = app.post_form(browser, review, &form).await;
+    let hidden = hidden_fields(&reviewed.text().await.unwrap(), confirm);
+    let done = browser
+        .post(app.url(confirm))
+        .form(&hidden)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER, "{confirm}");
+}
+
+/// A Cloud PBX trial converted to a paid subscription: (instance, subscription).
+async fn paid_pbx(app: &TestApp, customer: &Browser) -> (Uuid, Uuid) {
+    let trial = app
+        .post_form(
+            &customer.0,
+            "/customer/trials/cloud_pbx",
+            &[("csrf_token", &customer.1)],
+        )
+        .await;
+    assert!(trial.status().is_redirection(), "trial: {}", trial.status());
+    let instance = id(app, "select id from pbx_instances limit 1").await;
+    let subscription = id(app, "select id from subscriptions limit 1").await;
+    // Paid, so that every subscription action applies to it.
+    let convert = subscription.to_string();
+    review_and_confirm(
+        app,
+        customer,
+        "/customer/subscribe/review",
+        "/customer/subscribe/confirm",
+        &[
+            ("plan", "cloud_pbx_enterprise"),
+            ("units", "15"),
+            ("term", "1y"),
+            ("convert", &convert),
+        ],
+    )
+    .await;
+    (instance, subscription)
+}
+
+/// A purchase with one unassociated licence: (order, licence).
+async fn purchase(app: &TestApp, partner: &Browser) -> (Uuid, Uuid) {
+    review_and_confirm(
+        app,
+        partner,
+        "/partner/purchase/review",
+        "/partner/purchase/confirm",
+        &[
+            ("plan", "cloud_pbx_enterprise"),
+            ("units", "10"),
+            ("term", "1y"),
+            ("licenses", "1"),
+            ("customer_email", ""),
+        ],
+    )
+    .await;
+    let order = id(app, "select id from orders where subscription_id is null").await;
+    let license = id(app, "select id from licenses limit 1").await;
+    (order, license)
+}
+
+/// A pending removal request for each customer, by their partner.
+async fn removal_requests(
+    app: &TestApp,
+    (partner, csrf): &Browser,
+    customers: &[AccountId],
+) -> HashMap<AccountId, Uuid> {
+    let mut requests = HashMap::new();
+    for customer in customers {
+        let path = format!("/partner/customers/{customer}/removal-request");
+        let fields = [
+            ("csrf_token", csrf.as_str()),
+            ("reason", "Left the company"),
+        ];
+        let asked = app.post_form(partner, &path, &fields).await;
+        assert!(
+            asked.status().is_redirection(),
+            "removal: {}",
+            asked.status()
+        );
+        let sql = format!("select id from removal_requests where customer_id = '{customer}'");
+        requests.insert(*customer, id(app, &sql).await);
+    }
+    requests
+}
+
+async fn partnership_application(app: &TestApp, (customer, csrf): &Browser) -> Uuid {
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("company", "Dental Voice"),
+        ("website", "https://dental.example"),
+        ("country", "PL"),
+        ("business_type", "Reseller"),
+        ("yearly_volume", "50 to 500 extensions"),
+        ("message", "We sell to dentists."),
+    ];
+    let applied = app
+        .post_form(customer, "/customer/partnership", &fields)
+        .await;
+    assert!(
+        applied.status().is_redirection(),
+        "application: {}",
+        applied.status()
+    );
+    id(app, "select id from partnership_applications limit 1").await
+}
+
+/// The pending customer's activation path and a password-reset path for customer A, as emailed.
+async fn emailed_links(app: &TestApp) -> (String, String) {
+    let anon = client();
+    let csrf = app.csrf_for(&anon, "/forgot-password").await;
+    let fields = [("csrf_token", csrf.as_str()), ("email", "c@a.test")];
+    app.post_form(&anon, "/forgot-password", &fields).await;
+    app.drain_outbox().await;
+    let link = |to: &str, prefix: &str| {
+        let found = app.smtp.to(to).iter().rev().find_map(|m| m.link(prefix));
+        let link = found.unwrap_or_else(|| panic!("{prefix} link for {to}"));
+        link.strip_prefix(&app.address).unwrap().to_owned()
+    };
+    (
+        link("pending@a.test", "/activate/"),
+        link("c@a.test", "/reset-password/"),
+    )
+}
+
+/// The ids of tenant A that the route patterns are filled with.
+struct Ids {
+    customer: AccountId,
+    pending: Uuid,
+    instance: Uuid,
+    subscription: Uuid,
+    order: Uuid,
+    license: Uuid,
+    withdraw: AccountId,
+    approve: Uuid,
+    reject: Uuid,
+    application: Uuid,
+}
+
+fn paths(ids: &Ids) -> HashMap<String, String> {
+    let (c, lic, order, sub) = (ids.customer, ids.license, ids.order, ids.subscription);
+    let mut paths: HashMap<String, String> = [
+        (
+            "/media/profile/{id}",
+            format!("/media/profile/{}", ids.pending),
+        ),
+        ("/partner/customers/{id}", format!("/partner/customers/{c}")),
+        (
+            "/partner/customers/{id}/removal-request",
+            format!("/partner/customers/{c}/removal-request"),
+        ),
+        (
+            "/partner/customers/{id}/removal-request/withdraw",
+            format!(
+                "/partner/customers/{}/removal-request/withdraw",
+                ids.withdraw
+            ),
+        ),
+        (
+            "/partner/customers/{id}/two-factor/disable",
+            format!("/partner/customers/{c}/two-factor/disable"),
+        ),
+        (
+            "/partner/products/{product_type}",
+            "/partner/products/cloud_pbx".into(),
+        ),
+        (
+            "/partner/licenses/{id}/associate",
+            format!("/partner/licenses/{lic}/associate"),
+        ),
+        (
+            "/partner/licenses/{id}/dissociate",
+            format!("/partner/licenses/{lic}/dissociate"),
+        ),
+        ("/partner/orders/{id}", format!("/partner/orders/{order}")),
+        (
+            "/partner/orders/{id}/invoice",
+            format!("/partner/orders/{order}/invoice"),
+        ),
+        (
+            "/customer/trials/{product_type}",
+            "/customer/trials/linkus_cloud".into(),
+        ),
+        (
+            "/customer/subscriptions/{id}",
+            format!("/customer/subscriptions/{sub}"),
+        ),
+        (
+            "/customer/subscriptions/{id}/change",
+            format!("/customer/subscriptions/{sub}/change"),
+        ),
+        (
+            "/customer/subscriptions/{id}/auto-renew",
+            format!("/customer/subscriptions/{sub}/auto-renew"),
+        ),
+        (
+            "/manager/accounts/{id}/resend-activation",
+            format!("/manager/accounts/{}/resend-activation", ids.pending),
+        ),
+        (
+            "/manager/removals/{id}/approve",
+            format!("/manager/removals/{}/approve", ids.approve),
+        ),
+        (
+            "/manager/removals/{id}/reject",
+            format!("/manager/removals/{}/reject", ids.reject),
+        ),
+        (
+            "/manager/applications/{id}",
+            format!("/manager/applications/{}", ids.application),
+        ),
+    ]
+    .into_iter()
+    .map(|(pattern, path)| (pattern.to_owned(), path))
+    .collect();
+    for portal in ["customer", "partner"] {
+        let base = format!("/{portal}/central-management");
+        paths.insert(format!("{base}/{{id}}"), format!("{base}/{}", ids.instance));
+        paths.insert(
+            format!("{base}/{{id}}/{{action}}"),
+            format!("{base}/{}/restart", ids.instance),
+        );
+    }
+    paths
+}
+
 impl TestApp {
     pub async fn two_tenants(&self) -> World {
         let (manager_a, partner_a) = self.partner("p@a.test").await;
@@ -111,176 +369,37 @@ impl TestApp {
                 .await
         };
         let customer_a = customer("c@a.test", partner_a).await;
-        let to_approve = customer("approve@a.test", partner_a).await;
-        let to_reject = customer("reject@a.test", partner_a).await;
-        let to_withdraw = customer("withdraw@a.test", partner_a).await;
+        let leaving = [
+            customer("approve@a.test", partner_a).await,
+            customer("reject@a.test", partner_a).await,
+            customer("withdraw@a.test", partner_a).await,
+        ];
         customer("c@b.test", partner_b).await;
 
-        let (p_a, p_a_csrf) = sign_in(self, "p@a.test", "/partner/customers").await;
-        let (c_a, c_a_csrf) = sign_in(self, "c@a.test", "/customer").await;
-        let (m_a, m_a_csrf) = sign_in(self, "manager-of-p@a.test", "/manager/partners").await;
-
-        // A pending customer with a profile image, added through the form.
-        let form = add_customer_form(&p_a_csrf, "pending@a.test").part(
-            "profile_image",
-            file_part(png(64, 64), "me.png", "image/png"),
-        );
-        let added = p_a
-            .post(self.url("/partner/customers/new"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(added.status(), reqwest::StatusCode::SEE_OTHER);
-        let pending = id(
-            self,
-            "select id from accounts where email = 'pending@a.test'",
-        )
-        .await;
-
-        // A Cloud PBX trial: a subscription and an instance.
-        let trial = self
-            .post_form(
-                &c_a,
-                "/customer/trials/cloud_pbx",
-                &[("csrf_token", &c_a_csrf)],
-            )
-            .await;
-        assert!(trial.status().is_redirection(), "trial: {}", trial.status());
-        let instance = id(self, "select id from pbx_instances limit 1").await;
-        let subscription = id(self, "select id from subscriptions limit 1").await;
-        // Converted to a paid subscription, so that every subscription action applies to it.
-        let converted = self
-            .post_form(
-                &c_a,
-                "/customer/subscribe/review",
-                &[
-                    ("csrf_token", &c_a_csrf),
-                    ("plan", "cloud_pbx_enterprise"),
-                    ("units", "15"),
-                    ("term", "1y"),
-                    ("convert", &subscription.to_string()),
-                ],
-            )
-            .await;
-        let hidden = hidden_fields(
-            &converted.text().await.unwrap(),
-            "/customer/subscribe/confirm",
-        );
-        let converted = c_a
-            .post(self.url("/customer/subscribe/confirm"))
-            .form(&hidden)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            converted.status(),
-            reqwest::StatusCode::SEE_OTHER,
-            "the trial is converted"
-        );
-
-        // A purchase: an order and an unassociated licence.
-        let review = self
-            .post_form(
-                &p_a,
-                "/partner/purchase/review",
-                &[
-                    ("csrf_token", &p_a_csrf),
-                    ("plan", "cloud_pbx_enterprise"),
-                    ("units", "10"),
-                    ("term", "1y"),
-                    ("licenses", "1"),
-                    ("customer_email", ""),
-                ],
-            )
-            .await;
-        let hidden = hidden_fields(&review.text().await.unwrap(), "/partner/purchase/confirm");
-        let confirm = p_a
-            .post(self.url("/partner/purchase/confirm"))
-            .form(&hidden)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(confirm.status(), reqwest::StatusCode::SEE_OTHER);
-        let order = id(self, "select id from orders limit 1").await;
-        let license = id(self, "select id from licenses limit 1").await;
-
-        // Removal requests to approve, reject and withdraw.
-        let mut removal = HashMap::new();
-        for customer in [to_approve, to_reject, to_withdraw] {
-            let path = format!("/partner/customers/{customer}/removal-request");
-            let asked = self
-                .post_form(
-                    &p_a,
-                    &path,
-                    &[("csrf_token", &p_a_csrf), ("reason", "Left the company")],
-                )
-                .await;
-            assert!(
-                asked.status().is_redirection(),
-                "removal request: {}",
-                asked.status()
-            );
-            let request = id(
-                self,
-                &format!("select id from removal_requests where customer_id = '{customer}'"),
-            )
-            .await;
-            removal.insert(customer, request);
-        }
-
-        // A partnership application by customer A.
-        let applied = self
-            .post_form(
-                &c_a,
-                "/customer/partnership",
-                &[
-                    ("csrf_token", &c_a_csrf),
-                    ("company", "Dental Voice"),
-                    ("website", "https://dental.example"),
-                    ("country", "PL"),
-                    ("business_type", "Reseller"),
-                    ("yearly_volume", "50 to 500 extensions"),
-                    ("message", "We sell to dentists."),
-                ],
-            )
-            .await;
-        assert!(
-            applied.status().is_redirection(),
-            "application: {}",
-            applied.status()
-        );
-        let application = id(self, "select id from partnership_applications limit 1").await;
-
-        // Links: the pending customer's activation, and a password reset for customer A.
-        let anon = client();
-        let forgot = self.csrf_for(&anon, "/forgot-password").await;
-        self.post_form(
-            &anon,
-            "/forgot-password",
-            &[("csrf_token", &forgot), ("email", "c@a.test")],
-        )
-        .await;
-        self.drain_outbox().await;
-        let link = |to: &str, prefix: &str| {
-            let mail = self.smtp.to(to);
-            let link = mail
-                .iter()
-                .rev()
-                .find_map(|m| m.link(prefix))
-                .unwrap_or_else(|| panic!("{prefix} link for {to}"));
-            link.strip_prefix(&self.address).unwrap().to_owned()
+        let p_a = sign_in(self, "p@a.test", "/partner/customers").await;
+        let c_a = sign_in(self, "c@a.test", "/customer").await;
+        let m_a = sign_in(self, "manager-of-p@a.test", "/manager/partners").await;
+        let pending = pending_with_image(self, &p_a).await;
+        let (instance, subscription) = paid_pbx(self, &c_a).await;
+        let (order, license) = purchase(self, &p_a).await;
+        let removals = removal_requests(self, &p_a, &leaving).await;
+        let application = partnership_application(self, &c_a).await;
+        let (activation, reset) = emailed_links(self).await;
+        let ids = Ids {
+            customer: customer_a,
+            pending,
+            instance,
+            subscription,
+            order,
+            license,
+            withdraw: leaving[2],
+            approve: removals[&leaving[0]],
+            reject: removals[&leaving[1]],
+            application,
         };
-        let activation = link("pending@a.test", "/activate/");
-        let reset = link("c@a.test", "/reset-password/");
-
-        let mut paths: HashMap<String, String> = HashMap::new();
-        let mut put = |pattern: &str, path: String| {
-            paths.insert(pattern.to_owned(), path);
-        };
-        put("/activate/{token}", activation);
-        put("/reset-password/{token}", reset);
-        put("/media/profile/{id}", format!("/media/profile/{pending}"));
+        let mut paths = paths(&ids);
+        paths.insert("/activate/{token}".into(), activation);
+        paths.insert("/reset-password/{token}".into(), reset);
         for (portal, email, page, account) in [
             ("partner", "p@a.test", "/partner/customers", partner_a),
             ("customer", "c@a.test", "/customer", customer_a),
@@ -292,103 +411,28 @@ impl TestApp {
             ),
         ] {
             let session = second_session(self, email, page, account).await;
-            put(
-                &format!("/{portal}/security/sessions/{{id}}/end"),
-                format!("/{portal}/security/sessions/{session}/end"),
+            let base = format!("/{portal}/security/sessions");
+            paths.insert(
+                format!("{base}/{{id}}/end"),
+                format!("{base}/{session}/end"),
             );
         }
-        for portal in ["customer", "partner"] {
-            put(
-                &format!("/{portal}/central-management/{{id}}"),
-                format!("/{portal}/central-management/{instance}"),
-            );
-            put(
-                &format!("/{portal}/central-management/{{id}}/{{action}}"),
-                format!("/{portal}/central-management/{instance}/restart"),
-            );
-        }
-        put(
-            "/partner/customers/{id}",
-            format!("/partner/customers/{customer_a}"),
-        );
-        put(
-            "/partner/customers/{id}/removal-request",
-            format!("/partner/customers/{customer_a}/removal-request"),
-        );
-        put(
-            "/partner/customers/{id}/removal-request/withdraw",
-            format!("/partner/customers/{to_withdraw}/removal-request/withdraw"),
-        );
-        put(
-            "/partner/customers/{id}/two-factor/disable",
-            format!("/partner/customers/{customer_a}/two-factor/disable"),
-        );
-        put(
-            "/partner/products/{product_type}",
-            "/partner/products/cloud_pbx".into(),
-        );
-        put(
-            "/partner/licenses/{id}/associate",
-            format!("/partner/licenses/{license}/associate"),
-        );
-        put(
-            "/partner/licenses/{id}/dissociate",
-            format!("/partner/licenses/{license}/dissociate"),
-        );
-        put("/partner/orders/{id}", format!("/partner/orders/{order}"));
-        put(
-            "/partner/orders/{id}/invoice",
-            format!("/partner/orders/{order}/invoice"),
-        );
-        put(
-            "/customer/trials/{product_type}",
-            "/customer/trials/linkus_cloud".into(),
-        );
-        put(
-            "/customer/subscriptions/{id}",
-            format!("/customer/subscriptions/{subscription}"),
-        );
-        put(
-            "/customer/subscriptions/{id}/change",
-            format!("/customer/subscriptions/{subscription}/change"),
-        );
-        put(
-            "/customer/subscriptions/{id}/auto-renew",
-            format!("/customer/subscriptions/{subscription}/auto-renew"),
-        );
-        put(
-            "/manager/accounts/{id}/resend-activation",
-            format!("/manager/accounts/{pending}/resend-activation"),
-        );
-        put(
-            "/manager/removals/{id}/approve",
-            format!("/manager/removals/{}/approve", removal[&to_approve]),
-        );
-        put(
-            "/manager/removals/{id}/reject",
-            format!("/manager/removals/{}/reject", removal[&to_reject]),
-        );
-        put(
-            "/manager/applications/{id}",
-            format!("/manager/applications/{application}"),
-        );
 
-        let (p_b, p_b_csrf) = sign_in(self, "p@b.test", "/partner/customers").await;
-        let (c_b, c_b_csrf) = sign_in(self, "c@b.test", "/customer").await;
-        let (m_b, m_b_csrf) = sign_in(self, "manager-of-p@b.test", "/manager/partners").await;
+        let p_b = sign_in(self, "p@b.test", "/partner/customers").await;
+        let c_b = sign_in(self, "c@b.test", "/customer").await;
+        let m_b = sign_in(self, "manager-of-p@b.test", "/manager/partners").await;
         let signed_out = client();
-        let (_, login) = self.get_html(&signed_out, "/login").await;
-        let anon_csrf = csrf_token(&login);
-        let actor = |who, client, csrf| Actor { who, client, csrf };
+        let anon_csrf = self.csrf_for(&signed_out, "/login").await;
+        let actor = |who, (client, csrf): Browser| Actor { who, client, csrf };
         World {
             actors: vec![
-                actor(Who::PartnerA, p_a, p_a_csrf),
-                actor(Who::CustomerA, c_a, c_a_csrf),
-                actor(Who::ManagerA, m_a, m_a_csrf),
-                actor(Who::AnotherPartner, p_b, p_b_csrf),
-                actor(Who::CustomerOfAnotherPartner, c_b, c_b_csrf),
-                actor(Who::AnotherManager, m_b, m_b_csrf),
-                actor(Who::SignedOut, signed_out, anon_csrf),
+                actor(Who::PartnerA, p_a),
+                actor(Who::CustomerA, c_a),
+                actor(Who::ManagerA, m_a),
+                actor(Who::AnotherPartner, p_b),
+                actor(Who::CustomerOfAnotherPartner, c_b),
+                actor(Who::AnotherManager, m_b),
+                actor(Who::SignedOut, (signed_out, anon_csrf)),
             ],
             paths,
             customer_a,

@@ -13,7 +13,7 @@ use crate::web::state::AppState;
 
 /// How long readiness waits for the database: a load balancer probing a cut-off instance must
 /// get its 503 at once, not after the pool's acquire timeout.
-const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Ready when the database answers, within `READY_TIMEOUT`.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
