@@ -9,6 +9,7 @@ mod central;
 mod cli;
 mod customers;
 mod faults;
+mod fixtures;
 mod helpers;
 mod isolation;
 mod journey;
