@@ -36,7 +36,6 @@ use state::AppState;
 
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let config = state.config.clone();
-    let request_id = HeaderName::from_static("x-request-id");
     let sessions = SessionManagerLayer::new(session_store)
         .with_name(if config.cookie_secure {
             "__Host-portal_session"
@@ -50,42 +49,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .with_expiry(Expiry::OnInactivity(Duration::minutes(
             config.session_idle_minutes,
         )));
-    let (pages, bare) = routes();
-
-    let pages = pages
-        .into_router()
-        .fallback(pages::not_found)
-        .layer(middleware::from_fn(csrf::verify_csrf))
-        // Directly outside the session layer: its own bare 500 (the store failed to save) becomes
-        // the "temporarily unavailable" page.
-        .layer(middleware::from_fn(pages::session_store_failures))
-        .layer(sessions)
-        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
-        .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
-
-    Router::new()
-        .merge(pages)
-        .merge(bare.into_router())
-        .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(middleware::from_fn(pages::security_headers))
-        .layer(middleware::from_fn(pages::render_error_pages))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(
-                    |request: &axum::http::Request<axum::body::Body>| {
-                        let id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("");
-                        tracing::info_span!("request", method = %request.method(),
-                            path = %request.uri().path(), request_id = %id)
-                    },
-                ))
-                .layer(PropagateRequestIdLayer::new(request_id)),
-        )
-        .with_state(state)
+    serve(routes(), state, sessions)
 }
 
 /// Every route the portal serves (method, path pattern, portal), recorded as the router is
@@ -345,6 +309,50 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             post(api::post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
         );
     (pages, bare)
+}
+
+/// The routes with their layers: sessions and CSRF around the pages, then security headers,
+/// error pages, request ids and tracing around everything.
+fn serve(
+    (pages, bare): (Routes<AppState>, Routes<AppState>),
+    state: AppState,
+    sessions: SessionManagerLayer<PostgresStore>,
+) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let pages = pages
+        .into_router()
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(csrf::verify_csrf))
+        // Directly outside the session layer: its own bare 500 (the store failed to save) becomes
+        // the "temporarily unavailable" page.
+        .layer(middleware::from_fn(pages::session_store_failures))
+        .layer(sessions)
+        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
+        .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
+
+    Router::new()
+        .merge(pages)
+        .merge(bare.into_router())
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .layer(middleware::from_fn(pages::security_headers))
+        .layer(middleware::from_fn(pages::render_error_pages))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<axum::body::Body>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        tracing::info_span!("request", method = %request.method(),
+                            path = %request.uri().path(), request_id = %id)
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+        .with_state(state)
 }
 
 /// `static/` in the working directory, else the one next to the crate's sources (so `cargo run`
