@@ -72,12 +72,32 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
 
 /// Whether anywhere in the chain of `err` is an unreachable database (domain errors wrap sqlx
 /// errors in `anyhow`).
-fn chain_is_unavailable(err: &anyhow::Error) -> bool {
+pub fn chain_is_unavailable(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
             .downcast_ref::<sqlx::Error>()
             .is_some_and(is_unavailable)
+            // A domain error that wraps an `anyhow` transparently hides the sqlx error itself
+            // from the chain and leaves only its io cause. In a request, a broken connection can
+            // only be the one to PostgreSQL (mail goes through the outbox, bodies are read before).
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(is_connection_failure)
     })
+}
+
+fn is_connection_failure(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        err.kind(),
+        ConnectionRefused
+            | ConnectionReset
+            | ConnectionAborted
+            | NotConnected
+            | BrokenPipe
+            | UnexpectedEof
+            | TimedOut
+    )
 }
 
 /// Attached to error responses; `error_pages` renders the body from it.
@@ -193,4 +213,44 @@ pub fn urlencode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape of the domain errors: an `anyhow` wrapped transparently.
+    #[derive(Debug, thiserror::Error)]
+    enum DomainError {
+        #[error(transparent)]
+        Unexpected(#[from] anyhow::Error),
+    }
+
+    fn broken_connection() -> sqlx::Error {
+        sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "expected to read 5 bytes, got 0 bytes at EOF",
+        ))
+    }
+
+    #[test]
+    fn a_broken_database_connection_is_a_503_however_it_is_wrapped() {
+        let direct = AppError::from(broken_connection()).into_response();
+        assert_eq!(direct.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(direct
+            .headers()
+            .contains_key(axum::http::header::RETRY_AFTER));
+        let wrapped = DomainError::from(anyhow::Error::from(broken_connection()));
+        let response = AppError::Unexpected(anyhow::anyhow!(wrapped)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_bad_query_is_still_a_500() {
+        let response = AppError::from(sqlx::Error::RowNotFound).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let wrapped = DomainError::from(anyhow::anyhow!("a bug"));
+        let response = AppError::Unexpected(anyhow::anyhow!(wrapped)).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

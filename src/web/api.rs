@@ -58,13 +58,7 @@ pub async fn post_heartbeat(
         Err(err @ HeartbeatError::BadReport) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
         }
-        Err(HeartbeatError::Unexpected(err))
-            if err.chain().any(|cause| {
-                cause
-                    .downcast_ref::<sqlx::Error>()
-                    .is_some_and(crate::error::is_unavailable)
-            }) =>
-        {
+        Err(HeartbeatError::Unexpected(err)) if crate::error::chain_is_unavailable(&err) => {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "heartbeat: database unavailable"

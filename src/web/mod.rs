@@ -323,10 +323,10 @@ fn serve(
         .into_router()
         .fallback(pages::not_found)
         .layer(middleware::from_fn(csrf::verify_csrf))
+        .layer(sessions)
         // Directly outside the session layer: its own bare 500 (the store failed to save) becomes
         // the "temporarily unavailable" page.
         .layer(middleware::from_fn(pages::session_store_failures))
-        .layer(sessions)
         // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
         .layer(DefaultBodyLimit::max(csrf::MAX_BODY_BYTES));
 

@@ -32,7 +32,11 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
-    if page.status.is_server_error() {
+    if page.status == StatusCode::SERVICE_UNAVAILABLE {
+        // The database is away: worth a warning per request, not an error page per bug.
+        tracing::warn!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
+            "request answered 503: database unavailable");
+    } else if page.status.is_server_error() {
         tracing::error!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
             "request failed");
     }

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use sqlx::PgPool;
 use yeastar_portal::config::Secret;
 
-use crate::helpers::{add_customer_form, spawn_app_configured, TestApp};
+use crate::helpers::{add_customer_form, client, spawn_app_configured, TestApp};
 use crate::proxy::TcpProxy;
 use crate::smtp::SmtpSink;
 
@@ -191,8 +191,8 @@ async fn answers_unavailable_quickly(app: &TestApp, partner: &reqwest::Client) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn while_postgresql_is_away_pages_answer_503_at_once_and_the_same_process_recovers() {
+/// The server with its pool going through a proxy the test controls.
+async fn spawn_behind_proxy() -> (TcpProxy, TestApp) {
     let proxy = TcpProxy::start(POSTGRES.parse().unwrap()).await;
     let proxy_port = proxy.port;
     let smtp = SmtpSink::start().await;
@@ -204,6 +204,41 @@ async fn while_postgresql_is_away_pages_answer_503_at_once_and_the_same_process_
         config.database_url = Secret::new(url);
     })
     .await;
+    (proxy, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgresql_stops_answering_readyz_still_says_503_within_its_bound() {
+    let (proxy, app) = spawn_behind_proxy().await;
+    // Signed in: the pool now holds open connections, which the freeze turns silent.
+    let (partner, _) = app.signed_in_partner("p@db-freeze.test").await;
+    proxy.freeze();
+    let probe = client();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let ready = probe
+            .get(app.url("/readyz"))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("/readyz answers while the database is silent");
+        let took = started.elapsed();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(took < Duration::from_millis(1500), "/readyz took {took:?}");
+    }
+    proxy.restore().await;
+    let restored = Instant::now();
+    while probe.get(app.url("/readyz")).send().await.unwrap().status() != StatusCode::OK {
+        assert!(restored.elapsed() < Duration::from_secs(15), "ready again");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _) = app.get_html(&partner, "/partner/customers").await;
+    assert_eq!(status, StatusCode::OK, "the session survived the freeze");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_postgresql_is_away_pages_answer_503_at_once_and_the_same_process_recovers() {
+    let (proxy, app) = spawn_behind_proxy().await;
     // The test's own view of the database, around the proxy.
     let direct = PgPool::connect(&format!("postgres://postgres@{POSTGRES}/{}", app.db_name))
         .await
@@ -233,7 +268,7 @@ async fn while_postgresql_is_away_pages_answer_503_at_once_and_the_same_process_
     answers_unavailable_quickly(&app, &partner).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    proxy.restore();
+    proxy.restore().await;
     let restored = Instant::now();
     loop {
         let status = reqwest::get(app.url("/readyz")).await.unwrap().status();
