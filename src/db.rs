@@ -30,7 +30,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
     let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid URL")?;
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        // Short, so that while PostgreSQL is away a request gets its 503 in a few seconds
+        // instead of hanging; the pool reconnects by itself when it is back.
+        .acquire_timeout(Duration::from_secs(3))
         // A ping on every acquire costs a round trip per query; broken connections are
         // detected by the failing query and replaced by the pool instead.
         .test_before_acquire(false)

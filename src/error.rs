@@ -25,20 +25,83 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// The database (or the session store on it) cannot be reached right now: a pool timeout,
+    /// a refused or broken connection. Answered with 503 and `Retry-After`, not a 500: nothing
+    /// is wrong with the request, and the pool reconnects by itself once PostgreSQL is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        Self::Unexpected(err.into())
+        if is_unavailable(&err) {
+            Self::Unavailable(format!("{err:#}"))
+        } else {
+            Self::Unexpected(err.into())
+        }
     }
 }
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(err: tower_sessions::session::Error) -> Self {
-        Self::Unexpected(anyhow::anyhow!("session store: {err}"))
+        match err {
+            // The sqlx store reports every database failure as a backend string: the session
+            // table lives in PostgreSQL, so this is the database being away.
+            tower_sessions::session::Error::Store(
+                tower_sessions::session_store::Error::Backend(detail),
+            ) => Self::Unavailable(format!("session store: {detail}")),
+            other => Self::Unexpected(anyhow::anyhow!("session store: {other}")),
+        }
     }
+}
+
+/// Seconds a client is asked to wait before retrying a 503.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+/// A sqlx error that means "the database cannot be reached", as opposed to a bad query or a
+/// constraint: these heal when PostgreSQL is back.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        // Server-side: admin shutdown, crash shutdown, cannot connect now, too many clients.
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| ["57P01", "57P02", "57P03", "53300"].contains(&code.as_ref())),
+        _ => false,
+    }
+}
+
+/// Whether anywhere in the chain of `err` is an unreachable database (domain errors wrap sqlx
+/// errors in `anyhow`).
+pub fn chain_is_unavailable(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(is_unavailable)
+            // A domain error that wraps an `anyhow` transparently hides the sqlx error itself
+            // from the chain and leaves only its io cause. In a request, a broken connection can
+            // only be the one to PostgreSQL (mail goes through the outbox, bodies are read before).
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(is_connection_failure)
+    })
+}
+
+fn is_connection_failure(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        err.kind(),
+        ConnectionRefused
+            | ConnectionReset
+            | ConnectionAborted
+            | NotConnected
+            | BrokenPipe
+            | UnexpectedEof
+            | TimedOut
+    )
 }
 
 /// Attached to error responses; `error_pages` renders the body from it.
@@ -107,6 +170,10 @@ impl IntoResponse for AppError {
                 "Too many attempts in a short time. Wait a few minutes and try again.".into(),
                 None,
             ),
+            AppError::Unavailable(detail) => return unavailable(detail),
+            AppError::Unexpected(err) if chain_is_unavailable(&err) => {
+                return unavailable(format!("{err:#}"))
+            }
             AppError::Unexpected(err) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -127,6 +194,25 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The 503 page: logged with its detail like a 500, but telling the person to retry.
+fn unavailable(detail: String) -> Response {
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let mut response = (
+        status,
+        [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+    )
+        .into_response();
+    response.extensions_mut().insert(ErrorPage {
+        status,
+        title: "Temporarily unavailable",
+        message: "The portal is temporarily unavailable, try again in a moment. Nothing you \
+                  sent was half-saved: if it did not go through, send it again."
+            .into(),
+        detail: Some(detail),
+    });
+    response
+}
+
 pub fn urlencode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
@@ -138,4 +224,44 @@ pub fn urlencode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape of the domain errors: an `anyhow` wrapped transparently.
+    #[derive(Debug, thiserror::Error)]
+    enum DomainError {
+        #[error(transparent)]
+        Unexpected(#[from] anyhow::Error),
+    }
+
+    fn broken_connection() -> sqlx::Error {
+        sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "expected to read 5 bytes, got 0 bytes at EOF",
+        ))
+    }
+
+    #[test]
+    fn a_broken_database_connection_is_a_503_however_it_is_wrapped() {
+        let direct = AppError::from(broken_connection()).into_response();
+        assert_eq!(direct.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(direct
+            .headers()
+            .contains_key(axum::http::header::RETRY_AFTER));
+        let wrapped = DomainError::from(anyhow::Error::from(broken_connection()));
+        let response = AppError::Unexpected(anyhow::anyhow!(wrapped)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_bad_query_is_still_a_500() {
+        let response = AppError::from(sqlx::Error::RowNotFound).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let wrapped = DomainError::from(anyhow::anyhow!("a bug"));
+        let response = AppError::Unexpected(anyhow::anyhow!(wrapped)).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

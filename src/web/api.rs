@@ -58,6 +58,21 @@ pub async fn post_heartbeat(
         Err(err @ HeartbeatError::BadReport(_)) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
         }
+        Err(HeartbeatError::Unexpected(err)) if crate::error::chain_is_unavailable(&err) => {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "heartbeat: database unavailable"
+            );
+            let mut response = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily unavailable; try again in a moment",
+            );
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+            );
+            response
+        }
         Err(HeartbeatError::Unexpected(err)) => {
             tracing::error!(error = format!("{err:#}"), "heartbeat failed");
             error(

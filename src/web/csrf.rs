@@ -54,12 +54,14 @@ async fn check(request: Request) -> Result<Request, AppError> {
     let Some(session) = request.extensions().get::<Session>().cloned() else {
         return Err(AppError::CsrfRejected);
     };
-    let expected = session::expected_csrf_token(&session).await?;
     let limit = body_limit(&request);
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
+    // The body is read before the session is loaded: when the session store is away, the 503
+    // then goes out after the whole request, and the connection stays usable for the next one.
+    let expected = session::expected_csrf_token(&session).await?;
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)

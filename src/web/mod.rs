@@ -16,6 +16,7 @@ pub mod partner;
 pub mod public;
 pub mod rate_limit;
 pub mod redact;
+pub mod routes;
 pub mod security;
 pub mod session;
 pub mod state;
@@ -24,7 +25,6 @@ pub mod step_up;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
 use axum::middleware;
-use axum::routing::{get, post};
 use axum::Router;
 use time::Duration;
 use tower::ServiceBuilder;
@@ -35,11 +35,11 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use routes::{get, post, RouteInfo, Routes};
 use state::AppState;
 
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let config = state.config.clone();
-    let request_id = HeaderName::from_static("x-request-id");
     let sessions = SessionManagerLayer::new(session_store)
         .with_name(if config.cookie_secure {
             "__Host-portal_session"
@@ -53,8 +53,19 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .with_expiry(Expiry::OnInactivity(Duration::minutes(
             config.session_idle_minutes,
         )));
+    serve(routes(), state, sessions)
+}
 
-    let public = Router::new()
+/// Every route the portal serves (method, path pattern, portal), recorded as the router is
+/// built; `/static` files aside.
+pub fn route_table() -> Vec<RouteInfo> {
+    let (pages, bare) = routes();
+    pages.table().iter().chain(bare.table()).cloned().collect()
+}
+
+/// The session-backed pages, and the routes outside the session and CSRF layers.
+fn routes() -> (Routes<AppState>, Routes<AppState>) {
+    let public = Routes::new()
         .route("/", get(public::login::get_root))
         .route(
             "/login",
@@ -81,7 +92,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
 
     // The same Security page in every portal; `security::Owner` refuses another portal's.
     // Central Management: the same pages for customers and for their partners.
-    let mut central = Router::new();
+    let mut central = Routes::new();
     for portal in ["/customer", "/partner"] {
         central = central
             .route(
@@ -98,7 +109,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             );
     }
 
-    let mut security = Router::new();
+    let mut security = Routes::new();
     for portal in ["/customer", "/partner", "/manager"] {
         security = security
             .route(&format!("{portal}/security"), get(security::get_security))
@@ -128,7 +139,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             );
     }
 
-    let partner = Router::new()
+    let partner = Routes::new()
         .route(
             "/partner",
             get(|| async { axum::response::Redirect::to("/partner/customers") }),
@@ -193,7 +204,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
                 .post(partner::customers::post_disable_two_factor),
         );
 
-    let customer = Router::new()
+    let customer = Routes::new()
         .route("/customer", get(customer::get_dashboard))
         .route("/customer/products", get(customer::get_products))
         .route(
@@ -244,7 +255,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             get(customer::get_account).post(customer::post_account),
         );
 
-    let manager = Router::new()
+    let manager = Routes::new()
         .route(
             "/manager",
             get(|| async { axum::response::Redirect::to("/manager/partners") }),
@@ -290,30 +301,49 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             get(manager::audit::get_manager_audit_csv),
         );
 
-    let pages = Router::new()
+    let pages = Routes::new()
         .merge(public)
         .merge(partner)
         .merge(customer)
         .merge(manager)
         .merge(security)
-        .merge(central)
-        .fallback(pages::not_found)
-        .layer(middleware::from_fn(csrf::verify_csrf))
-        .layer(sessions)
-        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
-        .layer(DefaultBodyLimit::max(csrf::FORM_BODY_BYTES));
+        .merge(central);
 
-    Router::new()
-        .merge(pages)
+    let bare = Routes::new()
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(public::readyz))
         .route(
             "/api/pbx/heartbeat",
             post(api::post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
-        )
+        );
+    (pages, bare)
+}
+
+/// The routes with their layers: sessions and CSRF around the pages, then security headers,
+/// error pages, request ids and tracing around everything.
+fn serve(
+    (pages, bare): (Routes<AppState>, Routes<AppState>),
+    state: AppState,
+    sessions: SessionManagerLayer<PostgresStore>,
+) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let pages = pages
+        .into_router()
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(csrf::verify_csrf))
+        .layer(sessions)
+        // Directly outside the session layer: its own bare 500 (the store failed to save) becomes
+        // the "temporarily unavailable" page.
+        .layer(middleware::from_fn(pages::session_store_failures))
+        // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
+        .layer(DefaultBodyLimit::max(csrf::FORM_BODY_BYTES));
+
+    Router::new()
+        .merge(pages)
+        .merge(bare.into_router())
         .nest_service("/static", ServeDir::new(static_dir()))
         .layer(middleware::from_fn_with_state(
-            config.clone(),
+            state.config.clone(),
             pages::security_headers,
         ))
         .layer(middleware::from_fn(pages::render_error_pages))

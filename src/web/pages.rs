@@ -35,7 +35,11 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
-    if page.status.is_server_error() {
+    if page.status == StatusCode::SERVICE_UNAVAILABLE {
+        // The database is away: worth a warning per request, not an error page per bug.
+        tracing::warn!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
+            "request answered 503: database unavailable");
+    } else if page.status.is_server_error() {
         tracing::error!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
             "request failed");
     }
@@ -103,10 +107,66 @@ pub async fn security_headers(
     response
 }
 
+/// tower-sessions answers a bare, bodiless 500 when it cannot save the session after the
+/// handler ran; that is the session store (PostgreSQL) being away, so say so with a 503 page.
+/// Every other 5xx from inside carries an `ErrorPage` and passes through untouched.
+pub async fn session_store_failures(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && response.extensions().get::<ErrorPage>().is_none()
+    {
+        return crate::error::AppError::Unavailable("the session store failed to save".into())
+            .into_response();
+    }
+    response
+}
+
 pub async fn not_found() -> crate::error::AppError {
     crate::error::AppError::NotFound
 }
 
 pub async fn healthz() -> (StatusCode, &'static str) {
     (StatusCode::OK, "ok")
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn answer(router: Router) -> Response {
+        let request = axum::http::Request::get("/").body(Body::empty()).unwrap();
+        router
+            .layer(axum::middleware::from_fn(session_store_failures))
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_session_layers_bare_500_becomes_the_unavailable_page() {
+        // What tower-sessions answers when saving the session fails: a 500 with no page.
+        let router = Router::new().route("/", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }));
+        let response = answer(router).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        let page = response.extensions().get::<ErrorPage>().unwrap();
+        assert!(page
+            .message
+            .contains("temporarily unavailable, try again in a moment"));
+    }
+
+    #[tokio::test]
+    async fn a_handlers_own_error_page_passes_through() {
+        let router = Router::new().route(
+            "/",
+            get(|| async { crate::error::AppError::Unexpected(anyhow::anyhow!("a bug")) }),
+        );
+        let response = answer(router).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }
