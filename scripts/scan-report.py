@@ -33,17 +33,23 @@ def wapiti(role):
     for section in ("vulnerabilities", "anomalies"):
         for category, items in report.get(section, {}).items():
             for item in items:
+                # The request line shows the payload, e.g. GET /partner/customers?q=%2Fe%00
+                raw = item.get("http_request") or ""
+                example = raw.split("\n", 1)[0]
+                if "\n\n" in raw:  # a form post: show its body too
+                    example += " " + raw.split("\n\n", 1)[1].replace("\n", " ")
                 row = (category, item.get("method", ""), item.get("path", ""),
-                       item.get("parameter", ""), item.get("info", "").replace("\n", " "))
+                       item.get("parameter", ""), item.get("info", "").replace("\n", " "), example)
                 (exempt if (category, item.get("info")) in EXEMPT else found).append(row)
     return found, exempt, None
 
 
 def sqlmap(role):
-    """(injection points, 5xx answers seen, forms/URLs tested, error) for a role's sqlmap run."""
+    """(injection points, 5xx answers seen, forms/URLs tested, completed, error) for a role's
+    sqlmap run."""
     log_path = os.path.join(WORK, f"sqlmap-{role}.log")
     if not os.path.exists(log_path):
-        return [], 0, 0, "no log"
+        return [], 0, 0, False, "no log"
     with open(log_path, errors="replace") as f:
         log = f.read()
     points = []
@@ -55,13 +61,14 @@ def sqlmap(role):
     for match in re.finditer(r"parameter '([^']+)' (?:is|appears to be) '?([^'\n]*)'? injectable", log):
         points.append(f"log: parameter {match.group(1)}: {match.group(2)}")
     errors = sum(int(n) for n in re.findall(r"\b5\d\d \([^)]*\) - (\d+) times", log))
-    targets = len(re.findall(r"^\[\d+/\d+\] (?:Form|URL):", log, re.M))
-    return sorted(set(points)), errors, targets, None
+    targets = len(re.findall(r"^\[\d+/(?:\d+|\?)\] (?:Form|URL):", log, re.M))
+    return sorted(set(points)), errors, targets, "[*] ending @" in log, None
 
 
 def server_5xx():
-    """{(method, path, status): count} of 5xx answers in the server log, and panics."""
-    counts = collections.Counter()
+    """{(method, path, status): count} of 5xx answers in the server log, {(method, path, detail):
+    count} of the logged causes, and the number of panics."""
+    counts, causes = collections.Counter(), collections.Counter()
     panics = 0
     span = re.compile(r"request\{method=(\S+) path=(\S+)")
     with open(os.path.join(WORK, "server.log"), errors="replace") as f:
@@ -69,12 +76,15 @@ def server_5xx():
             line = re.sub(r"\x1b\[[0-9;]*m", "", line)
             if "panicked" in line:
                 panics += 1
+            failed = re.search(r'request failed .*method=(\S+) path="([^"]*)" detail="(.*)"$', line)
+            if failed:
+                causes[failed.groups()] += 1
             status = re.search(r"\bstatus=(5\d\d)\b", line)
             if status and "finished processing request" in line:
                 where = span.search(line)
                 method, path = where.groups() if where else ("?", "?")
                 counts[(method, path, status.group(1))] += 1
-    return counts, panics
+    return counts, causes, panics
 
 
 def main():
@@ -85,20 +95,29 @@ def main():
         total += len(found) + (1 if error else 0)
         note = f"  ({len(exempt)} exempted)" if exempt else ""
         print(f"  {role:9} {len(found):5} finding(s){note}" + (f"  ERROR: {error}" if error else ""))
-        for category, method, path, parameter, info in found:
-            print(f"      [{category}] {method} {path} param={parameter or '-'}: {info[:200]}")
+        grouped = collections.defaultdict(list)
+        for category, method, path, parameter, info, example in found:
+            grouped[(category, method, path, parameter, info)].append(example)
+        for (category, method, path, parameter, info), examples in grouped.items():
+            print(f"      {len(examples):4} x [{category}] {method} {path} param={parameter or '-'}: "
+                  f"{info[:160]}" + (f"\n             e.g. {examples[0][:200]}" if examples[0] else ""))
     print("sqlmap (injection points; 5xx answers it saw)")
     for role in ROLES:
-        points, errors, targets, error = sqlmap(role)
+        points, errors, targets, completed, error = sqlmap(role)
         total += len(points) + errors + (1 if error else 0)
+        bound = "all done" if completed else "stopped at the time bound"
         print(f"  {role:9} {len(points):5} injection point(s), {errors} 5xx answer(s), "
-              f"{targets} form(s)/URL(s) tested" + (f"  ERROR: {error}" if error else ""))
+              f"{targets} form(s)/URL(s) started ({bound})" + (f"  ERROR: {error}" if error else ""))
         for point in points:
             print(f"      {point}")
-    counts, panics = server_5xx()
+    counts, causes, panics = server_5xx()
     print(f"server log: {sum(counts.values())} 5xx answer(s), {panics} panic(s)")
     for (method, path, status), n in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"      {n:5} x {status} {method} {path}")
+    if causes:
+        print("  logged causes:")
+    for (method, path, detail), n in sorted(causes.items(), key=lambda kv: -kv[1]):
+        print(f"      {n:5} x {method} {path}: {detail[:200]}")
     total += sum(counts.values()) + panics
     for role in ROLES:
         log = os.path.join(WORK, f"proxy-{role}.log")

@@ -35,7 +35,9 @@ psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt -c "set client_min_message
   -c "drop database if exists $DB with (force)" -c "create database $DB"
 target/release/yeastar-portal seed-demo >/dev/null
 curl -fs "$BASE/readyz" >/dev/null 2>&1 && die "something already listens on port $PORT"
-BIND_ADDR=127.0.0.1:$PORT PUBLIC_URL=$BASE MAIL_DIR="$WORK/mail" RUST_LOG=warn \
+# Warnings only, but inside the request span (an info span of yeastar_portal::web), so each
+# one names the request it came from.
+BIND_ADDR=127.0.0.1:$PORT PUBLIC_URL=$BASE MAIL_DIR="$WORK/mail" RUST_LOG='warn,yeastar_portal::web=info' \
   target/release/yeastar-portal serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do
@@ -81,7 +83,7 @@ export SOAK_PBX_TOKEN
 echo "pbx: $instance reports with a bearer token"
 
 # Every request of the mix must work before it is repeated thousands of times.
-say "Smoke test of the mix (one of each)"
+say "Smoke test of the mix (2 s, 1 connection)"
 wrk -t1 -c1 -d2s -s benches/soak.lua "$BASE" | grep '^SOAK' | tee "$WORK/smoke.txt"
 grep -q 'bad_status=0 socket_errors=0' "$WORK/smoke.txt" || die "the mix already fails at 1 connection"
 
@@ -100,7 +102,10 @@ grep '^SOAK' "$WORK/wrk.txt" | sed 's/^SOAK //'
 echo "server RSS: start $((RSS_START / 1024)) MiB, end $((RSS_END / 1024)) MiB;" \
   "every 30 s (MiB): $(awk '{ printf "%d ", $2 / 1024 }' "$WORK/rss.txt")"
 server_errors=$(grep -c -E ' ERROR ' "$WORK/server.log" || true)
-echo "server log: $server_errors ERROR line(s) ($WORK/server.log)"
+server_warnings=$(grep -c -E ' WARN ' "$WORK/server.log" || true)
+echo "server log: $server_errors ERROR line(s), $server_warnings WARN line(s) ($WORK/server.log)"
+grep -E ' (ERROR|WARN) ' "$WORK/server.log" | sed -E 's/^[^ ]+ +//; s/request_id=[0-9a-f-]+//' | sort | uniq -c |
+  sort -rn | head -10
 kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the soak"
 grep -q 'bad_status=0 socket_errors=0' "$WORK/wrk.txt" && ((server_errors == 0)) || die "errors during the soak"
 echo "soak: 0 errors"
