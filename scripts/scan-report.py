@@ -22,6 +22,19 @@ EXEMPT = {
 }
 
 
+def wapiti_coverage(role):
+    """What the wapiti log says about coverage: URLs and forms found, modules cut short."""
+    try:
+        with open(os.path.join(WORK, f"wapiti-{role}.log"), errors="replace") as f:
+            log = f.read()
+    except OSError:
+        return ""
+    found = re.search(r"Wapiti found (\d+) URLs and forms", log)
+    cut = re.findall(r"Max attack time was reached for module (\w+)", log)
+    return (f"{found.group(1) if found else '?'} URLs/forms crawled"
+            + (f", time bound hit by {','.join(cut)}" if cut else ", every module finished"))
+
+
 def wapiti(role):
     """(findings, exempted, error) for a role's wapiti report."""
     path = os.path.join(WORK, f"wapiti-{role}.json")
@@ -45,24 +58,25 @@ def wapiti(role):
 
 
 def sqlmap(role):
-    """(injection points, 5xx answers seen, forms/URLs tested, completed, error) for a role's
-    sqlmap run."""
+    """(injection points, candidates sqlmap ruled out, 5xx answers seen, forms/URLs tested,
+    completed, error) for a role's sqlmap run."""
     log_path = os.path.join(WORK, f"sqlmap-{role}.log")
     if not os.path.exists(log_path):
-        return [], 0, 0, False, "no log"
+        return [], [], 0, 0, False, "no log"
     with open(log_path, errors="replace") as f:
         log = f.read()
-    points = []
+    # The results file lists every candidate (header: Target URL,Place,Parameter,Technique(s),
+    # Note(s)); sqlmap re-tests each and notes the ones it rules out. Those are shown, not counted.
+    points, ruled_out = [], []
     csv_path = os.path.join(WORK, f"sqlmap-{role}.csv")
     if os.path.exists(csv_path):
         with open(csv_path, errors="replace") as f:
-            rows = [line.strip() for line in f if line.strip()]
-        points = [row for row in rows[1:]]  # header: Target URL,Place,Parameter,Technique(s),Note(s)
-    for match in re.finditer(r"parameter '([^']+)' (?:is|appears to be) '?([^'\n]*)'? injectable", log):
-        points.append(f"log: parameter {match.group(1)}: {match.group(2)}")
+            rows = [line.strip() for line in f if line.strip()][1:]
+        for row in rows:
+            (ruled_out if row.endswith("false positive or unexploitable") else points).append(row)
     errors = sum(int(n) for n in re.findall(r"\b5\d\d \([^)]*\) - (\d+) times", log))
     targets = len(re.findall(r"^\[\d+/(?:\d+|\?)\] (?:Form|URL):", log, re.M))
-    return sorted(set(points)), errors, targets, "[*] ending @" in log, None
+    return points, ruled_out, errors, targets, "[*] ending @" in log, None
 
 
 def server_5xx():
@@ -93,7 +107,7 @@ def main():
     for role in ROLES:
         found, exempt, error = wapiti(role)
         total += len(found) + (1 if error else 0)
-        note = f"  ({len(exempt)} exempted)" if exempt else ""
+        note = f"  ({len(exempt)} exempted; {wapiti_coverage(role)})"
         print(f"  {role:9} {len(found):5} finding(s){note}" + (f"  ERROR: {error}" if error else ""))
         grouped = collections.defaultdict(list)
         for category, method, path, parameter, info, example in found:
@@ -103,13 +117,15 @@ def main():
                   f"{info[:160]}" + (f"\n             e.g. {examples[0][:200]}" if examples[0] else ""))
     print("sqlmap (injection points; 5xx answers it saw)")
     for role in ROLES:
-        points, errors, targets, completed, error = sqlmap(role)
+        points, ruled_out, errors, targets, completed, error = sqlmap(role)
         total += len(points) + errors + (1 if error else 0)
         bound = "all done" if completed else "stopped at the time bound"
         print(f"  {role:9} {len(points):5} injection point(s), {errors} 5xx answer(s), "
               f"{targets} form(s)/URL(s) started ({bound})" + (f"  ERROR: {error}" if error else ""))
         for point in points:
             print(f"      {point}")
+        for candidate in ruled_out:
+            print(f"      (ruled out by sqlmap, not counted: {candidate})")
     counts, causes, panics = server_5xx()
     print(f"server log: {sum(counts.values())} 5xx answer(s), {panics} panic(s)")
     for (method, path, status), n in sorted(counts.items(), key=lambda kv: -kv[1]):
