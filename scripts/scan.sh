@@ -37,7 +37,7 @@ declare -A STARTS=(
 WAPITI_MODULES=sql,blindsql,xss,permanentxss,exec,file,redirect,crlf,csrf,backup,htaccess
 WAPITI_MODULES+=,methods,shellshock,http_headers,cookieflags,csp
 WAPITI_CRAWL_SECONDS=60            # --max-scan-time bounds the crawl
-WAPITI_ATTACK_SECONDS=45           # --max-attack-time bounds each module
+WAPITI_ATTACK_SECONDS=60           # --max-attack-time bounds each module
 WAPITI_SECONDS=600                 # wall-clock bound of each wapiti run (crawl + 16 modules)
 SQLMAP_SECONDS=420                 # wall-clock bound of each sqlmap run
 
