@@ -39,7 +39,9 @@ LANDING = {"customer": "/customer/account", "partner": "/partner/customers",
            "manager": "/manager/partners", "public": "/login"}[ROLE]
 CSRF_RE = re.compile(rb'name="csrf_token" value="([^"]+)"')
 # The token a form carries: url-encoded `csrf_token=...` or a multipart part of that name.
-SENT_RE = re.compile(rb'(?:^|&)csrf_token=([^&]*)|name="csrf_token"\r\n\r\n([^\r\n]*)')
+# (wapiti sends every field as a file part: `name="csrf_token"; filename="csrf_token"`).
+SENT_RE = re.compile(
+    rb'(?:^|&)csrf_token=([^&]*)|name="csrf_token"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)')
 # Hop-by-hop headers and the ones the proxy sets itself.
 DROP_REQUEST = {"cookie", "x-csrf-token", "connection", "keep-alive", "proxy-connection",
                 "transfer-encoding", "te", "upgrade", "host", "content-length"}
