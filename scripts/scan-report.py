@@ -108,7 +108,7 @@ def main():
         found, exempt, error = wapiti(role)
         total += len(found) + (1 if error else 0)
         note = f"  ({len(exempt)} exempted; {wapiti_coverage(role)})"
-        print(f"  {role:9} {len(found):5} finding(s){note}" + (f"  ERROR: {error}" if error else ""))
+        print(f"  {role:11} {len(found):5} finding(s){note}" + (f"  ERROR: {error}" if error else ""))
         grouped = collections.defaultdict(list)
         for category, method, path, parameter, info, example in found:
             grouped[(category, method, path, parameter, info)].append(example)
@@ -116,11 +116,15 @@ def main():
             print(f"      {len(examples):4} x [{category}] {method} {path} param={parameter or '-'}: "
                   f"{info[:160]}" + (f"\n             e.g. {examples[0][:200]}" if examples[0] else ""))
     print("sqlmap (injection points; 5xx answers it saw)")
-    for role in ROLES:
+    # Extra runs (the partner's raw multipart Add Partner request) sit beside the role runs.
+    extra = sorted(name[len("sqlmap-"):-len(".log")] for name in os.listdir(WORK)
+                   if name.startswith("sqlmap-") and name.endswith(".log")
+                   and name[len("sqlmap-"):-len(".log")] not in ROLES)
+    for role in ROLES + extra:
         points, ruled_out, errors, targets, completed, error = sqlmap(role)
         total += len(points) + errors + (1 if error else 0)
         bound = "all done" if completed else "stopped at the time bound"
-        print(f"  {role:9} {len(points):5} injection point(s), {errors} 5xx answer(s), "
+        print(f"  {role:11} {len(points):5} injection point(s), {errors} 5xx answer(s), "
               f"{targets} form(s)/URL(s) started ({bound})" + (f"  ERROR: {error}" if error else ""))
         for point in points:
             print(f"      {point}")

@@ -43,6 +43,7 @@ WAPITI_CRAWL_SECONDS=60            # --max-scan-time bounds the crawl
 WAPITI_ATTACK_SECONDS=60           # --max-attack-time bounds each module
 WAPITI_SECONDS=600                 # wall-clock bound of each wapiti run (crawl + 16 modules)
 SQLMAP_SECONDS=420                 # wall-clock bound of each sqlmap run
+SQLMAP_MULTIPART_SECONDS=150       # ... and of the partner's extra Add Partner run
 
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "scan: $*" >&2; exit 1; }
@@ -142,7 +143,7 @@ wapiti_run() {
 }
 
 sqlmap_run() {
-  local role=$1 base="http://127.0.0.1:${PROXY[$1]}" first=${STARTS[$1]%% *} page id
+  local role=$1 base="http://127.0.0.1:${PROXY[$1]}" first=${STARTS[$1]%% *} page id token
   # The role's pages, plus for partners one customer's page and removal-request form (ids are
   # only known from the list). --forms tests every form on them, searches (GET forms) included.
   for page in ${STARTS[$role]}; do echo "$base$page"; done >"$WORK/sqlmap-$role.targets"
@@ -151,11 +152,37 @@ sqlmap_run() {
     [[ -z $id ]] || printf '%s\n' "$base$id" "$base$id/removal-request" >>"$WORK/sqlmap-$role.targets"
   fi
   # The CSRF token comes fresh from a page of the same session (--csrf-url rules out --threads).
-  timeout --kill-after=10 "$SQLMAP_SECONDS" \
-    sqlmap -m "$WORK/sqlmap-$role.targets" --forms --batch --level=1 --risk=1 \
-    --timeout=10 --retries=0 --time-sec=2 --csrf-token=csrf_token --csrf-url="$base$first" \
-    --answers='fill=Y,follow=N' --disable-coloring --output-dir="$WORK/sqlmap-$role" \
-    --results-file="$WORK/sqlmap-$role.csv" >"$WORK/sqlmap-$role.log" 2>&1
+  local common=(--batch --ignore-stdin --level=1 --risk=1 --timeout=10 --retries=0 --time-sec=2
+    --csrf-token=csrf_token --csrf-url="$base$first" --answers='fill=Y,follow=N'
+    --disable-coloring --output-dir="$WORK/sqlmap-$role")
+  timeout --kill-after=10 "$SQLMAP_SECONDS" sqlmap -m "$WORK/sqlmap-$role.targets" --forms \
+    "${common[@]}" --results-file="$WORK/sqlmap-$role.csv" >"$WORK/sqlmap-$role.log" 2>&1 || true
+  # sqlmap 1.7's --forms loses the boundary of multipart forms, so every such request is refused
+  # (403, unreadable token): Add Partner gets its own raw multipart request instead. sqlmap does
+  # not refresh a token inside multipart either, so the request carries the session's token
+  # (if the proxy signs in again, it supplies the new one).
+  if [[ $role == partner ]]; then
+    token=$(curl -fsS "$base/partner/customers/new" | grep -o 'name="csrf_token" value="[^"]*"' |
+      sed -n 1p | cut -d'"' -f4)
+    add_partner_request "${PROXY[$role]}" "$token" >"$WORK/sqlmap-partner-add.req"
+    timeout --kill-after=10 "$SQLMAP_MULTIPART_SECONDS" sqlmap -r "$WORK/sqlmap-partner-add.req" \
+      "${common[@]}" --results-file="$WORK/sqlmap-partner-add.csv" \
+      >"$WORK/sqlmap-partner-add.log" 2>&1 || true
+  fi
+}
+
+# A raw Add Partner request (multipart, CRLF line ends) for sqlmap -r. Usage: PORT TOKEN
+add_partner_request() {
+  local field
+  printf 'POST /partner/customers/new HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n' "$1"
+  printf 'Content-Type: multipart/form-data; boundary=scanboundary\r\n\r\n'
+  for field in "csrf_token=$2" user_type=customer email=scan.add@scan.example first_name=Scan \
+    last_name=Tester "company=Scan GmbH" "phone=+49 40 555" country=DE "address=Street 1" \
+    city=Hamburg state=HH postcode=20457; do
+    printf -- '--scanboundary\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' \
+      "${field%%=*}" "${field#*=}"
+  done
+  printf -- '--scanboundary--\r\n'
 }
 
 # All at once. A session that ends anyway (e.g. after wrong current passwords on the Security
