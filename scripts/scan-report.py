@@ -76,6 +76,7 @@ def sqlmap(role):
             (ruled_out if row.endswith("false positive or unexploitable") else points).append(row)
     errors = sum(int(n) for n in re.findall(r"\b5\d\d \([^)]*\) - (\d+) times", log))
     targets = len(re.findall(r"^\[\d+/(?:\d+|\?)\] (?:Form|URL):", log, re.M))
+    targets += log.count("parsing HTTP request from")  # a raw request (-r) is one target
     return points, ruled_out, errors, targets, "[*] ending @" in log, None
 
 
