@@ -106,7 +106,7 @@ echo "server RSS: start $((RSS_START / 1024)) MiB, end $((RSS_END / 1024)) MiB;"
 server_errors=$(grep -c -E ' ERROR ' "$WORK/server.log" || true)
 server_warnings=$(grep -c -E ' WARN ' "$WORK/server.log" || true)
 echo "server log: $server_errors ERROR line(s), $server_warnings WARN line(s) ($WORK/server.log)"
-grep -E ' (ERROR|WARN) ' "$WORK/server.log" | sed -E 's/^[^ ]+ +//; s/request_id=[0-9a-f-]+//' | sort | uniq -c |
+{ grep -E ' (ERROR|WARN) ' "$WORK/server.log" || true; } | sed -E 's/^[^ ]+ +//; s/request_id=[0-9a-f-]+//' | sort | uniq -c |
   sort -rn | head -10
 kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the soak"
 if ! grep -q 'bad_status=0 socket_errors=0' "$WORK/wrk.txt" || ((server_errors > 0)); then
