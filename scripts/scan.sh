@@ -155,9 +155,11 @@ sqlmap_run() {
     [[ -z $id ]] || printf '%s\n' "$base$id" "$base$id/removal-request" >>"$WORK/sqlmap-$role.targets"
   fi
   # The CSRF token comes fresh from a page of the same session (--csrf-url rules out --threads).
-  local common=(--batch --ignore-stdin --level=1 --risk=1 --timeout=10 --retries=0 --time-sec=2
-    --csrf-token=csrf_token --csrf-url="$base$first" --answers='fill=Y,follow=N'
-    --disable-coloring --output-dir="$WORK/sqlmap-$role")
+  # --union-cols keeps level 1's 1-10 columns: a search whose page changes with the term once
+  # made sqlmap's ORDER BY probe "find" 169 columns and spend the whole time bound on them.
+  local common=(--batch --ignore-stdin --level=1 --risk=1 --union-cols=1-10 --timeout=10
+    --retries=0 --time-sec=2 --csrf-token=csrf_token --csrf-url="$base$first"
+    --answers='fill=Y,follow=N' --disable-coloring --output-dir="$WORK/sqlmap-$role")
   timeout --kill-after=10 "$SQLMAP_SECONDS" sqlmap -m "$WORK/sqlmap-$role.targets" --forms \
     "${common[@]}" --results-file="$WORK/sqlmap-$role.csv" >"$WORK/sqlmap-$role.log" 2>&1 || true
   # sqlmap 1.7's --forms loses the boundary of multipart forms, so every such request is refused
