@@ -3,7 +3,7 @@
 # role and signed out. Exits non-zero on any scanner finding or any 5xx in the server log, and
 # prints counts per scanner and role.
 #
-# Usage: bash scripts/scan.sh          (from anywhere; ~6 minutes plus the release build, at most
+# Usage: bash scripts/scan.sh          (from anywhere; 6-7 minutes plus the release build, at most
 #                                      ~11: every scanner run is bounded in time)
 #
 # Everything the scanners touch runs inside a network namespace that has only `lo`
