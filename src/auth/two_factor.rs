@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::recovery;
-use super::secretbox::SecretBox;
+use super::secretbox::{SecretBox, Unsealed};
 use super::sessions;
 use super::totp;
 use crate::accounts::model::{Account, AccountId};
@@ -30,6 +30,10 @@ pub enum CodeCheck {
     Wrong,
     /// A correct TOTP code whose time step was already used.
     Replayed,
+    /// The stored TOTP secret opens with neither `SECRET_KEY` nor `SECRET_KEY_PREVIOUS` (a key
+    /// rotated without keeping the old one), so no TOTP code can be checked; recovery codes
+    /// still work. Logged as an error naming the account.
+    Unreadable,
 }
 
 /// Checks a second factor for `account_id`. A TOTP time step is accepted at most once per
@@ -67,7 +71,17 @@ pub async fn verify(
         let remaining = codes_left(pool, account_id).await?;
         return Ok(CodeCheck::Accepted(Accepted::RecoveryCode { remaining }));
     }
-    let secret = open_and_reseal(pool, secrets, account_id, &sealed).await?;
+    let secret = match secrets.unseal(&sealed) {
+        Ok(unsealed) => store_resealed(pool, account_id, &sealed, unsealed).await?,
+        Err(err) => {
+            // The person cannot fix this; the operator can (restore the previous key as
+            // SECRET_KEY_PREVIOUS) or a partner/manager resets this account's 2FA.
+            tracing::error!(account = %account_id, error = %format!("{err:#}"),
+                "a TOTP secret opens with neither SECRET_KEY nor SECRET_KEY_PREVIOUS; the account \
+                 can finish signing in only with a recovery code until its 2FA is reset");
+            return Ok(CodeCheck::Unreadable);
+        }
+    };
     let Some(step) = totp::matching_step(&secret, code, now.unix_timestamp().max(0) as u64) else {
         return Ok(CodeCheck::Wrong);
     };
@@ -87,16 +101,15 @@ pub async fn verify(
     }
 }
 
-/// Opens the stored TOTP secret. One sealed by `SECRET_KEY_PREVIOUS` (or before key ids) is
-/// stored again under the current key, so a rotation completes as people sign in; the update is
-/// conditional on the old value, so a concurrent turn-off or re-enrolment is never overwritten.
-async fn open_and_reseal(
+/// Hands back the opened TOTP secret. One sealed by `SECRET_KEY_PREVIOUS` (or before key ids)
+/// is stored again under the current key, so a rotation completes as people sign in; the update
+/// is conditional on the old value, so a concurrent turn-off or re-enrolment is never overwritten.
+async fn store_resealed(
     pool: &PgPool,
-    secrets: &SecretBox,
     account_id: AccountId,
     sealed: &[u8],
-) -> anyhow::Result<Vec<u8>> {
-    let unsealed = secrets.unseal(sealed)?;
+    unsealed: Unsealed,
+) -> sqlx::Result<Vec<u8>> {
     if let Some(resealed) = &unsealed.resealed {
         sqlx::query("update accounts set totp_secret = $3 where id = $1 and totp_secret = $2")
             .bind(account_id)
@@ -132,8 +145,8 @@ pub async fn reseal_all(pool: &PgPool, secrets: &SecretBox) -> anyhow::Result<Re
     for (account_id, sealed) in rows {
         match secrets.unseal(&sealed) {
             Ok(unsealed) if unsealed.resealed.is_none() => report.current += 1,
-            Ok(_) => {
-                open_and_reseal(pool, secrets, account_id, &sealed).await?;
+            Ok(unsealed) => {
+                store_resealed(pool, account_id, &sealed, unsealed).await?;
                 report.resealed += 1;
             }
             Err(err) => {

@@ -20,6 +20,8 @@ use crate::smtp::SmtpSink;
 
 // Sign-in security steps (2FA setup, sessions, bursts, the reset queue): more `TestApp` methods.
 mod auth_steps;
+// Capturing log lines, for tests that check what the operator is told.
+pub mod logs;
 
 pub const PASSWORD: &str = "Sunrise over Xiamen 42";
 

@@ -3,6 +3,9 @@
 //! older ones.
 
 use reqwest::{Client, StatusCode};
+use tokio::sync::watch;
+use yeastar_portal::accounts::model::Role;
+use yeastar_portal::auth::password_reset;
 
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
@@ -165,4 +168,87 @@ async fn known_and_unknown_emails_are_answered_at_once_and_alike() {
     blocker.rollback().await.unwrap();
     assert_eq!(links_to(&app, "known@reset.test").await.len(), 1);
     assert!(links_to(&app, "unknown@reset.test").await.is_empty());
+}
+
+/// Queues a request for `email` the way the form does, without the work the form starts right
+/// after (as when the server stops between its answer and that work).
+async fn leave_queued(app: &TestApp, email: &str) {
+    password_reset::request(&app.db, email, "203.0.113.7", app.now())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn two_sweepers_at_once_email_each_request_left_in_the_queue_exactly_once() {
+    let app = spawn_app().await;
+    let known = [
+        "left-1@reset.test",
+        "left-2@reset.test",
+        "left-3@reset.test",
+    ];
+    for email in known {
+        app.active_account(Role::Manager, email, None, None).await;
+    }
+    app.drain_outbox().await;
+    let before = app.smtp.received().len();
+    for email in known {
+        leave_queued(&app, email).await;
+    }
+    for n in 0..20 {
+        leave_queued(&app, &format!("nobody-{n}@reset.test")).await;
+    }
+    let queued = "select count(*) from password_reset_requests";
+    assert_eq!(app.count(queued).await, 23);
+
+    let (stop, stopped) = watch::channel(false);
+    let sweepers: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, base, clock) = (app.db.clone(), app.address.clone(), app.clock.clone());
+            tokio::spawn(password_reset::sweep_queue(
+                db,
+                base,
+                clock,
+                stopped.clone(),
+            ))
+        })
+        .collect();
+    app.reset_requests_handled().await;
+    stop.send(true).unwrap();
+    for sweeper in sweepers {
+        sweeper.await.unwrap();
+    }
+
+    for email in known {
+        let links = links_to(&app, email).await;
+        assert_eq!(links.len(), 1, "{email} got {links:?}");
+        let (status, page) = app.get_html(&client(), path_of(&app, &links[0])).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(email));
+    }
+    let sent = app.smtp.received().len() - before;
+    assert_eq!(sent, known.len(), "nothing else was sent");
+}
+
+#[tokio::test]
+async fn a_request_left_queued_when_the_server_stopped_is_emailed_by_the_next_one() {
+    let mut app = spawn_app().await;
+    app.active_account(Role::Manager, "restart@reset.test", None, None)
+        .await;
+    app.drain_outbox().await;
+    let before = app.smtp.received().len();
+    leave_queued(&app, "restart@reset.test").await;
+
+    // The sweep starts with the mail worker, and the worker delivers what it queued.
+    app.restart_with(|c| c.mail_worker = true).await;
+    let received = app.smtp.wait_for(before + 1).await;
+    let links: Vec<_> = received
+        .iter()
+        .filter_map(|m| m.link("/reset-password/"))
+        .collect();
+    assert_eq!(links.len(), 1, "{received:?}");
+    assert_eq!(
+        app.count("select count(*) from password_reset_requests")
+            .await,
+        0
+    );
 }

@@ -12,8 +12,9 @@ use yeastar_portal::auth::secretbox::SecretBox;
 use yeastar_portal::auth::totp;
 use yeastar_portal::config::{Secret, DEV_SECRET_KEY};
 
+use crate::helpers::logs::CapturedLogs;
 use crate::helpers::{client, location, spawn_app, spawn_app_configured, TestApp, PASSWORD};
-use crate::security::enable_two_factor;
+use crate::security::{enable_two_factor, request_reset, submit_reset};
 use crate::smtp::SmtpSink;
 
 const KEY_A: &str = "first-production-key-0123456789abcdef";
@@ -209,4 +210,80 @@ async fn reseal_secrets_completes_a_rotation_for_accounts_that_have_not_signed_i
     app.restart_with(|c| c.secret_key = Secret::new(KEY_B))
         .await;
     assert_eq!(sign_in_with_totp(&app, email, &secret).await, "/customer");
+}
+
+#[tokio::test]
+async fn a_totp_secret_no_key_opens_gets_a_clear_answer_and_recovery_codes_still_sign_in() {
+    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
+        c.secret_key = Secret::new(KEY_A)
+    })
+    .await;
+    let email = "lost-key@customer.test";
+    let (_, partner) = app.partner("lost-key@partner.test").await;
+    let account = app
+        .active_account(Role::Customer, email, None, Some(partner))
+        .await;
+    let browser = client();
+    app.login(&browser, email, PASSWORD).await;
+    let (secret, codes) = enable_two_factor(&app, &browser, "/customer").await;
+
+    // Rotated without SECRET_KEY_PREVIOUS: nothing opens the stored secret any more.
+    app.restart_with(|c| c.secret_key = Secret::new(KEY_B))
+        .await;
+    app.clock.advance(Duration::seconds(30));
+    let logs = CapturedLogs::start();
+    let browser = client();
+    let response = app.login(&browser, email, PASSWORD).await;
+    assert_eq!(location(&response), "/login/two-factor");
+    let csrf = app.csrf_for(&browser, "/login/two-factor").await;
+    let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+    let form = [("csrf_token", csrf.as_str()), ("code", code.as_str())];
+    let refused = app.post_form(&browser, "/login/two-factor", &form).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Your two-factor key cannot be read; use a recovery code"),
+        "{page}"
+    );
+    let logged = logs.text();
+    assert!(
+        logged.contains("ERROR") && logged.contains(&account.to_string()),
+        "the operator is told which account: {logged}"
+    );
+    assert!(logged.contains("SECRET_KEY_PREVIOUS"), "{logged}");
+
+    // The same pending sign-in finishes with a recovery code.
+    let form = [("csrf_token", csrf.as_str()), ("code", codes[0].as_str())];
+    let response = app.post_form(&browser, "/login/two-factor", &form).await;
+    assert_eq!(location(&response), "/customer");
+}
+
+#[tokio::test]
+async fn a_reset_for_an_account_whose_totp_secret_no_key_opens_takes_a_recovery_code() {
+    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
+        c.secret_key = Secret::new(KEY_A)
+    })
+    .await;
+    let email = "lost-key-reset@customer.test";
+    let (_, partner) = app.partner("lost-key-reset@partner.test").await;
+    app.active_account(Role::Customer, email, None, Some(partner))
+        .await;
+    let browser = client();
+    app.login(&browser, email, PASSWORD).await;
+    let (secret, codes) = enable_two_factor(&app, &browser, "/customer").await;
+    app.restart_with(|c| c.secret_key = Secret::new(KEY_B))
+        .await;
+
+    let link = request_reset(&app, email).await;
+    app.clock.advance(Duration::seconds(30));
+    let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+    let refused = submit_reset(&app, &link, "A brand new password 7", Some(&code)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Your two-factor key cannot be read"),
+        "{page}"
+    );
+    let done = submit_reset(&app, &link, "A brand new password 7", Some(&codes[0])).await;
+    assert_eq!(location(&done), "/login");
 }

@@ -355,7 +355,7 @@ async fn failed_sign_ins_are_throttled_and_a_success_resets_the_counter() {
     );
 }
 
-async fn request_reset(app: &TestApp, email: &str) -> String {
+pub async fn request_reset(app: &TestApp, email: &str) -> String {
     let browser = client();
     let csrf = app.csrf_for(&browser, "/forgot-password").await;
     let response = app
@@ -378,7 +378,7 @@ async fn request_reset(app: &TestApp, email: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn submit_reset(
+pub async fn submit_reset(
     app: &TestApp,
     link: &str,
     password: &str,

@@ -1,9 +1,9 @@
-//! Signing in over a signed-in session ends the earlier one.
+//! Signing in over a signed-in session ends the earlier one; where a sign-in lands.
 
 use reqwest::StatusCode;
 use yeastar_portal::accounts::model::Role;
 
-use crate::helpers::{location, spawn_app, PASSWORD};
+use crate::helpers::{client, location, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn signing_in_over_a_signed_in_session_ends_the_earlier_one() {
@@ -35,4 +35,27 @@ async fn a_half_signed_in_session_no_longer_opens_the_earlier_accounts_portal() 
     let portal = browser.get(app.url("/customer")).send().await.unwrap();
     assert_eq!(portal.status(), StatusCode::SEE_OTHER);
     assert!(location(&portal).starts_with("/login"));
+}
+
+#[tokio::test]
+async fn a_next_address_that_cannot_be_a_location_header_lands_on_the_portal_home() {
+    let app = spawn_app().await;
+    app.partner("next@sessions.test").await;
+    for next in [
+        "/partner/customers/\u{e9}",
+        "/partner/customers?q=caf\u{e9}",
+    ] {
+        let browser = client();
+        let csrf = app.csrf_for(&browser, "/login").await;
+        let fields = [
+            ("csrf_token", csrf.as_str()),
+            ("email", "next@sessions.test"),
+            ("password", PASSWORD),
+            ("next", next),
+        ];
+        let response = app.post_form(&browser, "/login", &fields).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "next={next}");
+        let landed = response.headers()["location"].as_bytes();
+        assert_eq!(String::from_utf8_lossy(landed), "/partner/customers");
+    }
 }

@@ -79,7 +79,10 @@ pub fn landing(role: Role, next: &str) -> String {
     let inside = next == prefix
         || next.starts_with(&format!("{prefix}/"))
         || next.starts_with(&format!("{prefix}?"));
-    if inside && !next.contains("//") && !next.contains('\\') {
+    // Only printable ASCII: our own links are percent-encoded, and anything else (CR/LF,
+    // non-ASCII) would make the Location header invalid (a 500) or browser-dependent.
+    let plain = next.bytes().all(|b| b.is_ascii_graphic());
+    if inside && plain && !next.contains("//") && !next.contains('\\') {
         next.to_owned()
     } else {
         role.home().to_owned()
@@ -262,5 +265,16 @@ mod tests {
         assert_eq!(landing(Role::Customer, "https://evil.example"), "/customer");
         assert_eq!(landing(Role::Customer, "/customerX"), "/customer");
         assert_eq!(landing(Role::Manager, ""), "/manager/partners");
+    }
+
+    #[test]
+    fn a_next_that_is_not_a_plain_ascii_path_is_not_followed() {
+        for next in [
+            "/customer/\r\nSet-Cookie: x=1",
+            "/customer/caf\u{e9}",
+            "/customer/a b",
+        ] {
+            assert_eq!(landing(Role::Customer, next), "/customer", "{next:?}");
+        }
     }
 }

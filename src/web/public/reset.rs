@@ -186,6 +186,11 @@ pub async fn post_reset(
                     .await?
                 {
                     CodeCheck::Accepted(_) => attempt.release(&state.db).await?,
+                    // Logged by `verify`; no verdict on the code, so the attempt is given back.
+                    CodeCheck::Unreadable => {
+                        attempt.release(&state.db).await?;
+                        errors.add("code", super::two_factor::UNREADABLE_KEY);
+                    }
                     CodeCheck::Wrong | CodeCheck::Replayed => {
                         super::login::record_failed_attempt(
                             &state,

@@ -19,6 +19,9 @@ use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
+/// Shown when the stored TOTP secret cannot be opened (see [`CodeCheck::Unreadable`]).
+pub const UNREADABLE_KEY: &str = "Your two-factor key cannot be read; use a recovery code, or ask your Yeastar partner or account manager to reset two-factor authentication.";
+
 /// A half-signed-in session must finish within this many seconds.
 const PENDING_LIFETIME_SECONDS: i64 = 300;
 
@@ -118,6 +121,14 @@ pub async fn post_two_factor(
             };
             complete_sign_in(&state, &visitor.session, &account, &client, method).await?;
             Ok(Redirect::to(&landing(account.role, &pending.next)).into_response())
+        }
+        CodeCheck::Unreadable => {
+            // No verdict on the code was given, so the attempt is given back: trying the app
+            // first must not use up the tries left for a recovery code.
+            attempt.release(&state.db).await?;
+            let reason = "second_factor_unreadable";
+            record_failed_attempt(&state, &pending.email, Some(&account), &client, reason).await?;
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, UNREADABLE_KEY.into()).await
         }
         CodeCheck::Wrong | CodeCheck::Replayed => {
             record_failed_attempt(
