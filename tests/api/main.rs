@@ -8,6 +8,7 @@ mod catalog;
 mod central;
 mod cli;
 mod customers;
+mod dashboard;
 mod helpers;
 mod jobs;
 mod journey;

@@ -19,8 +19,12 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-/// Widths every journey runs at: a laptop and a small phone.
-pub const WIDTHS: [u32; 2] = [1280, 375];
+/// Widths every journey runs at: a laptop, a small laptop and a small phone.
+pub const WIDTHS: [u32; 3] = [1280, 1024, 375];
+
+/// The header is one row at every width: the main navigation on a desktop, the compact menu
+/// on a phone (the customer's navigation once took ~460 of a phone's 812 px).
+const HEADER_MAX_PX: f64 = 80.0;
 
 pub struct Browser {
     client: Option<Client>,
@@ -258,10 +262,56 @@ impl Browser {
             "the viewport is {} px wide",
             self.width
         );
+        self.assert_header_is_one_row(name).await;
         let png = self.client().screenshot().await.unwrap();
         let file = self.shots.join(format!("{:02}-{name}.png", self.step));
         std::fs::write(&file, png).unwrap();
         self.audit(name).await;
+    }
+
+    async fn assert_header_is_one_row(&self, name: &str) {
+        let header = self
+            .client()
+            .execute(
+                "const h = document.querySelector('header.topbar'); \
+                 const rows = new Set([...document.querySelectorAll('nav.portal-nav li')] \
+                   .filter(li => li.offsetParent).map(li => Math.round(li.getBoundingClientRect().top))); \
+                 return h ? [h.getBoundingClientRect().height, rows.size] : [0, 0]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let height = header[0].as_f64().unwrap();
+        assert!(
+            height <= HEADER_MAX_PX && header[1].as_u64().unwrap() <= 1,
+            "{name}: at {} px the header is {height} px high, its navigation in {} rows",
+            self.width,
+            header[1]
+        );
+    }
+
+    /// Opens the compact menu of a small screen and follows its link to `href`.
+    pub async fn open_compact_menu(&mut self, href: &str) {
+        let main_row = self
+            .client()
+            .find(Locator::Css("nav.portal-nav"))
+            .await
+            .unwrap();
+        assert!(
+            !main_row.is_displayed().await.unwrap(),
+            "the main row is hidden at {} px",
+            self.width
+        );
+        self.press(".nav-menu summary").await;
+        let link = self
+            .client()
+            .find(Locator::Css(&format!(".nav-menu a[href='{href}']")))
+            .await
+            .unwrap();
+        assert!(link.is_displayed().await.unwrap(), "the menu lists {href}");
+        self.step("compact-menu-open").await;
+        self.click(&format!(".nav-menu a[href='{href}']")).await;
+        self.expect_path(href).await;
     }
 
     async fn audit(&mut self, name: &str) {
