@@ -112,10 +112,8 @@ async fn a_customer_activates_from_the_email_signs_in_and_sees_dashboard_and_acc
         browser.expect_path("/customer").await;
         assert!(browser.text().await.contains("Welcome, Test"));
         browser.step("dashboard").await;
-        if width < 600 {
-            browser.open_compact_menu("/customer/products").await;
-            browser.step("products-from-menu").await;
-        }
+        browser.follow_nav("/customer/products").await;
+        browser.step("products-from-menu").await;
 
         browser.goto("/customer/account").await;
         let email_field = browser

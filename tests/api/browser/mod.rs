@@ -290,27 +290,36 @@ impl Browser {
         );
     }
 
-    /// Opens the compact menu of a small screen and follows its link to `href`.
-    pub async fn open_compact_menu(&mut self, href: &str) {
+    /// Follows the portal navigation's link to `href` as a person would: in the main row on a
+    /// desktop, through the compact menu (opened, and saved as a step) on a phone.
+    pub async fn follow_nav(&mut self, href: &str) {
         let main_row = self
             .client()
             .find(Locator::Css("nav.portal-nav"))
             .await
             .unwrap();
-        assert!(
-            !main_row.is_displayed().await.unwrap(),
-            "the main row is hidden at {} px",
+        let phone = self.width < 600;
+        assert_eq!(
+            main_row.is_displayed().await.unwrap(),
+            !phone,
+            "the main row shows on a desktop only ({} px)",
             self.width
         );
-        self.press(".nav-menu summary").await;
-        let link = self
-            .client()
-            .find(Locator::Css(&format!(".nav-menu a[href='{href}']")))
-            .await
-            .unwrap();
-        assert!(link.is_displayed().await.unwrap(), "the menu lists {href}");
-        self.step("compact-menu-open").await;
-        self.click(&format!(".nav-menu a[href='{href}']")).await;
+        let link = if phone {
+            self.press(".nav-menu summary").await;
+            format!(".nav-menu a[href='{href}']")
+        } else {
+            format!("nav.portal-nav a[href='{href}']")
+        };
+        let element = self.client().find(Locator::Css(&link)).await.unwrap();
+        assert!(
+            element.is_displayed().await.unwrap(),
+            "the navigation shows {href}"
+        );
+        if phone {
+            self.step("compact-menu-open").await;
+        }
+        self.click(&link).await;
         self.expect_path(href).await;
     }
 
