@@ -276,7 +276,9 @@ impl Browser {
                 "const h = document.querySelector('header.topbar'); \
                  const rows = new Set([...document.querySelectorAll('nav.portal-nav li')] \
                    .filter(li => li.offsetParent).map(li => Math.round(li.getBoundingClientRect().top))); \
-                 return h ? [h.getBoundingClientRect().height, rows.size] : [0, 0]",
+                 const nav = document.querySelector('nav.portal-nav'); \
+                 const cut = !!(nav && nav.offsetParent && nav.firstElementChild.scrollWidth > nav.clientWidth + 1); \
+                 return h ? [h.getBoundingClientRect().height, rows.size, cut] : [0, 0, false]",
                 vec![],
             )
             .await
@@ -287,6 +289,12 @@ impl Browser {
             "{name}: at {} px the header is {height} px high, its navigation in {} rows",
             self.width,
             header[1]
+        );
+        assert_eq!(
+            header[2].as_bool(),
+            Some(false),
+            "{name}: at {} px the navigation row is cut off",
+            self.width
         );
     }
 
