@@ -135,17 +135,17 @@ impl Chrome {
     /// A customer approved as a partner moves between its two portals.
     fn portal_switch(&self) -> Option<NavItem> {
         let user = self.user.as_ref()?;
-        (user.role == Role::Customer && user.partner_access).then(|| match self.portal {
-            Some(Role::Partner) => NavItem {
-                href: "/customer",
-                label: "Customer Portal",
-                current: false,
-            },
-            _ => NavItem {
-                href: "/partner/customers",
-                label: "Partner Portal",
-                current: false,
-            },
+        if user.role != Role::Customer || !user.partner_access {
+            return None;
+        }
+        let (href, label) = match self.portal {
+            Some(Role::Partner) => ("/customer", "Customer Portal"),
+            _ => ("/partner/customers", "Partner Portal"),
+        };
+        Some(NavItem {
+            href,
+            label,
+            current: false,
         })
     }
 }
