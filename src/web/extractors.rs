@@ -41,73 +41,112 @@ impl Chrome {
         }
     }
 
-    /// The navigation of the signed-in user's portal.
+    /// The portal's everyday pages: one row on a desktop, the compact menu on a phone.
     pub fn nav_items(&self) -> Vec<NavItem> {
-        let items: &[(&str, &str, &str)] = match self.role() {
+        self.items(true)
+    }
+
+    /// The less used pages, listed under the user menu so the main row never wraps.
+    pub fn account_items(&self) -> Vec<NavItem> {
+        let mut items = self.items(false);
+        if let Some(switch) = self.portal_switch() {
+            items.push(switch);
+        }
+        items
+    }
+
+    /// Whether the current page is one of the user menu's, to mark the menu itself.
+    pub fn account_current(&self) -> bool {
+        self.items(false).iter().any(|i| i.current)
+    }
+
+    /// Initials for the user menu's button where the full name does not fit.
+    pub fn initials(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| {
+                [&u.first_name, &u.last_name]
+                    .iter()
+                    .filter_map(|n| n.chars().next())
+                    .flat_map(char::to_uppercase)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn items(&self, main: bool) -> Vec<NavItem> {
+        // (section, href, label, in the main row)
+        let items: &[(&str, &str, &str, bool)] = match self.role() {
             Some(Role::Partner) => &[
-                ("customers", "/partner/customers", "Customers"),
-                ("products", "/partner/products", "Products & Purchase"),
-                ("orders", "/partner/orders", "Orders"),
+                ("customers", "/partner/customers", "Customers", true),
+                ("products", "/partner/products", "Products & Purchase", true),
+                ("orders", "/partner/orders", "Orders", true),
                 (
                     "central",
                     "/partner/central-management",
                     "Central Management",
+                    true,
                 ),
-                ("audit", "/partner/audit", "Audit log"),
-                ("security", "/partner/security", "Security"),
+                ("audit", "/partner/audit", "Audit log", false),
+                ("security", "/partner/security", "Security", false),
             ],
             Some(Role::Customer) => &[
-                ("dashboard", "/customer", "Dashboard"),
-                ("products", "/customer/products", "My products"),
-                ("trials", "/customer/trials", "Free trials"),
-                ("estimate", "/customer/estimate", "Cost estimate"),
+                ("dashboard", "/customer", "Dashboard", true),
+                ("products", "/customer/products", "My products", true),
+                ("trials", "/customer/trials", "Free trials", true),
+                ("estimate", "/customer/estimate", "Cost estimate", true),
                 (
                     "central",
                     "/customer/central-management",
                     "Central Management",
+                    true,
                 ),
-                ("account", "/customer/account", "Account Information"),
-                ("security", "/customer/security", "Security"),
-                ("partnership", "/customer/partnership", "Partnership"),
+                ("account", "/customer/account", "Account Information", false),
+                ("security", "/customer/security", "Security", false),
+                ("partnership", "/customer/partnership", "Partnership", false),
             ],
             Some(Role::Manager) => &[
-                ("partners", "/manager/partners", "Partners"),
-                ("activations", "/manager/activations", "Activations"),
-                ("removals", "/manager/removals", "Removals"),
-                ("applications", "/manager/applications", "Applications"),
-                ("attention", "/manager/attention", "Attention"),
-                ("audit", "/manager/audit", "Audit log"),
-                ("security", "/manager/security", "Security"),
+                ("partners", "/manager/partners", "Partners", true),
+                ("activations", "/manager/activations", "Activations", true),
+                ("removals", "/manager/removals", "Removals", true),
+                (
+                    "applications",
+                    "/manager/applications",
+                    "Applications",
+                    true,
+                ),
+                ("attention", "/manager/attention", "Attention", true),
+                ("audit", "/manager/audit", "Audit log", false),
+                ("security", "/manager/security", "Security", false),
             ],
             None => &[],
         };
-        let mut nav: Vec<NavItem> = items
+        items
             .iter()
-            .map(|(section, href, label)| NavItem {
+            .filter(|item| item.3 == main)
+            .map(|(section, href, label, _)| NavItem {
                 href,
                 label,
                 current: *section == self.section,
             })
-            .collect();
-        if self
-            .user
-            .as_ref()
-            .is_some_and(|u| u.role == Role::Customer && u.partner_access)
-        {
-            nav.push(match self.portal {
-                Some(Role::Partner) => NavItem {
-                    href: "/customer",
-                    label: "Customer Portal",
-                    current: false,
-                },
-                _ => NavItem {
-                    href: "/partner/customers",
-                    label: "Partner Portal",
-                    current: false,
-                },
-            });
+            .collect()
+    }
+
+    /// A customer approved as a partner moves between its two portals.
+    fn portal_switch(&self) -> Option<NavItem> {
+        let user = self.user.as_ref()?;
+        if user.role != Role::Customer || !user.partner_access {
+            return None;
         }
-        nav
+        let (href, label) = match self.portal {
+            Some(Role::Partner) => ("/customer", "Customer Portal"),
+            _ => ("/partner/customers", "Partner Portal"),
+        };
+        Some(NavItem {
+            href,
+            label,
+            current: false,
+        })
     }
 }
 

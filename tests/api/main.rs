@@ -8,6 +8,7 @@ mod catalog;
 mod central;
 mod cli;
 mod customers;
+mod dashboard;
 mod faults;
 mod fixtures;
 mod helpers;

@@ -1,5 +1,6 @@
 //! The Customer Portal.
 
+pub mod dashboard;
 pub mod estimate;
 pub mod partnership;
 pub mod subscribe;
@@ -13,44 +14,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::accounts::model::{Account, AccountInfoInput, FieldErrors};
+use crate::accounts::model::{AccountInfoInput, FieldErrors};
 use crate::accounts::store as account_store;
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
-use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
-#[derive(Template, WebTemplate)]
-#[template(path = "customer/dashboard.html")]
-pub struct DashboardPage {
-    chrome: Chrome,
-    me: Account,
-    partner: Option<Account>,
-}
-
-impl DashboardPage {
-    fn member_since(&self) -> String {
-        self.me.activated_at.map(datetime_utc).unwrap_or_default()
-    }
-}
-
-pub async fn get_dashboard(
-    State(state): State<AppState>,
-    customer: CurrentCustomer,
-) -> Result<DashboardPage, AppError> {
-    let partner = match customer.account.partner_id {
-        Some(id) => account_store::find_by_id(&state.db, id).await?,
-        None => None,
-    };
-    Ok(DashboardPage {
-        chrome: customer.chrome("Dashboard", "dashboard").await?,
-        me: customer.account.clone(),
-        partner,
-    })
-}
+pub use dashboard::get_dashboard;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "customer/account.html")]

@@ -112,6 +112,8 @@ async fn a_customer_activates_from_the_email_signs_in_and_sees_dashboard_and_acc
         browser.expect_path("/customer").await;
         assert!(browser.text().await.contains("Welcome, Test"));
         browser.step("dashboard").await;
+        browser.follow_nav("/customer/products").await;
+        browser.step("products-from-menu").await;
 
         browser.goto("/customer/account").await;
         let email_field = browser
@@ -141,6 +143,23 @@ async fn a_customer_activates_from_the_email_signs_in_and_sees_dashboard_and_acc
             .click()
             .await
             .unwrap();
+        for href in [
+            "/customer/account",
+            "/customer/security",
+            "/customer/partnership",
+        ] {
+            let link = browser
+                .client()
+                .find(fantoccini::Locator::Css(&format!(
+                    ".user-menu a[href='{href}']"
+                )))
+                .await
+                .unwrap();
+            assert!(
+                link.is_displayed().await.unwrap(),
+                "the user menu lists {href}"
+            );
+        }
         browser.step("user-menu-open").await;
         browser.click(".user-menu button").await;
         browser.expect_path("/login").await;

@@ -141,8 +141,7 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             "/manager/partners",
         )
         .await;
-        browser.click("a[href='/manager/attention']").await;
-        browser.expect_path("/manager/attention").await;
+        browser.follow_nav("/manager/attention").await;
         let attention = browser.text().await;
         assert!(attention.contains("Renewal at the end of the term"));
         assert!(attention.contains("High Availability is not available"));

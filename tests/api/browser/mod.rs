@@ -19,8 +19,12 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-/// Widths every journey runs at: a laptop and a small phone.
-pub const WIDTHS: [u32; 2] = [1280, 375];
+/// Widths every journey runs at: a laptop, a small laptop and a small phone.
+pub const WIDTHS: [u32; 3] = [1280, 1024, 375];
+
+/// The header is one row at every width: the main navigation on a desktop, the compact menu
+/// on a phone (the customer's navigation once took ~460 of a phone's 812 px).
+const HEADER_MAX_PX: f64 = 80.0;
 
 pub struct Browser {
     client: Option<Client>,
@@ -258,10 +262,73 @@ impl Browser {
             "the viewport is {} px wide",
             self.width
         );
+        self.assert_header_is_one_row(name).await;
         let png = self.client().screenshot().await.unwrap();
         let file = self.shots.join(format!("{:02}-{name}.png", self.step));
         std::fs::write(&file, png).unwrap();
         self.audit(name).await;
+    }
+
+    async fn assert_header_is_one_row(&self, name: &str) {
+        let header = self
+            .client()
+            .execute(
+                "const h = document.querySelector('header.topbar'); \
+                 const rows = new Set([...document.querySelectorAll('nav.portal-nav li')] \
+                   .filter(li => li.offsetParent).map(li => Math.round(li.getBoundingClientRect().top))); \
+                 const nav = document.querySelector('nav.portal-nav'); \
+                 const cut = !!(nav && nav.offsetParent && nav.firstElementChild.scrollWidth > nav.clientWidth + 1); \
+                 return h ? [h.getBoundingClientRect().height, rows.size, cut] : [0, 0, false]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let height = header[0].as_f64().unwrap();
+        assert!(
+            height <= HEADER_MAX_PX && header[1].as_u64().unwrap() <= 1,
+            "{name}: at {} px the header is {height} px high, its navigation in {} rows",
+            self.width,
+            header[1]
+        );
+        assert_eq!(
+            header[2].as_bool(),
+            Some(false),
+            "{name}: at {} px the navigation row is cut off",
+            self.width
+        );
+    }
+
+    /// Follows the portal navigation's link to `href` as a person would: in the main row on a
+    /// desktop, through the compact menu (opened, and saved as a step) on a phone.
+    pub async fn follow_nav(&mut self, href: &str) {
+        let main_row = self
+            .client()
+            .find(Locator::Css("nav.portal-nav"))
+            .await
+            .unwrap();
+        let phone = self.width < 600;
+        assert_eq!(
+            main_row.is_displayed().await.unwrap(),
+            !phone,
+            "the main row shows on a desktop only ({} px)",
+            self.width
+        );
+        let link = if phone {
+            self.press(".nav-menu summary").await;
+            format!(".nav-menu a[href='{href}']")
+        } else {
+            format!("nav.portal-nav a[href='{href}']")
+        };
+        let element = self.client().find(Locator::Css(&link)).await.unwrap();
+        assert!(
+            element.is_displayed().await.unwrap(),
+            "the navigation shows {href}"
+        );
+        if phone {
+            self.step("compact-menu-open").await;
+        }
+        self.click(&link).await;
+        self.expect_path(href).await;
     }
 
     async fn audit(&mut self, name: &str) {

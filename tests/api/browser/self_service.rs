@@ -73,6 +73,17 @@ async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
             "{text}"
         );
         browser.step("my-products").await;
+
+        browser.follow_nav("/customer").await;
+        let text = browser.text().await;
+        assert!(
+            text.contains("Workplace SaaS: Standard")
+                && text.contains("days left")
+                && text.contains("Offline")
+                && text.contains("Two-factor authentication is off."),
+            "the dashboard sums it up: {text}"
+        );
+        browser.step("dashboard-summary").await;
         browser.close().await;
     }
 }
