@@ -20,6 +20,8 @@ use crate::smtp::SmtpSink;
 
 // Sign-in security steps (2FA setup, sessions, bursts, the reset queue): more `TestApp` methods.
 mod auth_steps;
+// Changes to a subscription: the change form, its review and its confirmation.
+mod subscription_steps;
 
 pub const PASSWORD: &str = "Sunrise over Xiamen 42";
 

@@ -23,6 +23,7 @@ mod security;
 mod sessions;
 mod smtp;
 mod step_up;
+mod subscription_changes;
 mod subscriptions;
 mod throttle;
 mod tls;

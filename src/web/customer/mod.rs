@@ -4,6 +4,7 @@ pub mod estimate;
 pub mod partnership;
 pub mod subscribe;
 pub mod subscription;
+pub mod subscription_change;
 pub mod trials;
 
 use askama::Template;
