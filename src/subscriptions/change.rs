@@ -200,8 +200,9 @@ fn charge(
     }
     let amount = super::proration::prorate(delta, old.start, end, today);
     let plan_name = catalog.plan(&new.plan).map_or("", |p| p.name.as_str());
+    let unit = new_quote.lines.first().map_or("unit", |l| l.unit.as_str());
     let description = format!(
-        "Change to {plan_name} with {} for the rest of the term ({today} to {end}), prorated",
+        "Change to {plan_name}, {} × {unit}, for the rest of the term ({today} to {end}), prorated",
         new.units
     );
     let order = Quote {

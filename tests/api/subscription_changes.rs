@@ -70,7 +70,10 @@ async fn an_upgrade_is_reviewed_with_its_exact_amount_and_confirm_places_that_on
         "the review shows the prorated amount {shown}"
     );
     assert!(html.contains("Enterprise Plan") && html.contains("Ultimate Plan"));
-    assert!(html.contains("Takes effect") && html.contains("Now"));
+    assert!(html.contains(&format!(
+        "Takes effect now, {}",
+        yeastar_portal::format::date(app.now())
+    )));
     let units: i32 = sqlx::query_scalar("select units from subscriptions")
         .fetch_one(&app.db)
         .await
@@ -216,9 +219,13 @@ async fn a_downgrade_review_says_it_takes_effect_at_term_end_and_costs_nothing_n
         .await;
     assert_eq!(review.status(), StatusCode::OK);
     let html = review.text().await.unwrap();
-    assert!(html.contains("At the end of the term"), "{html}");
+    assert!(
+        html.contains("Takes effect at the end of the term"),
+        "{html}"
+    );
     assert!(html.contains(&yeastar_portal::format::date(end.midnight().assume_utc())));
     assert!(html.contains("Nothing to pay now"));
+    assert!(html.contains("<strong id=\"change-amount\">USD 0.00</strong>"));
     assert_eq!(
         app.count("select count(*) from subscriptions where scheduled_plan_code is not null")
             .await,

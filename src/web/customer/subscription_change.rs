@@ -43,16 +43,25 @@ pub struct ChargeView {
     order_line: String,
 }
 
+pub struct RenewalView {
+    from: String,
+    price: String,
+    /// Zero in the currency: what a downgrade costs now.
+    nothing: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "customer/subscription_change_review.html")]
 pub struct ReviewPage {
     chrome: Chrome,
     sub: SubscriptionView,
+    /// "Workplace SaaS: Standard → Pro".
+    headline: String,
     rows: Vec<Row>,
     takes_effect: String,
     charge: Option<ChargeView>,
     /// A downgrade: what the next term will cost.
-    renewal: Option<String>,
+    renewal: Option<RenewalView>,
     replaces_scheduled: bool,
     placeholder: bool,
     hidden: Vec<(String, String)>,
@@ -202,7 +211,7 @@ fn review_page(
     let (after, takes_effect, charge, renewal, placeholder, amount) = match &review.plan {
         ChangePlan::Charge(charge) => (
             charge.new.clone(),
-            format!("Now, {}", day(state.clock.now().date())),
+            format!("Takes effect now, {}", day(state.clock.now().date())),
             Some(charge_view(charge)),
             None,
             charge.order.placeholder,
@@ -214,9 +223,13 @@ fn review_page(
             renewal,
         } => (
             target.clone(),
-            format!("At the end of the term, {}", day(*on)),
+            format!("Takes effect at the end of the term, {}", day(*on)),
             None,
-            Some(format_money(renewal.total_minor, &renewal.currency)),
+            Some(RenewalView {
+                from: day(*on),
+                price: format_money(renewal.total_minor, &renewal.currency),
+                nothing: format_money(0, &renewal.currency),
+            }),
             renewal.placeholder,
             0,
         ),
@@ -231,8 +244,24 @@ fn review_page(
     input
         .other
         .insert("amount_minor".into(), amount.to_string());
+    let name = |code: &str| {
+        catalog
+            .plan(code)
+            .map_or(code.to_owned(), |p| p.name.clone())
+    };
+    let headline = if after.plan == review.current.plan {
+        format!("{}: {}", sub.product_name, name(&after.plan))
+    } else {
+        format!(
+            "{}: {} → {}",
+            sub.product_name,
+            name(&review.current.plan),
+            name(&after.plan)
+        )
+    };
     ReviewPage {
         chrome,
+        headline,
         rows: rows(catalog, &sub, &review.current, &after),
         sub,
         takes_effect,

@@ -108,7 +108,8 @@ async fn change_then_downgrade_and_cancel(browser: &mut Browser) {
     browser.click("form[action$='/change'] button.button").await;
     let review = browser.text().await;
     assert!(
-        review.contains("At the end of the term") && review.contains("Nothing to pay now"),
+        review.contains("Takes effect at the end of the term")
+            && review.contains("Nothing to pay now"),
         "{review}"
     );
     browser.step("downgrade-review").await;
