@@ -104,14 +104,8 @@ pub fn revision(sub: &Subscription) -> String {
     format!("{digest:x}")[..32].to_owned()
 }
 
-/// Prices `change` against the subscription as it is on `today`. Pure: the review and the
-/// confirmation both call it, so the amount reviewed is the amount ordered.
-pub fn price_change(
-    catalog: &Catalog,
-    sub: &Subscription,
-    change: &Change,
-    today: Date,
-) -> Result<ChangeReview, SubscriptionError> {
+/// The term an active subscription is in: its start, its end and its length.
+fn current_term(sub: &Subscription) -> Result<(Date, Date, Term), SubscriptionError> {
     let (Some(start), Some(end)) = (sub.current_period_start, sub.current_period_end) else {
         return Err(SubscriptionError::Refused(
             "Subscribe first: a trial cannot be changed.",
@@ -126,6 +120,18 @@ pub fn price_change(
         .term
         .parse()
         .map_err(|_| SubscriptionError::Refused("This subscription's term is not recognised."))?;
+    Ok((start, end, term))
+}
+
+/// Prices `change` against the subscription as it is on `today`. Pure: the review and the
+/// confirmation both call it, so the amount reviewed is the amount ordered.
+pub fn price_change(
+    catalog: &Catalog,
+    sub: &Subscription,
+    change: &Change,
+    today: Date,
+) -> Result<ChangeReview, SubscriptionError> {
+    let (start, end, term) = current_term(sub)?;
     let unknown = |plan: &str| PricingError::UnknownPlan { plan: plan.into() };
     let new_plan = catalog
         .plan(&change.plan)

@@ -327,3 +327,28 @@ async fn a_cancelled_downgrade_is_gone_and_the_term_end_renews_the_old_plan() {
         ("cloud_pbx_ultimate", "cloud_pbx_ultimate")
     );
 }
+
+#[tokio::test]
+async fn the_reviews_change_button_brings_back_the_form_as_reviewed() {
+    let app = spawn_app().await;
+    let (browser, sub) = subscribed(&app, "edit@changes.test", "cloud_pbx_enterprise", "20").await;
+    let review = app
+        .review_change(
+            &browser,
+            &sub,
+            &[("plan", "cloud_pbx_ultimate"), ("units", "30")],
+        )
+        .await;
+    let fields = TestApp::change_confirmation(&sub, &review.text().await.unwrap());
+    let edit = browser
+        .post(app.url(&format!("{sub}/change/edit")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edit.status(), StatusCode::OK);
+    let html = edit.text().await.unwrap();
+    assert!(html.contains("value=\"cloud_pbx_ultimate\" selected"));
+    assert!(html.contains("name=\"units\" value=\"30\""));
+    assert_eq!(change_orders(&app).await, 0);
+}

@@ -1,5 +1,6 @@
 //! The Customer Portal.
 
+pub mod change_review;
 pub mod estimate;
 pub mod partnership;
 pub mod subscribe;

@@ -8,64 +8,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use time::Date;
 
+use super::change_review::{day, plan_label, review_page, REVIEW_FIELDS};
 use super::subscription::{find, page};
 use crate::accounts::model::FieldErrors;
-use crate::catalog::Catalog;
 use crate::error::AppError;
-use crate::pricing::{format_money, Configuration};
-use crate::subscriptions::change::{self, Charge};
-use crate::subscriptions::{Actor, Change, ChangePlan, ChangeReview, Changed, Confirmation};
+use crate::subscriptions::change;
+use crate::subscriptions::{Actor, Change, ChangePlan, Changed, Confirmation};
 use crate::subscriptions::{SubscriptionError, SubscriptionView};
 use crate::web::config_form::{field_error, ConfigInput};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
-
-/// Fields the review adds to the form; the edit step drops them again.
-const REVIEW_FIELDS: [&str; 3] = ["idempotency_key", "revision", "amount_minor"];
-
-/// One row of "now / after the change".
-pub struct Row {
-    label: String,
-    now: String,
-    after: String,
-}
-
-pub struct ChargeView {
-    old_full_term: String,
-    new_full_term: String,
-    difference: String,
-    days_left: i64,
-    days_in_term: i64,
-    amount: String,
-    order_line: String,
-}
-
-pub struct RenewalView {
-    from: String,
-    price: String,
-    /// Zero in the currency: what a downgrade costs now.
-    nothing: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "customer/subscription_change_review.html")]
-pub struct ReviewPage {
-    chrome: Chrome,
-    sub: SubscriptionView,
-    /// "Workplace SaaS: Standard → Pro".
-    headline: String,
-    rows: Vec<Row>,
-    takes_effect: String,
-    charge: Option<ChargeView>,
-    /// A downgrade: what the next term will cost.
-    renewal: Option<RenewalView>,
-    replaces_scheduled: bool,
-    placeholder: bool,
-    hidden: Vec<(String, String)>,
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "customer/subscription_cancel_change.html")]
@@ -74,85 +28,6 @@ pub struct CancelPage {
     sub: SubscriptionView,
     scheduled: String,
     renews_on: String,
-}
-
-/// Dates as the other pages show them.
-fn day(date: Date) -> String {
-    crate::format::date(date.midnight().assume_utc())
-}
-
-fn plan_label(catalog: &Catalog, sub: &SubscriptionView, code: &str) -> String {
-    let name = catalog.plan(code).map_or(code, |p| p.name.as_str());
-    format!("{}: {name}", sub.product_name)
-}
-
-fn addon_quantity(config: &Configuration, code: &str) -> String {
-    config
-        .addons
-        .iter()
-        .find(|a| a.code == code)
-        .map_or_else(|| "None".to_owned(), |a| a.quantity.to_string())
-}
-
-/// The configuration now and after the change, row by row.
-fn rows(
-    catalog: &Catalog,
-    sub: &SubscriptionView,
-    now: &Configuration,
-    after: &Configuration,
-) -> Vec<Row> {
-    let mut rows = vec![
-        Row {
-            label: "Plan".into(),
-            now: plan_label(catalog, sub, &now.plan),
-            after: plan_label(catalog, sub, &after.plan),
-        },
-        Row {
-            label: "Extensions / users".into(),
-            now: now.units.to_string(),
-            after: after.units.to_string(),
-        },
-    ];
-    let mut codes: Vec<&str> = now
-        .addons
-        .iter()
-        .chain(&after.addons)
-        .map(|a| a.code.as_str())
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    for code in codes {
-        rows.push(Row {
-            label: catalog
-                .addon(code)
-                .map_or(code, |a| a.name.as_str())
-                .to_owned(),
-            now: addon_quantity(now, code),
-            after: addon_quantity(after, code),
-        });
-    }
-    rows
-}
-
-fn charge_view(charge: &Charge) -> ChargeView {
-    let currency = &charge.order.currency;
-    ChargeView {
-        old_full_term: format_money(charge.old_full_term_minor, currency),
-        new_full_term: format_money(charge.new_full_term_minor, currency),
-        difference: format_money(
-            charge.new_full_term_minor - charge.old_full_term_minor,
-            currency,
-        ),
-        days_left: charge.days_left,
-        days_in_term: charge.days_in_term,
-        amount: format_money(charge.order.total_minor, currency),
-        order_line: charge
-            .order
-            .lines
-            .first()
-            .map(|l| l.description.clone())
-            .unwrap_or_default(),
-    }
 }
 
 /// The change the form asks for, with the subscription's own term; `None` with field errors.
@@ -198,80 +73,6 @@ async fn refused(
 ) -> Result<Response, AppError> {
     let page = page(state, customer, sub, input, errors).await?;
     Ok((status, page).into_response())
-}
-
-fn review_page(
-    chrome: Chrome,
-    state: &AppState,
-    sub: SubscriptionView,
-    review: ChangeReview,
-    mut input: ConfigInput,
-) -> ReviewPage {
-    let catalog = &state.catalog;
-    let (after, takes_effect, charge, renewal, placeholder, amount) = match &review.plan {
-        ChangePlan::Charge(charge) => (
-            charge.new.clone(),
-            format!("Takes effect now, {}", day(state.clock.now().date())),
-            Some(charge_view(charge)),
-            None,
-            charge.order.placeholder,
-            charge.order.total_minor,
-        ),
-        ChangePlan::Downgrade {
-            target,
-            on,
-            renewal,
-        } => (
-            target.clone(),
-            format!("Takes effect at the end of the term, {}", day(*on)),
-            None,
-            Some(RenewalView {
-                from: day(*on),
-                price: format_money(renewal.total_minor, &renewal.currency),
-                nothing: format_money(0, &renewal.currency),
-            }),
-            renewal.placeholder,
-            0,
-        ),
-        ChangePlan::Nothing => (review.current.clone(), String::new(), None, None, false, 0),
-    };
-    input
-        .other
-        .insert("idempotency_key".into(), uuid::Uuid::new_v4().to_string());
-    input
-        .other
-        .insert("revision".into(), review.revision.clone());
-    input
-        .other
-        .insert("amount_minor".into(), amount.to_string());
-    let name = |code: &str| {
-        catalog
-            .plan(code)
-            .map_or(code.to_owned(), |p| p.name.clone())
-    };
-    let headline = if after.plan == review.current.plan {
-        format!("{}: {}", sub.product_name, name(&after.plan))
-    } else {
-        format!(
-            "{}: {} → {}",
-            sub.product_name,
-            name(&review.current.plan),
-            name(&after.plan)
-        )
-    };
-    ReviewPage {
-        chrome,
-        headline,
-        rows: rows(catalog, &sub, &review.current, &after),
-        sub,
-        takes_effect,
-        charge,
-        renewal,
-        replaces_scheduled: review.replaces_scheduled
-            && matches!(review.plan, ChangePlan::Charge(_)),
-        placeholder,
-        hidden: input.hidden_fields(),
-    }
 }
 
 /// The change form posts here: the review, priced by the engine. Nothing is charged yet.
