@@ -129,6 +129,29 @@ pub async fn find_by_idempotency_key(
         .await
 }
 
+/// The order an idempotency key already placed, read inside the caller's transaction (after
+/// it has locked what the order is for, so a concurrent submit's order is visible).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlacedOrder {
+    pub number: String,
+    pub total_minor: i64,
+    pub currency: String,
+}
+
+pub async fn find_placed_by_idempotency_key(
+    conn: &mut PgConnection,
+    partner_id: AccountId,
+    key: Uuid,
+) -> sqlx::Result<Option<PlacedOrder>> {
+    sqlx::query_as(
+        "select number, total_minor, currency from orders where partner_id = $1 and idempotency_key = $2",
+    )
+    .bind(partner_id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+}
+
 /// An order as lists and detail pages show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderSummary {

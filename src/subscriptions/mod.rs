@@ -2,6 +2,7 @@
 //! from the one pricing engine; every change that costs money is an order; every change is
 //! audited. A Cloud PBX trial or subscription provisions an instance for Central Management.
 
+pub mod change;
 pub mod jobs;
 pub mod proration;
 pub mod store;
@@ -9,14 +10,15 @@ pub mod store;
 use serde_json::json;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
-use time::{Date, Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId};
 use crate::audit::{self, Entry};
 use crate::catalog::Catalog;
 use crate::orders::store as order_store;
-use crate::pricing::{self, AddonChoice, Configuration, Line, PricingError, Quote, Term};
+use crate::pricing::{self, AddonChoice, Configuration, PricingError, Quote};
+pub use change::{Change, ChangePlan, ChangeReview, Changed, Confirmation};
 pub use store::{Subscription, SubscriptionStatus, SubscriptionView};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,9 @@ pub enum SubscriptionError {
     NotFound,
     #[error("{0}")]
     Refused(&'static str),
+    /// The subscription is no longer what the customer reviewed; nothing was done.
+    #[error("{0}")]
+    Stale(&'static str),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -350,183 +355,6 @@ async fn place_order(
     )
     .await?;
     Ok(number)
-}
-
-/// What the customer asks to change on an active subscription.
-pub struct Change {
-    pub plan: String,
-    pub units: u32,
-    pub addons: Vec<AddonChoice>,
-}
-
-pub enum Changed {
-    /// Charged now, prorated; the order number.
-    Charged {
-        order_number: String,
-        amount: String,
-    },
-    /// A downgrade, applied at the end of the term.
-    Scheduled {
-        on: Date,
-    },
-    Nothing,
-}
-
-/// Adding capacity or upgrading takes effect now, prorated over what is left of the term;
-/// a downgrade is scheduled for the end of the term. Reductions of capacity mid-term are
-/// refused (they take effect at renewal by changing the plan then).
-pub async fn change(
-    pool: &PgPool,
-    catalog: &Catalog,
-    subscription_id: Uuid,
-    change: Change,
-    actor: Actor<'_>,
-) -> Result<Changed, SubscriptionError> {
-    let mut tx = pool.begin().await?;
-    let sub = store::lock_for_customer(&mut tx, actor.customer.id, subscription_id)
-        .await?
-        .ok_or(SubscriptionError::NotFound)?;
-    let (Some(start), Some(end)) = (sub.current_period_start, sub.current_period_end) else {
-        return Err(SubscriptionError::Refused(
-            "Subscribe first: a trial cannot be changed.",
-        ));
-    };
-    if sub.status != SubscriptionStatus::Active {
-        return Err(SubscriptionError::Refused(
-            "Only an active subscription can be changed.",
-        ));
-    }
-    let term: Term = sub
-        .term
-        .parse()
-        .map_err(|_| SubscriptionError::Refused("This subscription's term is not recognised."))?;
-    let old = Configuration {
-        plan: sub.plan_code.clone(),
-        units: sub.units as u32,
-        addons: sub.addons.0.clone(),
-        term,
-        start,
-    };
-    let new_plan = catalog
-        .plan(&change.plan)
-        .ok_or_else(|| PricingError::UnknownPlan {
-            plan: change.plan.clone(),
-        })?;
-    let old_plan = catalog
-        .plan(&sub.plan_code)
-        .ok_or_else(|| PricingError::UnknownPlan {
-            plan: sub.plan_code.clone(),
-        })?;
-    if new_plan.product_type != old_plan.product_type {
-        return Err(SubscriptionError::Refused(
-            "A subscription can change plan only within its product.",
-        ));
-    }
-    if new_plan.tier < old_plan.tier {
-        // Validate the target configuration now, and store all of it (not just the plan): the
-        // end of the term applies exactly what was validated, so the renewal can be priced.
-        let target = Configuration {
-            plan: new_plan.code.clone(),
-            units: change.units,
-            addons: change.addons.clone(),
-            term,
-            start,
-        };
-        pricing::quote(catalog, &target)?;
-        sqlx::query(
-            "update subscriptions set scheduled_plan_code = $2, scheduled_units = $3, scheduled_addons = $4, \
-             updated_at = $5 where id = $1",
-        )
-        .bind(sub.id)
-        .bind(&target.plan)
-        .bind(target.units as i32)
-        .bind(stored_addons(&target))
-        .bind(actor.now)
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
-            &actor,
-            "subscription.downgrade_scheduled",
-            json!({ "subscription": sub.id, "plan": target.plan, "units": target.units,
-                    "addons": target.addons, "on": end.to_string() }),
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(Changed::Scheduled { on: end });
-    }
-    let new = Configuration {
-        plan: new_plan.code.clone(),
-        units: change.units,
-        addons: change.addons.clone(),
-        term,
-        start,
-    };
-    let (old_quote, new_quote) = (
-        pricing::quote(catalog, &old)?,
-        pricing::quote(catalog, &new)?,
-    );
-    let delta = new_quote.total_minor - old_quote.total_minor;
-    if delta < 0 || change.units < old.units {
-        return Err(SubscriptionError::Refused(
-            "Capacity can be added now; to reduce it, change the plan at renewal.",
-        ));
-    }
-    if delta == 0 && new == old {
-        return Ok(Changed::Nothing);
-    }
-    let today = actor.now.date();
-    let amount = proration::prorate(delta, start, end, today);
-    sqlx::query("update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, scheduled_units = null, scheduled_addons = null, updated_at = $5 where id = $1")
-        .bind(sub.id)
-        .bind(&new.plan)
-        .bind(new.units as i32)
-        .bind(stored_addons(&new))
-        .bind(actor.now)
-        .execute(&mut *tx)
-        .await?;
-    let description = format!(
-        "Change to {} with {} for the rest of the term ({} to {}), prorated",
-        new_plan.name, new.units, today, end
-    );
-    let charge = Quote {
-        plan: new.plan.clone(),
-        currency: new_quote.currency.clone(),
-        term,
-        lines: vec![Line {
-            description,
-            unit: "change".into(),
-            quantity: 1,
-            unit_price_minor: amount,
-            months: None,
-            amount_minor: amount,
-        }],
-        subtotal_minor: amount,
-        discount_percent: 0,
-        discount_minor: 0,
-        total_minor: amount,
-        months: 1,
-        per_month_minor: amount,
-        start: today,
-        end,
-        placeholder: new_quote.placeholder,
-    };
-    let number = place_order(
-        &mut tx,
-        &actor,
-        sub.id,
-        "change",
-        &charge,
-        new.units,
-        Uuid::new_v4(),
-    )
-    .await?;
-    record(&mut tx, &actor, "subscription.changed", json!({ "subscription": sub.id, "plan": new.plan, "units": new.units, "order": number, "amount_minor": amount })).await?;
-    tx.commit().await?;
-    Ok(Changed::Charged {
-        order_number: number,
-        amount: pricing::format_money(amount, &new_quote.currency),
-    })
 }
 
 pub async fn set_auto_renew(

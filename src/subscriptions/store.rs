@@ -6,7 +6,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::model::AccountId;
-use crate::pricing::AddonChoice;
+use crate::pricing::{AddonChoice, Configuration};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "subscription_status", rename_all = "snake_case")]
@@ -129,4 +129,47 @@ pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Subsc
     .bind(id)
     .fetch_one(conn)
     .await
+}
+
+/// Sets the plan, units and add-ons now; an immediate change replaces any scheduled one.
+pub async fn update_configuration(
+    conn: &mut PgConnection,
+    id: Uuid,
+    config: &Configuration,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, \
+         scheduled_units = null, scheduled_addons = null, updated_at = $5 where id = $1",
+    )
+    .bind(id)
+    .bind(&config.plan)
+    .bind(config.units as i32)
+    .bind(Json(&config.addons))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores the whole configuration the end of the term applies (plan, units and add-ons
+/// together), or clears it with `None`.
+pub async fn update_scheduled_change(
+    conn: &mut PgConnection,
+    id: Uuid,
+    target: Option<&Configuration>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update subscriptions set scheduled_plan_code = $2, scheduled_units = $3, scheduled_addons = $4, \
+         updated_at = $5 where id = $1",
+    )
+    .bind(id)
+    .bind(target.map(|t| t.plan.clone()))
+    .bind(target.map(|t| t.units as i32))
+    .bind(target.map(|t| Json(t.addons.clone())))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

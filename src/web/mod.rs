@@ -244,7 +244,20 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
         )
         .route(
             "/customer/subscriptions/{id}/change",
-            post(customer::subscription::post_change),
+            post(customer::subscription_change::post_change),
+        )
+        .route(
+            "/customer/subscriptions/{id}/change/edit",
+            post(customer::subscription_change::post_change_edit),
+        )
+        .route(
+            "/customer/subscriptions/{id}/change/confirm",
+            post(customer::subscription_change::post_change_confirm),
+        )
+        .route(
+            "/customer/subscriptions/{id}/scheduled-change/cancel",
+            get(customer::subscription_change::get_cancel_scheduled_change)
+                .post(customer::subscription_change::post_cancel_scheduled_change),
         )
         .route(
             "/customer/subscriptions/{id}/auto-renew",

@@ -22,6 +22,8 @@ use crate::smtp::SmtpSink;
 mod auth_steps;
 // Capturing log lines, for tests that check what the operator is told.
 pub mod logs;
+// Changes to a subscription: the change form, its review and its confirmation.
+mod subscription_steps;
 
 pub const PASSWORD: &str = "Sunrise over Xiamen 42";
 

@@ -86,13 +86,11 @@ async fn a_downgrade_from_ultimate_with_high_availability_renews_exactly_as_it_w
         .await
         .unwrap();
     // Enterprise does not offer High Availability: the customer leaves it out and adds calls.
-    let csrf = app.csrf_for(&browser, &sub).await;
     let response = app
-        .post_form(
+        .change_subscription(
             &browser,
-            &format!("{sub}/change"),
+            &sub,
             &[
-                ("csrf_token", &csrf),
                 ("plan", "cloud_pbx_enterprise"),
                 ("units", "12"),
                 ("addon.high_availability", ""),

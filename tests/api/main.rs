@@ -33,6 +33,7 @@ mod sessions;
 mod shutdown;
 mod smtp;
 mod step_up;
+mod subscription_changes;
 mod subscriptions;
 mod throttle;
 mod tls;

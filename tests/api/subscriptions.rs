@@ -190,17 +190,15 @@ async fn adding_extensions_mid_term_is_charged_for_the_rest_of_the_term() {
         // Days pass: sign in again, as the customer would.
         browser = client();
         app.login(&browser, "grow@subs.test", PASSWORD).await;
-        let csrf = app.csrf_for(&browser, &sub).await;
         let previous: i32 = sqlx::query_scalar("select units from subscriptions")
             .fetch_one(&app.db)
             .await
             .unwrap();
         let response = app
-            .post_form(
+            .change_subscription(
                 &browser,
-                &format!("{sub}/change"),
+                &sub,
                 &[
-                    ("csrf_token", &csrf),
                     ("plan", "cloud_pbx_enterprise"),
                     ("units", &units.to_string()),
                 ],
@@ -221,16 +219,11 @@ async fn adding_extensions_mid_term_is_charged_for_the_rest_of_the_term() {
             "on the first day the whole difference is charged"
         );
     }
-    let reduce_csrf = app.csrf_for(&browser, &sub).await;
     let reduce = app
-        .post_form(
+        .review_change(
             &browser,
-            &format!("{sub}/change"),
-            &[
-                ("csrf_token", &reduce_csrf),
-                ("plan", "cloud_pbx_enterprise"),
-                ("units", "5"),
-            ],
+            &sub,
+            &[("plan", "cloud_pbx_enterprise"), ("units", "5")],
         )
         .await;
     assert_eq!(reduce.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -257,16 +250,11 @@ async fn a_downgrade_waits_for_the_end_of_the_term_and_renewal_reminders_go_out_
         )
         .await,
     );
-    let csrf = app.csrf_for(&browser, &sub).await;
     let response = app
-        .post_form(
+        .change_subscription(
             &browser,
-            &format!("{sub}/change"),
-            &[
-                ("csrf_token", &csrf),
-                ("plan", "cloud_pbx_enterprise"),
-                ("units", "10"),
-            ],
+            &sub,
+            &[("plan", "cloud_pbx_enterprise"), ("units", "10")],
         )
         .await;
     assert_eq!(location(&response), sub);

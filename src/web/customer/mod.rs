@@ -1,10 +1,12 @@
 //! The Customer Portal.
 
+pub mod change_review;
 pub mod dashboard;
 pub mod estimate;
 pub mod partnership;
 pub mod subscribe;
 pub mod subscription;
+pub mod subscription_change;
 pub mod trials;
 
 use askama::Template;

@@ -1,9 +1,9 @@
-//! `/customer/subscriptions/{id}`: one subscription or trial, and managing it.
+//! `/customer/subscriptions/{id}`: one subscription or trial, and managing it. Changes go
+//! through a review: see `subscription_change`.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::model::FieldErrors;
@@ -11,9 +11,9 @@ use crate::catalog::Plan;
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::subscriptions::{
-    self, store, Actor, Change, Changed, SubscriptionError, SubscriptionStatus, SubscriptionView,
+    self, store, Actor, SubscriptionError, SubscriptionStatus, SubscriptionView,
 };
-use crate::web::config_form::{field_error, ConfigInput};
+use crate::web::config_form::ConfigInput;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
@@ -27,6 +27,8 @@ pub struct SubscriptionPage<'a> {
     plans: Vec<&'a Plan>,
     addons: Vec<(&'a crate::catalog::Addon, String)>,
     units: String,
+    /// The plan the change form shows selected: the current one, or the one being edited.
+    plan: String,
     errors: FieldErrors,
 }
 
@@ -90,7 +92,7 @@ impl SubscriptionPage<'_> {
         Some(text)
     }
     fn plan_selected(&self, plan: &Plan) -> bool {
-        plan.code == self.sub.subscription.plan_code
+        plan.code == self.plan
     }
     fn subscribe_url(&self) -> String {
         let s = &self.sub.subscription;
@@ -110,7 +112,7 @@ impl SubscriptionPage<'_> {
     }
 }
 
-async fn page<'a>(
+pub(super) async fn page<'a>(
     state: &'a AppState,
     customer: &CurrentCustomer,
     sub: SubscriptionView,
@@ -154,17 +156,22 @@ async fn page<'a>(
     let units = input
         .map(|i| i.units.clone())
         .unwrap_or_else(|| sub.subscription.units.to_string());
+    let plan = input
+        .map(|i| i.plan.clone())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| sub.subscription.plan_code.clone());
     Ok(SubscriptionPage {
         chrome: customer.chrome(sub.plan_name.clone(), "products").await?,
         sub,
         plans,
         addons,
         units,
+        plan,
         errors,
     })
 }
 
-async fn find(
+pub(super) async fn find(
     state: &AppState,
     customer: &CurrentCustomer,
     id: &str,
@@ -184,68 +191,6 @@ pub async fn get_subscription(
     Ok(page(&state, &customer, sub, None, FieldErrors::default())
         .await?
         .into_response())
-}
-
-pub async fn post_change(
-    State(state): State<AppState>,
-    customer: CurrentCustomer,
-    client: ClientInfo,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
-    let input = ConfigInput::from_pairs(&pairs);
-    let mut errors = FieldErrors::default();
-    let mut with_term = input.clone();
-    with_term.term = sub.subscription.term.clone();
-    let config = with_term.configuration(state.clock.now().date(), &mut errors);
-    let outcome = match config {
-        None => None,
-        Some(config) => {
-            let actor = Actor {
-                customer: &customer.account,
-                client_ip: &client.ip,
-                now: state.clock.now(),
-            };
-            let change = Change {
-                plan: config.plan,
-                units: config.units,
-                addons: config.addons,
-            };
-            match subscriptions::change(
-                &state.db,
-                &state.catalog,
-                sub.subscription.id,
-                change,
-                actor,
-            )
-            .await
-            {
-                Ok(changed) => Some(changed),
-                Err(SubscriptionError::Pricing(err)) => {
-                    field_error(&err, &mut errors);
-                    None
-                }
-                Err(SubscriptionError::Refused(message)) => {
-                    errors.add("units", message);
-                    None
-                }
-                Err(SubscriptionError::NotFound) => return Err(AppError::NotFound),
-                Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
-            }
-        }
-    };
-    let Some(changed) = outcome else {
-        let page = page(&state, &customer, sub, Some(&input), errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
-    let message = match changed {
-        Changed::Charged { order_number, amount } => format!("Done. The change takes effect now; {amount} for the rest of the term is on order {order_number}."),
-        Changed::Scheduled { on } => format!("The downgrade is scheduled for the end of the term, {on}. Until then nothing changes."),
-        Changed::Nothing => "Nothing changed.".to_owned(),
-    };
-    session::flash(&customer.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/customer/subscriptions/{}", sub.subscription.id)).into_response())
 }
 
 pub async fn post_auto_renew(

@@ -1,5 +1,6 @@
 //! A customer starts a trial, estimates a configuration (live, with JavaScript), subscribes
-//! with it and sees it on the products page.
+//! with it, upgrades it through the review, schedules a downgrade and cancels it, and sees the
+//! product on the products page.
 
 use yeastar_portal::accounts::model::Role;
 
@@ -63,6 +64,7 @@ async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
             .await;
         assert!(browser.text().await.contains("You are subscribed."));
         browser.step("subscribed").await;
+        change_then_downgrade_and_cancel(&mut browser).await;
 
         browser.goto("/customer/products").await;
         let text = browser.text().await;
@@ -86,4 +88,62 @@ async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
         browser.step("dashboard-summary").await;
         browser.close().await;
     }
+}
+
+/// On the subscription page: an upgrade is reviewed (with its price) before it is confirmed;
+/// a downgrade's review says it costs nothing now; the scheduled downgrade is then cancelled
+/// through its confirmation page.
+async fn change_then_downgrade_and_cancel(browser: &mut Browser) {
+    browser.select("#plan", "workplace_pro").await;
+    browser.fill("#units", "50").await;
+    browser.click("form[action$='/change'] button.button").await;
+    let review = browser.text().await;
+    assert!(
+        review.contains("Review your change") && review.contains("To pay now"),
+        "{review}"
+    );
+    let amount = browser.text_of("#change-amount").await;
+    assert!(amount.starts_with("USD "), "{amount}");
+    browser.step("change-review").await;
+    browser
+        .click("form[action$='/change/confirm'] button.button")
+        .await;
+    let changed = browser.text().await;
+    assert!(
+        changed.contains("The change takes effect now") && changed.contains(&amount),
+        "the order is for the amount reviewed: {changed}"
+    );
+    browser.step("changed").await;
+
+    browser.select("#plan", "workplace_basic").await;
+    browser.click("form[action$='/change'] button.button").await;
+    let review = browser.text().await;
+    assert!(
+        review.contains("Takes effect at the end of the term")
+            && review.contains("Nothing to pay now"),
+        "{review}"
+    );
+    browser.step("downgrade-review").await;
+    browser
+        .click("form[action$='/change/confirm'] button.button")
+        .await;
+    assert!(browser
+        .text()
+        .await
+        .contains("The downgrade is scheduled for the end of the term"));
+    browser.step("downgrade-scheduled").await;
+    browser.click("a[href$='/scheduled-change/cancel']").await;
+    assert!(browser
+        .text()
+        .await
+        .contains("Cancel the scheduled downgrade?"));
+    browser.step("cancel-downgrade").await;
+    browser
+        .click("form[action$='/scheduled-change/cancel'] button.button")
+        .await;
+    assert!(browser
+        .text()
+        .await
+        .contains("The scheduled downgrade is cancelled"));
+    browser.step("downgrade-cancelled").await;
 }
