@@ -108,7 +108,7 @@ curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || die "server not ready aft
 say "Session-keeping proxies (sign in as each role)"
 declare -A PROXY_PID
 for role in "${ROLES[@]}"; do
-  python3 scripts/scan-proxy.py "${PROXY[$role]}" "$PORT" "$role" \
+  SCAN_DATABASE_URL="$DATABASE_URL" python3 scripts/scan-proxy.py "${PROXY[$role]}" "$PORT" "$role" \
     ${ACCOUNT[$role]:+"${ACCOUNT[$role]}" "$PASSWORD"} 2>"$WORK/proxy-$role.log" &
   PROXY_PID[$role]=$!
   PIDS+=($!)

@@ -143,6 +143,18 @@ fn paths(ids: &Ids) -> HashMap<String, String> {
             format!("/customer/subscriptions/{sub}/change"),
         ),
         (
+            "/customer/subscriptions/{id}/change/edit",
+            format!("/customer/subscriptions/{sub}/change/edit"),
+        ),
+        (
+            "/customer/subscriptions/{id}/change/confirm",
+            format!("/customer/subscriptions/{sub}/change/confirm"),
+        ),
+        (
+            "/customer/subscriptions/{id}/scheduled-change/cancel",
+            format!("/customer/subscriptions/{sub}/scheduled-change/cancel"),
+        ),
+        (
             "/customer/subscriptions/{id}/auto-renew",
             format!("/customer/subscriptions/{sub}/auto-renew"),
         ),

@@ -79,7 +79,8 @@ async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
         browser.follow_nav("/customer").await;
         let text = browser.text().await;
         assert!(
-            text.contains("Workplace SaaS: Standard")
+            // The journey upgraded Standard to Pro through the change review above.
+            text.contains("Workplace SaaS: Pro")
                 && text.contains("days left")
                 && text.contains("Offline")
                 && text.contains("Two-factor authentication is off."),
