@@ -105,6 +105,9 @@ impl Browser {
             .join("target/screenshots")
             .join(journey)
             .join(format!("{width}px"));
+        // Start from an empty folder, so every screenshot in it is from this run (a renumbered
+        // step must not leave an old picture beside the new one).
+        let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
         Self {
             client: Some(client),
