@@ -44,11 +44,52 @@ pub async fn run_due(
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let products = format!("{public_base}/customer/products");
-    trials::send_reminders(pool, &products, now, &mut report).await?;
+    send_reminders(pool, Reminders::Trial, &products, now, &mut report).await?;
     trials::expire(pool, &products, now, &mut report).await?;
-    terms::send_reminders(pool, &products, now, &mut report).await?;
+    send_reminders(pool, Reminders::Renewal, &products, now, &mut report).await?;
     terms::end(pool, catalog, now, &mut report).await?;
     Ok(report)
+}
+
+/// The two series of reminders: one loop, each with its own schedule, due rule and email.
+#[derive(Clone, Copy)]
+enum Reminders {
+    Trial,
+    Renewal,
+}
+
+/// Sends every due reminder of the series, each subscription in its own transaction.
+async fn send_reminders(
+    pool: &PgPool,
+    series: Reminders,
+    products: &str,
+    now: OffsetDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let schedule: &[(&'static str, i64)] = match series {
+        Reminders::Trial => &trials::REMINDERS,
+        Reminders::Renewal => &terms::REMINDERS,
+    };
+    for &(name, days) in schedule {
+        let job = match series {
+            Reminders::Trial => trials::reminder(name, days),
+            Reminders::Renewal => terms::reminder(name, days),
+        };
+        for id in job.due_items(pool, now, BATCH).await? {
+            let Some(mut item) = job.claim(pool, id, now).await? else {
+                continue;
+            };
+            let outcome = match series {
+                Reminders::Trial => trials::remind(item.conn(), id, name, products, now).await,
+                Reminders::Renewal => terms::remind(item.conn(), id, name, products, now).await,
+            };
+            match item.finish(outcome).await? {
+                Some(sent) => report.reminders_sent += usize::from(sent),
+                None => report.failed += 1,
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn customer(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Account> {

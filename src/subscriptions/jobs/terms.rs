@@ -15,13 +15,14 @@ use crate::orders::store as order_store;
 use crate::pricing::{self, Configuration, Term};
 use crate::subscriptions::store::{self, Subscription};
 
-const REMINDERS: [(&str, i64); 3] = [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
+pub(super) const REMINDERS: [(&str, i64); 3] =
+    [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
 
 /// The UTC date of the run (`$1`), as the terms' dates are kept.
 const TODAY: &str = "($1 at time zone 'UTC')::date";
 
 /// Active subscriptions whose term ends within `days` and whose reminder has not gone out.
-fn reminder(name: &'static str, days: i64) -> Job {
+pub(super) fn reminder(name: &'static str, days: i64) -> Job {
     Job {
         name,
         table: "subscriptions s",
@@ -46,30 +47,8 @@ fn term_end() -> Job {
     }
 }
 
-pub(super) async fn send_reminders(
-    pool: &PgPool,
-    products: &str,
-    now: OffsetDateTime,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    for (name, days) in REMINDERS {
-        let job = reminder(name, days);
-        for id in job.due_items(pool, now, BATCH).await? {
-            let Some(mut item) = job.claim(pool, id, now).await? else {
-                continue;
-            };
-            let outcome = remind(item.conn(), id, name, products, now).await;
-            match item.finish(outcome).await? {
-                Some(sent) => report.reminders_sent += usize::from(sent),
-                None => report.failed += 1,
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Sends one renewal reminder unless it went out before; true when it was sent now.
-async fn remind(
+pub(super) async fn remind(
     conn: &mut PgConnection,
     id: Uuid,
     kind: &str,

@@ -8,11 +8,11 @@ use super::{details, first_time, notify, suspend, system_audit, Message, Report,
 use crate::jobs::Job;
 use crate::subscriptions::store;
 
-const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
+pub(super) const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
 
 /// Trials within `days` of their end whose reminder has not gone out (a notice's `due_on` is
 /// the UTC date of the trial's end, as `remind` records it).
-fn reminder(name: &'static str, days: i64) -> Job {
+pub(super) fn reminder(name: &'static str, days: i64) -> Job {
     Job {
         name,
         table: "subscriptions s",
@@ -37,30 +37,8 @@ fn expiry() -> Job {
     }
 }
 
-pub(super) async fn send_reminders(
-    pool: &PgPool,
-    products: &str,
-    now: OffsetDateTime,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    for (name, days) in REMINDERS {
-        let job = reminder(name, days);
-        for id in job.due_items(pool, now, BATCH).await? {
-            let Some(mut item) = job.claim(pool, id, now).await? else {
-                continue;
-            };
-            let outcome = remind(item.conn(), id, name, products, now).await;
-            match item.finish(outcome).await? {
-                Some(sent) => report.reminders_sent += usize::from(sent),
-                None => report.failed += 1,
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Sends one trial reminder unless it went out before; true when it was sent now.
-async fn remind(
+pub(super) async fn remind(
     conn: &mut PgConnection,
     id: Uuid,
     kind: &str,
