@@ -62,6 +62,25 @@ fn form_error(err: SubscriptionError, errors: &mut FieldErrors) -> Result<Status
     Ok(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// The form again with its field messages (422): the answer to every invalid change.
+async fn unprocessable(
+    state: &AppState,
+    customer: &CurrentCustomer,
+    sub: SubscriptionView,
+    input: &ConfigInput,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    refused(
+        state,
+        customer,
+        sub,
+        Some(input),
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// The subscription page again, with the input kept and the errors shown.
 async fn refused(
     state: &AppState,
@@ -86,15 +105,7 @@ pub async fn post_change(
     let input = ConfigInput::from_pairs(&pairs);
     let mut errors = FieldErrors::default();
     let Some(change) = requested(&state, &sub, &input, &mut errors) else {
-        return refused(
-            &state,
-            &customer,
-            sub,
-            Some(&input),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return unprocessable(&state, &customer, sub, &input, errors).await;
     };
     let review = match change::price_change(
         &state.catalog,
@@ -103,17 +114,7 @@ pub async fn post_change(
         state.clock.now().date(),
     ) {
         Ok(review) if errors.is_empty() => review,
-        Ok(_) => {
-            return refused(
-                &state,
-                &customer,
-                sub,
-                Some(&input),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Ok(_) => return unprocessable(&state, &customer, sub, &input, errors).await,
         Err(err) => {
             let status = form_error(err, &mut errors)?;
             return refused(&state, &customer, sub, Some(&input), errors, status).await;
@@ -124,15 +125,7 @@ pub async fn post_change(
             "change",
             "This is the configuration you have now: there is nothing to change.",
         );
-        return refused(
-            &state,
-            &customer,
-            sub,
-            Some(&input),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return unprocessable(&state, &customer, sub, &input, errors).await;
     }
     let chrome = customer.chrome("Review your change", "products").await?;
     Ok(review_page(chrome, &state, sub, review, input).into_response())
@@ -187,15 +180,7 @@ pub async fn post_change_confirm(
     let confirmed = confirmation(&input)?;
     let mut errors = FieldErrors::default();
     let Some(change) = requested(&state, &sub, &input, &mut errors) else {
-        return refused(
-            &state,
-            &customer,
-            sub,
-            Some(&input),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return unprocessable(&state, &customer, sub, &input, errors).await;
     };
     let actor = Actor {
         customer: &customer.account,
