@@ -1,8 +1,13 @@
-//! Keyset pagination shared by every newest-first list: the position after the last row of a
-//! page (its time and id), carried in the `after` query parameter, and splitting off the extra
-//! row that tells whether a next page exists without counting.
+//! Keyset pagination shared by every list: the position after the last row of a page (its sort
+//! value and id), carried in the `after` query parameter, and splitting off the extra row that
+//! tells whether a next page exists without counting.
+//!
+//! Newest-first lists use [`Cursor`] (time, id). Lists that people sort and filter describe
+//! each order as a [`SortKey`] and carry a [`KeyCursor`]; their filters and orders are
+//! [`Choice`]s picked by a code in the query string.
 
-use time::OffsetDateTime;
+use sqlx::{Postgres, QueryBuilder};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// Position in a list ordered by `(time desc, id desc)`: the last row of the previous page.
@@ -35,17 +40,151 @@ impl Cursor {
 
 /// Callers fetch `page_size + 1` rows; this keeps `page_size` of them and returns the cursor of
 /// the next page when the extra row showed there is one.
-pub fn split_page<T>(
-    rows: &mut Vec<T>,
-    page_size: i64,
-    key: impl Fn(&T) -> Cursor,
-) -> Option<Cursor> {
+pub fn split_page<T, K>(rows: &mut Vec<T>, page_size: i64, key: impl Fn(&T) -> K) -> Option<K> {
     let size = usize::try_from(page_size).unwrap_or(0);
     if rows.len() <= size {
         return None;
     }
     rows.truncate(size);
     rows.last().map(key)
+}
+
+/// The kind of value a list is sorted on, which says how its cursor is read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKind {
+    Time,
+    Date,
+    Text,
+    Int,
+}
+
+/// A row's value of the column its list is sorted on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Time(OffsetDateTime),
+    Date(Date),
+    Text(String),
+    Int(i64),
+}
+
+/// One order a list can be shown in: a SQL expression over the row, its kind and direction.
+/// Ties are broken by the row's id in the same direction, so the order is total and the
+/// `(value, id)` of the last row shown names exactly where the next page starts, however many
+/// rows share a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: &'static str,
+    pub id: &'static str,
+    pub kind: SortKind,
+    pub descending: bool,
+}
+
+/// The position after the last row of a page of a list in a [`SortKey`]'s order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCursor {
+    pub value: SortValue,
+    pub id: Uuid,
+}
+
+impl KeyCursor {
+    pub fn new(value: SortValue, id: impl Into<Uuid>) -> Self {
+        Self {
+            value,
+            id: id.into(),
+        }
+    }
+
+    /// `<value>.<uuid>`: times as unix microseconds, dates as julian days, text as it is (the
+    /// uuid after the last dot has no dot of its own, so a dot in the text is harmless).
+    pub fn encode(&self) -> String {
+        let value = match &self.value {
+            SortValue::Time(at) => (at.unix_timestamp_nanos() / 1_000).to_string(),
+            SortValue::Date(day) => day.to_julian_day().to_string(),
+            SortValue::Text(text) => text.clone(),
+            SortValue::Int(n) => n.to_string(),
+        };
+        format!("{value}.{}", self.id)
+    }
+
+    /// Reads a cursor of a list sorted on a `kind` value; None for anything else (the list
+    /// then starts at its first page), so a hand-edited cursor never reaches the database
+    /// with the wrong type.
+    pub fn decode(raw: &str, kind: SortKind) -> Option<Self> {
+        let (value, id) = raw.rsplit_once('.')?;
+        let id = Uuid::parse_str(id).ok()?;
+        let value = match kind {
+            SortKind::Time => {
+                let micros: i128 = value.parse().ok()?;
+                SortValue::Time(
+                    OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1_000)?).ok()?,
+                )
+            }
+            SortKind::Date => SortValue::Date(Date::from_julian_day(value.parse().ok()?).ok()?),
+            SortKind::Text => SortValue::Text(value.to_owned()),
+            SortKind::Int => SortValue::Int(value.parse().ok()?),
+        };
+        Some(Self { value, id })
+    }
+}
+
+impl SortKey {
+    /// ` and (column, id) < (value, id)` (`>` when ascending): the rows after `after`.
+    pub fn push_after(&self, query: &mut QueryBuilder<'_, Postgres>, after: Option<&KeyCursor>) {
+        let Some(after) = after else { return };
+        let op = if self.descending { "<" } else { ">" };
+        query.push(format!(" and ({}, {}) {op} (", self.column, self.id));
+        match &after.value {
+            SortValue::Time(at) => query.push_bind(*at),
+            SortValue::Date(day) => query.push_bind(*day),
+            SortValue::Text(text) => query.push_bind(text.clone()),
+            SortValue::Int(n) => query.push_bind(*n),
+        };
+        query.push(", ");
+        query.push_bind(after.id);
+        query.push(")");
+    }
+
+    /// ` order by column dir, id dir limit n`.
+    pub fn push_order_and_limit(&self, query: &mut QueryBuilder<'_, Postgres>, limit: i64) {
+        let dir = if self.descending { "desc" } else { "asc" };
+        query.push(format!(
+            " order by {} {dir}, {} {dir} limit ",
+            self.column, self.id
+        ));
+        query.push_bind(limit);
+    }
+}
+
+/// A list's filter or sort order, picked by a code in the query string. The first of `ALL` is
+/// the default: chosen by an empty value and left out of links.
+pub trait Choice: Copy + PartialEq + Sized + 'static {
+    const ALL: &'static [Self];
+
+    fn code(self) -> &'static str;
+
+    fn label(self) -> &'static str;
+
+    fn default_choice() -> Self {
+        Self::ALL[0]
+    }
+
+    /// The choice named by `raw`, or None when no choice has that code.
+    fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Some(Self::default_choice());
+        }
+        Self::ALL.iter().copied().find(|c| c.code() == raw)
+    }
+
+    /// The value for a link's query string: empty for the default, so links stay short.
+    fn param(self) -> &'static str {
+        if self == Self::default_choice() {
+            ""
+        } else {
+            self.code()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -73,5 +212,32 @@ mod tests {
         let mut rows: Vec<u128> = (0..25).collect();
         assert_eq!(split_page(&mut rows, 25, key), None);
         assert_eq!(rows.len(), 25);
+    }
+
+    #[test]
+    fn key_cursors_round_trip_for_every_kind_and_refuse_the_wrong_kind() {
+        let id = Uuid::now_v7();
+        let cursors = [
+            (
+                SortKind::Time,
+                SortValue::Time(
+                    OffsetDateTime::from_unix_timestamp_nanos(1_732_740_000_123_456_000).unwrap(),
+                ),
+            ),
+            (
+                SortKind::Date,
+                SortValue::Date(Date::from_calendar_date(2027, time::Month::March, 1).unwrap()),
+            ),
+            (SortKind::Text, SortValue::Text("ann o.brien".into())),
+            (SortKind::Int, SortValue::Int(-540_000)),
+        ];
+        for (kind, value) in cursors {
+            let cursor = KeyCursor::new(value, id);
+            assert_eq!(KeyCursor::decode(&cursor.encode(), kind), Some(cursor));
+        }
+        let text = KeyCursor::new(SortValue::Text("zed".into()), id).encode();
+        assert_eq!(KeyCursor::decode(&text, SortKind::Int), None);
+        assert_eq!(KeyCursor::decode(&text, SortKind::Time), None);
+        assert_eq!(KeyCursor::decode("no-id", SortKind::Text), None);
     }
 }
