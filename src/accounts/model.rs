@@ -391,6 +391,8 @@ pub struct CustomerListRow {
     pub created_at: OffsetDateTime,
     pub link_expires_at: Option<OffsetDateTime>,
     pub removal_pending: bool,
+    /// The name as the list sorts it (see `customer_list`).
+    pub name_key: String,
 }
 
 pub use crate::paging::Cursor;

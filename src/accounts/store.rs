@@ -4,9 +4,7 @@
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use super::model::{
-    Account, AccountId, AccountInfo, AccountStatus, Cursor, CustomerListRow, Email, Role,
-};
+use super::model::{Account, AccountId, AccountInfo, AccountStatus, Cursor, Email, Role};
 
 /// The columns of `Account`, for every query that loads one.
 pub const ACCOUNT_COLUMNS: &str =
@@ -123,39 +121,6 @@ pub async fn find_customer_of_partner(
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|r| (r.account, r.link_expires_at)))
-}
-
-/// A page of a partner's customers, newest first, optionally filtered by a "contains" search
-/// over name, company and email (served by the trigram index).
-pub async fn list_customers_of_partner(
-    pool: &PgPool,
-    partner_id: AccountId,
-    search: Option<&str>,
-    after: Option<Cursor>,
-    limit: i64,
-) -> sqlx::Result<Vec<CustomerListRow>> {
-    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
-        "select a.id, a.email, a.first_name, a.last_name, a.company, a.status, \
-           a.has_profile_image, a.created_at, t.expires_at as link_expires_at, \
-           exists (select 1 from removal_requests r where r.customer_id = a.id \
-             and r.status = 'pending') as removal_pending \
-         from accounts a \
-         left join lateral (select expires_at from activation_tokens t \
-             where a.status = 'pending_activation' and t.account_id = a.id \
-               and t.used_at is null and t.superseded_at is null \
-             order by t.created_at desc limit 1) t on true \
-         where a.role = 'customer' and a.status <> 'removed' and a.partner_id = ",
-    );
-    query.push_bind(partner_id);
-    push_search_and_page(&mut query, search, after, limit);
-    query
-        .build_query_as()
-        // A reused prepared statement gets a generic plan that cannot tell a rare search term
-        // from a common one and scans the partner's whole list; planning each search with its
-        // actual pattern lets PostgreSQL use the trigram index when that is cheaper.
-        .persistent(search.is_none())
-        .fetch_all(pool)
-        .await
 }
 
 /// One row of the manager's partner list.

@@ -2,6 +2,8 @@
 //! one of the partner's activated customers (Products & Purchase → More → Associate a User).
 //! Every query takes the partner id and filters on it.
 
+pub mod list;
+
 use serde_json::json;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
@@ -53,95 +55,36 @@ impl LicenseRow {
     pub fn customer_removed(&self) -> bool {
         self.customer_status == Some(AccountStatus::Removed)
     }
+
+    /// Past its last day a licence is expired, whatever its stored status says (nothing
+    /// rewrites the status on that day), as the Expired filter of the list has it.
+    pub fn is_expired(&self, today: &Date) -> bool {
+        self.status == "expired" || self.ends_on < *today
+    }
+
+    pub fn state_label(&self, today: &Date) -> &'static str {
+        match self.status.as_str() {
+            _ if self.is_expired(today) => "Expired",
+            "suspended" => "Suspended",
+            _ => "Active",
+        }
+    }
+
+    pub fn state_badge(&self, today: &Date) -> &'static str {
+        match self.status.as_str() {
+            _ if self.is_expired(today) => "badge badge-expired",
+            "suspended" => "badge badge-pending",
+            _ => "badge badge-active",
+        }
+    }
 }
 
-pub use crate::paging::Cursor;
 
 const ROW: &str = "select l.id, l.key, l.product_type, pl.name as plan_name, l.capacity, l.status::text as status, \
      l.starts_on, l.ends_on, l.created_at, o.number as order_number, l.customer_id, \
      c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, c.status as customer_status \
      from licenses l join plans pl on pl.code = l.plan_code join orders o on o.id = l.order_id \
      left join accounts c on c.id = l.customer_id";
-
-/// Writes one search condition into a query.
-type SqlCondition<'a> = Box<dyn Fn(&mut QueryBuilder<Postgres>) + 'a>;
-
-/// One page of the partner's licences of one product type, newest first. The search matches
-/// the start of a licence key, one of `plan_codes` (the plans whose names match, worked out by
-/// the caller from the catalog), or a customer's name, company or email.
-///
-/// A search is a `UNION` of one query per index (key prefix, customer, plan), each already
-/// limited to a page, so it never scans the partner's whole list the way one `OR` filter does.
-pub async fn list(
-    pool: &PgPool,
-    partner_id: AccountId,
-    product_type: &str,
-    search: Option<(&str, &[String])>,
-    after: Option<Cursor>,
-    limit: i64,
-) -> sqlx::Result<Vec<LicenseRow>> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(ROW);
-    q.push(" where l.partner_id = ");
-    q.push_bind(partner_id);
-    q.push(" and l.product_type = ");
-    q.push_bind(product_type.to_owned());
-    let push_cursor = |q: &mut QueryBuilder<Postgres>| {
-        if let Some(cursor) = after {
-            q.push(" and (l.created_at, l.id) < (");
-            q.push_bind(cursor.at);
-            q.push(", ");
-            q.push_bind(cursor.id);
-            q.push(")");
-        }
-    };
-    if let Some((term, plan_codes)) = search {
-        let lowered = term.to_lowercase();
-        let mut parts: Vec<SqlCondition> = vec![
-            Box::new(|q| {
-                q.push("l.key like ");
-                q.push_bind(format!("{}%", escape_like(&term.to_uppercase())));
-            }),
-            Box::new(|q| {
-                q.push("l.customer_id in (select a.id from accounts a where a.partner_id = ");
-                q.push_bind(partner_id);
-                q.push(" and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) like ");
-                q.push_bind(format!("%{}%", escape_like(&lowered)));
-                q.push(")");
-            }),
-        ];
-        if !plan_codes.is_empty() {
-            parts.push(Box::new(|q| {
-                q.push("l.plan_code = any(");
-                q.push_bind(plan_codes.to_vec());
-                q.push(")");
-            }));
-        }
-        q.push(" and l.id in (");
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                q.push(" union ");
-            }
-            q.push("(select l.id from licenses l where l.partner_id = ");
-            q.push_bind(partner_id);
-            q.push(" and l.product_type = ");
-            q.push_bind(product_type.to_owned());
-            q.push(" and ");
-            part(&mut q);
-            push_cursor(&mut q);
-            q.push(" order by l.created_at desc, l.id desc limit ");
-            q.push_bind(limit);
-            q.push(")");
-        }
-        q.push(")");
-    }
-    push_cursor(&mut q);
-    q.push(" order by l.created_at desc, l.id desc limit ");
-    q.push_bind(limit);
-    q.build_query_as()
-        .persistent(search.is_none())
-        .fetch_all(pool)
-        .await
-}
 
 pub async fn find(
     pool: &PgPool,

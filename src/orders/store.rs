@@ -4,7 +4,7 @@ use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::accounts::model::{AccountId, AccountStatus, Cursor};
+use crate::accounts::model::{AccountId, AccountStatus};
 use crate::pricing::Quote;
 
 pub struct OrderRow<'a> {
@@ -178,7 +178,7 @@ pub struct OrderSummary {
     pub partner_email: String,
 }
 
-const SUMMARY: &str =
+pub(super) const SUMMARY: &str =
     "select o.id, o.number, o.status::text as status, o.plan_code, pl.name as plan_name, \
      o.term, o.licenses, o.units, o.currency, o.subtotal_minor, o.discount_minor, o.total_minor, \
      o.starts_on, o.ends_on, o.placeholder_prices, o.created_at, \
@@ -186,24 +186,6 @@ const SUMMARY: &str =
      c.status as customer_status, p.company as partner_company, p.email as partner_email \
      from orders o join plans pl on pl.code = o.plan_code join accounts p on p.id = o.partner_id \
      left join accounts c on c.id = o.customer_id";
-
-pub async fn list(
-    pool: &PgPool,
-    partner_id: AccountId,
-    after: Option<Cursor>,
-    limit: i64,
-) -> sqlx::Result<Vec<OrderSummary>> {
-    sqlx::query_as(&format!(
-        "{SUMMARY} where o.partner_id = $1 and ($2::timestamptz is null or (o.created_at, o.id) < ($2, $3)) \
-         order by o.created_at desc, o.id desc limit $4"
-    ))
-    .bind(partner_id)
-    .bind(after.map(|c| c.at))
-    .bind(after.map(|c| c.id))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-}
 
 pub async fn find(
     pool: &PgPool,

@@ -7,9 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::accounts::customer_list::{self, CustomerFilter, CustomerList, CustomerSort};
 use crate::accounts::model::{
-    Account, AccountId, AccountInfoInput, ActivationState, Cursor, CustomerListRow, Email,
-    FieldErrors, Role,
+    Account, AccountId, AccountInfoInput, ActivationState, CustomerListRow, Email, FieldErrors,
+    Role,
 };
 use crate::accounts::{self, store as account_store, NewAccount};
 use crate::auth::two_factor::{self, Change};
@@ -17,11 +18,11 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::{date, datetime_utc};
 use crate::images::{self, ImageError};
-use crate::paging::split_page;
+use crate::paging::{split_page, Choice, KeyCursor};
 use crate::removals::{self, RemovalRequest, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Multipart, MultipartError, Query};
-use crate::web::paging::page_url;
+use crate::web::paging::{choose, page_url, ListControls};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -37,14 +38,23 @@ impl CustomerRow {
     pub fn created(&self) -> String {
         date(self.row.created_at)
     }
+    /// A removed customer is listed (on request) but has no page any more.
+    pub fn is_removed(&self) -> bool {
+        self.state == ActivationState::Removed
+    }
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "partner/customers.html")]
 pub struct CustomersPage {
     chrome: Chrome,
+    controls: ListControls,
     query: String,
+    status_filtered: bool,
+    /// A search or a status other than "all" is applied.
+    filtered: bool,
     rows: Vec<CustomerRow>,
+    first_page: String,
     next_page: Option<String>,
     is_first_page: bool,
 }
@@ -53,6 +63,8 @@ pub struct CustomersPage {
 #[serde(default)]
 pub struct ListQuery {
     q: String,
+    status: String,
+    sort: String,
     after: String,
 }
 
@@ -60,30 +72,55 @@ pub async fn get_customers(
     State(state): State<AppState>,
     partner: CurrentPartner,
     Query(query): Query<ListQuery>,
-) -> Result<CustomersPage, AppError> {
-    let search = query.q.trim();
-    let after = Cursor::decode(&query.after);
-    let mut rows = account_store::list_customers_of_partner(
+) -> Result<Response, AppError> {
+    let (mut filter, status_error) = choose::<CustomerFilter>(&query.status);
+    let (sort, sort_error) = choose::<CustomerSort>(&query.sort);
+    let mut search = query.q.trim();
+    let mut notice = None;
+    // "pending" typed into the search box means the status, not a name containing "pending"
+    // (which would find nothing). A status chosen in the select wins over the words.
+    if filter == CustomerFilter::All && status_error.is_none() {
+        if let Some(named) = CustomerFilter::named_by(search) {
+            notice = Some(format!(
+                "Showing customers with the status “{}”.",
+                named.label()
+            ));
+            filter = named;
+            search = "";
+        }
+    }
+    let after = KeyCursor::decode(&query.after, sort.key().kind);
+    let now = state.clock.now();
+    let mut rows = customer_list::list(
         &state.db,
         partner.account.id,
-        (!search.is_empty()).then_some(search),
-        after,
-        PAGE_SIZE + 1,
+        CustomerList {
+            search: (!search.is_empty()).then_some(search),
+            filter,
+            sort,
+            after: after.as_ref(),
+            now,
+            limit: PAGE_SIZE + 1,
+        },
     )
     .await?;
+    let base = "/partner/customers";
+    let params = [
+        ("q", search),
+        ("status", filter.param()),
+        ("sort", sort.param()),
+    ];
     // One row more than a page tells whether a next page exists without counting.
-    let next_page =
-        split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id)).map(|cursor| {
-            page_url(
-                "/partner/customers",
-                &[("q", search)],
-                Some(&cursor.encode()),
-            )
-        });
-    let now = state.clock.now();
-    Ok(CustomersPage {
+    let next_page = split_page(&mut rows, PAGE_SIZE, |r| sort.cursor(r))
+        .map(|cursor| page_url(base, &params, Some(&cursor.encode())));
+    let mut controls = ListControls::new(base, (filter, status_error), (sort, sort_error))
+        .with_search(search, "Search customers", "Name, company, email or status");
+    controls.notice = notice;
+    let page = CustomersPage {
         chrome: partner.chrome("Customers", "customers").await?,
         query: search.to_owned(),
+        status_filtered: filter != CustomerFilter::All,
+        filtered: !search.is_empty() || filter != CustomerFilter::All,
         rows: rows
             .into_iter()
             .map(|row| CustomerRow {
@@ -91,9 +128,12 @@ pub async fn get_customers(
                 row,
             })
             .collect(),
+        first_page: page_url(base, &params, None),
         next_page,
         is_first_page: after.is_none(),
-    })
+        controls,
+    };
+    Ok((page.controls.status_code(), page).into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -3,17 +3,19 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::accounts::model::{AccountStatus, Cursor};
+use crate::accounts::model::AccountStatus;
 use crate::error::AppError;
 use crate::format::{date, datetime_utc};
+use crate::orders::list::{self as order_list, OrderFilter, OrderSort};
 use crate::orders::store::{self, OrderSummary, StoredLine};
-use crate::paging::split_page;
+use crate::paging::{split_page, Choice, KeyCursor};
 use crate::pricing::format_money;
 use crate::web::extractors::{Chrome, CurrentPartner};
 use crate::web::form::Query;
-use crate::web::paging::page_url;
+use crate::web::paging::{choose, page_url, ListControls};
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -61,13 +63,20 @@ impl OrderView {
 #[template(path = "partner/orders.html")]
 pub struct OrdersPage {
     chrome: Chrome,
+    controls: ListControls,
+    /// A status other than "all" is applied.
+    filtered: bool,
     orders: Vec<OrderView>,
+    first_page: String,
     next_page: Option<String>,
+    is_first_page: bool,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ListQuery {
+    status: String,
+    sort: String,
     after: String,
 }
 
@@ -75,24 +84,36 @@ pub async fn get_orders(
     State(state): State<AppState>,
     partner: CurrentPartner,
     Query(query): Query<ListQuery>,
-) -> Result<OrdersPage, AppError> {
-    let mut orders = store::list(
+) -> Result<Response, AppError> {
+    let (filter, status_error) = choose::<OrderFilter>(&query.status);
+    let (sort, sort_error) = choose::<OrderSort>(&query.sort);
+    let after = KeyCursor::decode(&query.after, sort.key().kind);
+    let mut orders = order_list::list(
         &state.db,
         partner.account.id,
-        Cursor::decode(&query.after),
+        filter,
+        sort,
+        after.as_ref(),
         PAGE_SIZE + 1,
     )
     .await?;
-    let next_page = split_page(&mut orders, PAGE_SIZE, |o| Cursor::new(o.created_at, o.id))
-        .map(|cursor| page_url("/partner/orders", &[], Some(&cursor.encode())));
-    Ok(OrdersPage {
+    let base = "/partner/orders";
+    let params = [("status", filter.param()), ("sort", sort.param())];
+    let next_page = split_page(&mut orders, PAGE_SIZE, |o| sort.cursor(o))
+        .map(|cursor| page_url(base, &params, Some(&cursor.encode())));
+    let page = OrdersPage {
         chrome: partner.chrome("Orders", "orders").await?,
+        controls: ListControls::new(base, (filter, status_error), (sort, sort_error)),
+        filtered: filter != OrderFilter::All,
         orders: orders
             .into_iter()
             .map(|order| OrderView { order })
             .collect(),
+        first_page: page_url(base, &params, None),
         next_page,
-    })
+        is_first_page: after.is_none(),
+    };
+    Ok((page.controls.status_code(), page).into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -7,14 +7,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use time::Date;
 
 use crate::accounts::model::AccountId;
 use crate::error::AppError;
-use crate::licenses::{self, AssociateError, Cursor, LicenseRow, TypeCount};
-use crate::paging::split_page;
+use crate::licenses::list::{self as license_list, LicenseFilter, LicenseList, LicenseSort};
+use crate::licenses::{self, AssociateError, LicenseRow, TypeCount};
+use crate::paging::{split_page, Choice, KeyCursor};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Form, Query};
-use crate::web::paging::page_url;
+use crate::web::paging::{choose, page_url, ListControls};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -43,8 +45,13 @@ pub struct ProductListPage {
     chrome: Chrome,
     product_type: String,
     type_name: String,
+    controls: ListControls,
     query: String,
+    /// A search or a status other than "all" is applied.
+    filtered: bool,
+    today: Date,
     rows: Vec<LicenseRow>,
+    first_page: String,
     next_page: Option<String>,
     is_first_page: bool,
 }
@@ -53,6 +60,8 @@ pub struct ProductListPage {
 #[serde(default)]
 pub struct ListQuery {
     q: String,
+    status: String,
+    sort: String,
     after: String,
 }
 
@@ -61,46 +70,71 @@ pub async fn get_product_list(
     partner: CurrentPartner,
     Path(product_type): Path<String>,
     Query(query): Query<ListQuery>,
-) -> Result<ProductListPage, AppError> {
+) -> Result<Response, AppError> {
     let type_name = state
         .catalog
         .product_type(&product_type)
         .ok_or(AppError::NotFound)?
         .name
         .clone();
+    let (filter, status_error) = choose::<LicenseFilter>(&query.status);
+    let (sort, sort_error) = choose::<LicenseSort>(&query.sort);
     let search = query.q.trim();
-    let after = Cursor::decode(&query.after);
+    let after = KeyCursor::decode(&query.after, sort.key().kind);
     // Plan names are matched here against the in-memory catalog, so the query searches plan
     // codes through an index instead of joining names row by row.
     let lowered = search.to_lowercase();
     let plan_codes: Vec<String> = state
         .catalog
         .plans_of(&product_type)
-        .filter(|p| p.name.to_lowercase().contains(&lowered))
+        .filter(|p| {
+            p.name.to_lowercase().contains(&lowered) || p.code.to_lowercase().contains(&lowered)
+        })
         .map(|p| p.code.clone())
         .collect();
-    let terms = (!search.is_empty()).then_some((search, plan_codes.as_slice()));
-    let mut rows = licenses::list(
+    let today = state.clock.now().date();
+    let mut rows = license_list::list(
         &state.db,
         partner.account.id,
-        &product_type,
-        terms,
-        after,
-        PAGE_SIZE + 1,
+        LicenseList {
+            product_type: &product_type,
+            search: (!search.is_empty()).then_some((search, plan_codes.as_slice())),
+            filter,
+            sort,
+            after: after.as_ref(),
+            today,
+            limit: PAGE_SIZE + 1,
+        },
     )
     .await?;
     let base = format!("/partner/products/{product_type}");
-    let next_page = split_page(&mut rows, PAGE_SIZE, |l| Cursor::new(l.created_at, l.id))
-        .map(|cursor| page_url(&base, &[("q", search)], Some(&cursor.encode())));
-    Ok(ProductListPage {
+    let params = [
+        ("q", search),
+        ("status", filter.param()),
+        ("sort", sort.param()),
+    ];
+    let next_page = split_page(&mut rows, PAGE_SIZE, |l| sort.cursor(l))
+        .map(|cursor| page_url(&base, &params, Some(&cursor.encode())));
+    let controls = ListControls::new(base.clone(), (filter, status_error), (sort, sort_error))
+        .with_search(
+            search,
+            "Search purchased products",
+            "Licence key, order number, customer or plan",
+        );
+    let page = ProductListPage {
         chrome: partner.chrome(type_name.clone(), "products").await?,
         product_type,
         type_name,
+        controls,
         query: search.to_owned(),
+        filtered: !search.is_empty() || filter != LicenseFilter::All,
+        today,
         rows,
+        first_page: page_url(&base, &params, None),
         next_page,
         is_first_page: after.is_none(),
-    })
+    };
+    Ok((page.controls.status_code(), page).into_response())
 }
 
 #[derive(Template, WebTemplate)]

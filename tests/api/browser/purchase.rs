@@ -51,7 +51,7 @@ async fn a_partner_buys_finds_and_associates_a_licence_and_the_customer_sees_it(
         browser.click("a[href='/partner/products/cloud_pbx']").await;
         browser.expect_path("/partner/products/cloud_pbx").await;
         browser.fill("#q", &key[..9]).await;
-        browser.click(".search-form button").await;
+        browser.click(".list-controls button").await;
         let text = browser.text().await;
         assert!(
             text.contains(&key) && text.contains("Not associated"),

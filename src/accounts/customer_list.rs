@@ -1,0 +1,234 @@
+//! The partner's customer list: status filters, sort orders and its one query. Scoped by the
+//! partner id in SQL like every other read of a partner's customers.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use super::model::{AccountId, CustomerListRow};
+use super::store::escape_like;
+use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
+
+/// Which customers the list shows. `All` is every customer not removed (removed customers
+/// leave the list); `Removed` shows them on request, for the partner's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerFilter {
+    All,
+    Active,
+    Pending,
+    LinkExpired,
+    RemovalRequested,
+    Removed,
+}
+
+impl Choice for CustomerFilter {
+    const ALL: &'static [Self] = &[
+        Self::All,
+        Self::Active,
+        Self::Pending,
+        Self::LinkExpired,
+        Self::RemovalRequested,
+        Self::Removed,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::Pending => "pending",
+            Self::LinkExpired => "link_expired",
+            Self::RemovalRequested => "removal_requested",
+            Self::Removed => "removed",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::All => "All customers",
+            Self::Active => "Active",
+            Self::Pending => "Pending activation",
+            Self::LinkExpired => "Link expired",
+            Self::RemovalRequested => "Removal requested",
+            Self::Removed => "Removed",
+        }
+    }
+}
+
+impl CustomerFilter {
+    /// The status a search for a status word means ("pending", "link expired", "Removed"…):
+    /// no name contains such a word as often as people type it to find customers in that state.
+    pub fn named_by(search: &str) -> Option<Self> {
+        let words = search
+            .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let filter = match words.as_str() {
+            "active" | "activated" => Self::Active,
+            "pending" | "pending activation" | "not activated" => Self::Pending,
+            "expired" | "link expired" => Self::LinkExpired,
+            "removal" | "removal requested" | "removal pending" => Self::RemovalRequested,
+            "removed" => Self::Removed,
+            _ => return None,
+        };
+        Some(filter)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerSort {
+    Newest,
+    Oldest,
+    NameAz,
+    NameZa,
+}
+
+impl Choice for CustomerSort {
+    const ALL: &'static [Self] = &[Self::Newest, Self::Oldest, Self::NameAz, Self::NameZa];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::NameAz => "name",
+            Self::NameZa => "name_desc",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Newest => "Newest first",
+            Self::Oldest => "Oldest first",
+            Self::NameAz => "Name (A–Z)",
+            Self::NameZa => "Name (Z–A)",
+        }
+    }
+}
+
+/// The name as sorted: the expression of `accounts_partner_name_idx`, returned as `name_key`
+/// so the cursor carries exactly the value PostgreSQL compared.
+const NAME_KEY: &str = "lower(a.first_name || ' ' || a.last_name)";
+
+impl CustomerSort {
+    pub fn key(self) -> SortKey {
+        let (column, kind) = match self {
+            Self::Newest | Self::Oldest => ("a.created_at", SortKind::Time),
+            Self::NameAz | Self::NameZa => (NAME_KEY, SortKind::Text),
+        };
+        SortKey {
+            column,
+            id: "a.id",
+            kind,
+            descending: matches!(self, Self::Newest | Self::NameZa),
+        }
+    }
+
+    pub fn cursor(self, row: &CustomerListRow) -> KeyCursor {
+        let value = match self {
+            Self::Newest | Self::Oldest => SortValue::Time(row.created_at),
+            Self::NameAz | Self::NameZa => SortValue::Text(row.name_key.clone()),
+        };
+        KeyCursor::new(value, row.id)
+    }
+}
+
+pub struct CustomerList<'a> {
+    /// A "contains" search over name, company and email (the trigram index's expression).
+    pub search: Option<&'a str>,
+    pub filter: CustomerFilter,
+    pub sort: CustomerSort,
+    pub after: Option<&'a KeyCursor>,
+    /// Whether a pending customer's link is still valid is decided against this time.
+    pub now: OffsetDateTime,
+    pub limit: i64,
+}
+
+/// One page of a partner's customers.
+pub async fn list(
+    pool: &PgPool,
+    partner_id: AccountId,
+    list: CustomerList<'_>,
+) -> sqlx::Result<Vec<CustomerListRow>> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "select a.id, a.email, a.first_name, a.last_name, a.company, a.status, \
+           a.has_profile_image, a.created_at, t.expires_at as link_expires_at, \
+           exists (select 1 from removal_requests r where r.customer_id = a.id \
+             and r.status = 'pending') as removal_pending, {NAME_KEY} as name_key \
+         from accounts a \
+         left join lateral (select expires_at from activation_tokens t \
+             where a.status = 'pending_activation' and t.account_id = a.id \
+               and t.used_at is null and t.superseded_at is null \
+             order by t.created_at desc limit 1) t on true \
+         where a.role = 'customer' and a.partner_id = "
+    ));
+    query.push_bind(partner_id);
+    match list.filter {
+        CustomerFilter::All => {
+            query.push(" and a.status <> 'removed'");
+        }
+        CustomerFilter::Active => {
+            query.push(" and a.status = 'active'");
+        }
+        CustomerFilter::Pending => {
+            query.push(" and a.status = 'pending_activation' and t.expires_at > ");
+            query.push_bind(list.now);
+        }
+        CustomerFilter::LinkExpired => {
+            query.push(
+                " and a.status = 'pending_activation' and (t.expires_at is null or t.expires_at <= ",
+            );
+            query.push_bind(list.now);
+            query.push(")");
+        }
+        CustomerFilter::RemovalRequested => {
+            query.push(
+                " and a.status <> 'removed' and exists (select 1 from removal_requests r \
+                 where r.customer_id = a.id and r.status = 'pending')",
+            );
+        }
+        CustomerFilter::Removed => {
+            query.push(" and a.status = 'removed'");
+        }
+    }
+    if let Some(term) = list.search {
+        query.push(
+            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
+             like ",
+        );
+        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+    }
+    let key = list.sort.key();
+    key.push_after(&mut query, list.after);
+    key.push_order_and_limit(&mut query, list.limit);
+    query
+        .build_query_as()
+        // A reused prepared statement gets a generic plan that cannot tell a rare search term
+        // from a common one and scans the partner's whole list; planning each search with its
+        // actual pattern lets PostgreSQL use the trigram index when that is cheaper.
+        .persistent(list.search.is_none())
+        .fetch_all(pool)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words_in_a_search_name_the_filter() {
+        assert_eq!(
+            CustomerFilter::named_by(" Pending "),
+            Some(CustomerFilter::Pending)
+        );
+        assert_eq!(
+            CustomerFilter::named_by("link_expired"),
+            Some(CustomerFilter::LinkExpired)
+        );
+        assert_eq!(
+            CustomerFilter::named_by("Removal requested"),
+            Some(CustomerFilter::RemovalRequested)
+        );
+        assert_eq!(CustomerFilter::named_by("pending ltd"), None);
+        assert_eq!(CustomerFilter::named_by("acme"), None);
+    }
+}
