@@ -120,10 +120,10 @@ const POST_FORMS: &[(&str, &str, &[&str])] = &[
 #[rustfmt::skip]
 const GET_QUERIES: &[(&str, &str, &[&str])] = &[
     ("visitor", "/login", &["next"]),
-    ("partner", "/partner/customers", &["q", "after"]),
-    ("partner", "/partner/products/cloud_pbx", &["q", "after"]),
+    ("partner", "/partner/customers", &["q", "status", "sort", "after"]),
+    ("partner", "/partner/products/cloud_pbx", &["q", "status", "sort", "after"]),
     ("partner", "/partner/licenses/{id}/associate", &["q"]),
-    ("partner", "/partner/orders", &["after"]),
+    ("partner", "/partner/orders", &["status", "sort", "after"]),
     ("partner", "/partner/audit", AUDIT),
     ("partner", "/partner/audit.csv", AUDIT),
     ("customer", "/customer/estimate", CONFIG),

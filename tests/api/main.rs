@@ -18,6 +18,7 @@ mod isolation;
 mod jobs;
 mod journey;
 mod link_privacy;
+mod lists;
 mod mail;
 mod malformed;
 mod manager;
