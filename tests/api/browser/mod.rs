@@ -6,6 +6,7 @@
 mod central;
 mod errors;
 mod journeys;
+mod lists;
 mod manager;
 mod purchase;
 mod self_service;
