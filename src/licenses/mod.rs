@@ -79,7 +79,6 @@ impl LicenseRow {
     }
 }
 
-
 const ROW: &str = "select l.id, l.key, l.product_type, pl.name as plan_name, l.capacity, l.status::text as status, \
      l.starts_on, l.ends_on, l.created_at, o.number as order_number, l.customer_id, \
      c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, c.status as customer_status \
