@@ -7,6 +7,8 @@
 -- with ILIKE through trigram indexes.
 create index licenses_key_trgm_idx on licenses using gin (key gin_trgm_ops);
 create index orders_number_trgm_idx on orders using gin (number gin_trgm_ops);
+-- From the orders whose number matches to their licences, instead of through all the partner's.
+create index licenses_order_idx on licenses (order_id);
 
 -- Customers by name (the expression the list sorts on; see accounts::customer_list).
 create index accounts_partner_name_idx on accounts (partner_id, lower(first_name || ' ' || last_name), id)

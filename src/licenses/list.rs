@@ -122,6 +122,10 @@ pub struct LicenseList<'a> {
     pub limit: i64,
 }
 
+/// A search matching more customers than this looks for their licences among the first ones
+/// only (a term that broad finds licences by key, order or plan too).
+const MAX_MATCHING_CUSTOMERS: i64 = 500;
+
 /// Writes one search condition into a query.
 type SqlCondition<'a> = Box<dyn Fn(&mut QueryBuilder<Postgres>) + 'a>;
 
@@ -170,6 +174,20 @@ pub async fn list(
     if let Some((term, plan_codes)) = list.search {
         let pattern = format!("%{}%", escape_like(term));
         let lowered = format!("%{}%", escape_like(&term.to_lowercase()));
+        // The matching customers are looked up first: with their ids in hand PostgreSQL plans
+        // the licence part through `licenses_customer_idx`, where a subquery let it walk the
+        // partner's whole list in sort order looking for customers that were never there.
+        let customers: Vec<AccountId> = sqlx::query_scalar(
+            "select a.id from accounts a where a.partner_id = $1 and a.role = 'customer' \
+             and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
+             like $2 limit $3",
+        )
+        .bind(partner_id)
+        .bind(&lowered)
+        .bind(MAX_MATCHING_CUSTOMERS)
+        .persistent(false)
+        .fetch_all(pool)
+        .await?;
         let mut parts: Vec<SqlCondition> = vec![
             Box::new(|q| {
                 q.push("l.key ilike ");
@@ -182,14 +200,14 @@ pub async fn list(
                 q.push_bind(pattern.clone());
                 q.push(")");
             }),
-            Box::new(|q| {
-                q.push("l.customer_id in (select a.id from accounts a where a.partner_id = ");
-                q.push_bind(partner_id);
-                q.push(" and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) like ");
-                q.push_bind(lowered.clone());
-                q.push(")");
-            }),
         ];
+        if !customers.is_empty() {
+            parts.push(Box::new(move |q| {
+                q.push("l.customer_id = any(");
+                q.push_bind(customers.clone());
+                q.push(")");
+            }));
+        }
         if !plan_codes.is_empty() {
             parts.push(Box::new(|q| {
                 q.push("l.plan_code = any(");
