@@ -248,10 +248,10 @@ async fn each_customer_status_filter_shows_exactly_the_partners_customers_in_tha
     assert_eq!(active, ["a1@states.test", "leaving@states.test"]);
     let (pending, html) = emails("pending").await;
     assert_eq!(pending, ["new@states.test"]);
-    assert!(html.contains("Pending activation"));
+    assert!(html.contains("<span class=\"badge badge-pending\">Pending activation</span>"));
     let (expired, html) = emails("link_expired").await;
     assert_eq!(expired, ["late@states.test"]);
-    assert!(html.contains("Link expired"));
+    assert!(html.contains("<span class=\"badge badge-expired\">Link expired</span>"));
     let (leaving, _) = emails("removal_requested").await;
     assert_eq!(leaving, ["leaving@states.test"]);
     let (removed, html) = emails("removed").await;
