@@ -1,6 +1,7 @@
 //! Accounts of every role and the rules for creating them: a pending account, its activation
 //! link and its activation email are written in one transaction.
 
+pub mod edit;
 pub mod model;
 pub mod store;
 

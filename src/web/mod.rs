@@ -157,6 +157,11 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             get(partner::customers::get_customer),
         )
         .route(
+            "/partner/customers/{id}/edit",
+            get(partner::customer_edit::get_edit_customer)
+                .post(partner::customer_edit::post_edit_customer),
+        )
+        .route(
             "/partner/customers/{id}/removal-request",
             get(partner::removals::get_request).post(partner::removals::post_request),
         )
