@@ -271,6 +271,11 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
         .route(
             "/customer/account",
             get(customer::get_account).post(customer::post_account),
+        )
+        .route("/customer/billing", get(customer::billing::get_billing))
+        .route(
+            "/customer/billing/{id}/invoice",
+            get(customer::billing::get_invoice),
         );
 
     let manager = Routes::new()
