@@ -76,6 +76,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             "/activate/{token}",
             get(public::activate::get_activate).post(public::activate::post_activate),
         )
+        .route(
+            "/activate/{token}/resend",
+            post(public::activate::post_resend),
+        )
         .route("/media/profile/{id}", get(public::media::get_profile_image))
         .route(
             "/login/two-factor",
