@@ -130,6 +130,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
                 post(security::post_regenerate_codes),
             )
             .route(
+                &format!("{portal}/security/recovery-codes/download"),
+                post(security::post_download_codes),
+            )
+            .route(
                 &format!("{portal}/security/password"),
                 post(security::post_password),
             )
