@@ -16,8 +16,16 @@ pub type Changes = Vec<(&'static str, String, String)>;
 fn changes(before: &Account, after: &AccountInfo) -> Changes {
     let country = |c: &Option<String>| c.clone().unwrap_or_default();
     [
-        ("first_name", before.first_name.clone(), after.first_name.clone()),
-        ("last_name", before.last_name.clone(), after.last_name.clone()),
+        (
+            "first_name",
+            before.first_name.clone(),
+            after.first_name.clone(),
+        ),
+        (
+            "last_name",
+            before.last_name.clone(),
+            after.last_name.clone(),
+        ),
         ("company", before.company.clone(), after.company.clone()),
         ("phone", before.phone.clone(), after.phone.clone()),
         ("country", country(&before.country), country(&after.country)),

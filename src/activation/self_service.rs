@@ -3,15 +3,20 @@
 //! link's owner is the only one who can use it.
 //!
 //! The answer never says whether anything was sent (the caller shows one page whatever the
-//! outcome), so the form tells nobody which links or accounts exist. It is limited per client
-//! address (the sign-in throttle's conditional upsert, counted before anything is looked up)
-//! and per account (a few a day, counted under the account's row lock, like the manager's
-//! resend limit). These requests have their own count: the account manager's resends are
-//! limited separately and keep working when this limit is reached.
+//! outcome), so the form tells nobody which links or accounts exist. Limits:
+//! - per client address: the sign-in throttle's conditional upsert, counted before anything is
+//!   looked up (a few quick requests, then growing delays, at most 20 an hour);
+//! - per account: only the account's *latest* link, once it has *expired*, can ask, and asking
+//!   replaces it. The check runs under the account's row lock, so of any number of requests at
+//!   once exactly one sends; the next can come only when the new link has expired in turn, so
+//!   an account gets at most one self-service link per 48 hours — stricter than a daily count.
+//!
+//! These requests are audited as `activation.requested`; the account manager's resends
+//! (`activation.resent`, limited to 5 a day in `resend`) are counted apart and keep working.
 
 use serde_json::json;
 use sqlx::PgPool;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::{classify, find_token, issue, LinkState};
 use crate::accounts::model::{Account, Role};
@@ -20,9 +25,6 @@ use crate::audit::{self, Entry};
 use crate::auth::throttle::Limit;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
-
-/// New links an account's holder may ask for in any 24 hours.
-pub const PER_ACCOUNT_PER_DAY: i64 = 3;
 
 /// Requests per client address: a few quick ones, then growing delays, at most 20 an hour.
 pub const CLIENT: Limit = Limit {
@@ -43,7 +45,6 @@ pub enum Outcome {
     Sent,
     /// Unknown, used, replaced or still valid link, or an account no longer pending.
     NotExpired,
-    LimitReached,
 }
 
 /// Issues and emails a new link when `token` is the account's latest link and has expired.
@@ -72,18 +73,6 @@ pub async fn request_new_link(
     let LinkState::Expired { account } = classify(&row, account, now) else {
         return Ok(Outcome::NotExpired);
     };
-    let recent: i64 = sqlx::query_scalar(
-        "select count(*) from audit_log where target_id = $1 and action = $2 and at > $3",
-    )
-    .bind(account.id)
-    .bind(ACTION)
-    .bind(now - Duration::days(1))
-    .fetch_one(&mut *tx)
-    .await?;
-    if recent >= PER_ACCOUNT_PER_DAY {
-        tracing::warn!(account = %account.id, "self-service activation link limit reached");
-        return Ok(Outcome::LimitReached);
-    }
     let (token, expires_at) = issue(&mut tx, account.id, now).await?;
     let invited_by = invited_by(&mut tx, &account).await?;
     let link = format!("{public_base_url}/activate/{token}");

@@ -78,10 +78,16 @@ pub async fn post_edit_customer(
     }
     let now = state.clock.now();
     // Scoped by the partner again in the write (the customer may have been removed meanwhile).
-    let changes =
-        update_customer_info(&state.db, &partner.account, customer.id, &info, &client.ip, now)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let changes = update_customer_info(
+        &state.db,
+        &partner.account,
+        customer.id,
+        &info,
+        &client.ip,
+        now,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let message = if changes.is_empty() {
         "Nothing was changed.".to_owned()
     } else {

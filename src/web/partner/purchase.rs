@@ -73,9 +73,11 @@ pub async fn get_purchase(
         ..ConfigInput::default()
     };
     input.other.insert("licenses".into(), "1".into());
-    Ok(purchase_page(&state, &partner, input, FieldErrors::default())
-        .await?
-        .into_response())
+    Ok(
+        purchase_page(&state, &partner, input, FieldErrors::default())
+            .await?
+            .into_response(),
+    )
 }
 
 /// Everything checked: the configuration priced for that many licences, and the customer.
@@ -254,7 +256,9 @@ pub async fn post_edit(
 ) -> Result<Response, AppError> {
     let mut input = ConfigInput::from_pairs(&pairs);
     input.other.remove("idempotency_key");
-    Ok(purchase_page(&state, &partner, input, FieldErrors::default())
-        .await?
-        .into_response())
+    Ok(
+        purchase_page(&state, &partner, input, FieldErrors::default())
+            .await?
+            .into_response(),
+    )
 }

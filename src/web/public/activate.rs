@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
 use crate::activation::{self, self_service, Contact, LinkState};
-use crate::auth::throttle;
 use crate::auth::password::{check_new_password, user_inputs};
+use crate::auth::throttle;
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
