@@ -2,6 +2,7 @@
 //! link and its activation email are written in one transaction.
 
 pub mod customer_list;
+pub mod edit;
 pub mod model;
 pub mod store;
 

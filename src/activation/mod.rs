@@ -2,6 +2,7 @@
 //! issuing a new link supersedes every earlier one for the account.
 
 pub mod resend;
+pub mod self_service;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -362,3 +362,27 @@ pub async fn regenerate_codes(
     tx.commit().await?;
     Ok(codes)
 }
+
+/// True when every one of `codes` is an unused recovery code of the account (the codes page
+/// offers them for download; nothing but the account's current codes is ever echoed back).
+pub async fn are_current_codes(
+    pool: &PgPool,
+    account_id: AccountId,
+    codes: &[String],
+) -> sqlx::Result<bool> {
+    let mut hashes: Vec<Vec<u8>> = codes.iter().map(|c| recovery::hash(c)).collect();
+    hashes.sort();
+    hashes.dedup();
+    if hashes.is_empty() || hashes.len() != codes.len() {
+        return Ok(false);
+    }
+    let found: i64 = sqlx::query_scalar(
+        "select count(*) from recovery_codes where account_id = $1 and used_at is null \
+         and code_hash = any($2)",
+    )
+    .bind(account_id)
+    .bind(&hashes)
+    .fetch_one(pool)
+    .await?;
+    Ok(found == hashes.len() as i64)
+}

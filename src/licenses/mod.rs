@@ -110,6 +110,25 @@ pub async fn list_for_customer(
     .await
 }
 
+/// The licences of one of the partner's customers, newest first, at most `limit` (the customer
+/// page). Scoped by the partner: another partner's customer has none here.
+pub async fn list_for_partner_customer(
+    pool: &PgPool,
+    partner_id: AccountId,
+    customer_id: AccountId,
+    limit: i64,
+) -> sqlx::Result<Vec<LicenseRow>> {
+    sqlx::query_as(&format!(
+        "{ROW} where l.partner_id = $1 and l.customer_id = $2 \
+         order by l.created_at desc, l.id desc limit $3"
+    ))
+    .bind(partner_id)
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AssociateError {
     /// The licence is not this partner's.

@@ -2,6 +2,7 @@
 //! the order, its lines, one licence per purchased unit and (optionally) their association to
 //! an activated customer, all in one transaction. Payment is by invoice.
 
+pub mod billing;
 pub mod list;
 pub mod store;
 

@@ -178,7 +178,7 @@ pub struct OrderSummary {
     pub partner_email: String,
 }
 
-pub(super) const SUMMARY: &str =
+pub(crate) const SUMMARY: &str =
     "select o.id, o.number, o.status::text as status, o.plan_code, pl.name as plan_name, \
      o.term, o.licenses, o.units, o.currency, o.subtotal_minor, o.discount_minor, o.total_minor, \
      o.starts_on, o.ends_on, o.placeholder_prices, o.created_at, \

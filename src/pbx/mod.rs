@@ -109,6 +109,23 @@ pub async fn list(pool: &PgPool, viewer: Viewer) -> sqlx::Result<Vec<InstanceVie
     .await
 }
 
+/// The Cloud PBXs of one of the partner's customers, newest first, at most `limit`.
+pub async fn list_for_partner_customer(
+    pool: &PgPool,
+    partner_id: AccountId,
+    customer_id: AccountId,
+    limit: i64,
+) -> sqlx::Result<Vec<InstanceView>> {
+    sqlx::query_as(&format!(
+        "{VIEW} where i.partner_id = $1 and i.customer_id = $2 order by i.created_at desc limit $3"
+    ))
+    .bind(partner_id)
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn find(
     pool: &PgPool,
     viewer: Viewer,

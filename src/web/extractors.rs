@@ -111,6 +111,7 @@ impl Chrome {
                     true,
                 ),
                 ("account", "/customer/account", "Account Information", false),
+                ("billing", "/customer/billing", "Billing", false),
                 ("security", "/customer/security", "Security", false),
                 ("partnership", "/customer/partnership", "Partnership", false),
             ],

@@ -76,6 +76,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             "/activate/{token}",
             get(public::activate::get_activate).post(public::activate::post_activate),
         )
+        .route(
+            "/activate/{token}/resend",
+            post(public::activate::post_resend),
+        )
         .route("/media/profile/{id}", get(public::media::get_profile_image))
         .route(
             "/login/two-factor",
@@ -126,6 +130,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
                 post(security::post_regenerate_codes),
             )
             .route(
+                &format!("{portal}/security/recovery-codes/download"),
+                post(security::post_download_codes),
+            )
+            .route(
                 &format!("{portal}/security/password"),
                 post(security::post_password),
             )
@@ -155,6 +163,11 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
         .route(
             "/partner/customers/{id}",
             get(partner::customers::get_customer),
+        )
+        .route(
+            "/partner/customers/{id}/edit",
+            get(partner::customer_edit::get_edit_customer)
+                .post(partner::customer_edit::post_edit_customer),
         )
         .route(
             "/partner/customers/{id}/removal-request",
@@ -266,6 +279,11 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
         .route(
             "/customer/account",
             get(customer::get_account).post(customer::post_account),
+        )
+        .route("/customer/billing", get(customer::billing::get_billing))
+        .route(
+            "/customer/billing/{id}/invoice",
+            get(customer::billing::get_invoice),
         );
 
     let manager = Routes::new()

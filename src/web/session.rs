@@ -16,6 +16,7 @@ const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 const PENDING_KEY: &str = "pending_second_factor";
+const SIGN_IN_EMAIL_KEY: &str = "sign_in_email";
 
 /// Marks a signed-in session: which account, which `account_sessions` row (deleting the row
 /// ends the session), and when it started and was last written, for the absolute and idle
@@ -171,4 +172,18 @@ pub async fn take_flash(session: &Session) -> Result<Option<Flash>, AppError> {
         return Ok(None);
     }
     Ok(session.remove(FLASH_KEY).await?)
+}
+
+/// The address to fill in on the next sign-in form (after activating it). Kept in the session,
+/// not the URL, so it never lands in a log line or the browser history.
+pub async fn remember_sign_in_email(session: &Session, email: &str) -> Result<(), AppError> {
+    session.insert(SIGN_IN_EMAIL_KEY, email).await?;
+    Ok(())
+}
+
+pub async fn take_sign_in_email(session: &Session) -> Result<Option<String>, AppError> {
+    if session.get_value(SIGN_IN_EMAIL_KEY).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(session.remove(SIGN_IN_EMAIL_KEY).await?)
 }

@@ -17,6 +17,10 @@ const NOT_TENANT_DATA: &[(&str, &str)] = &[
         "the emailed link is the credential, for whoever holds it",
     ),
     (
+        "/activate/{token}/resend",
+        "the emailed link is the credential, and the answer is the same for every link",
+    ),
+    (
         "/reset-password/{token}",
         "the emailed link is the credential, for whoever holds it",
     ),

@@ -3,10 +3,13 @@
 
 mod access;
 mod activation;
+mod activation_requests;
+mod billing;
 mod browser;
 mod catalog;
 mod central;
 mod cli;
+mod customer_edit;
 mod customers;
 mod dashboard;
 mod faults;
@@ -28,6 +31,8 @@ mod password_reset;
 mod path_params;
 mod proxies;
 mod proxy;
+mod purchase_customers;
+mod recovery_download;
 mod secret_key;
 mod security;
 mod sessions;

@@ -83,6 +83,8 @@ struct Ids {
     instance: Uuid,
     subscription: Uuid,
     order: Uuid,
+    /// The order of customer A's subscription (their Billing page).
+    subscription_order: Uuid,
     license: Uuid,
     withdraw: AccountId,
     approve: Uuid,
@@ -98,6 +100,10 @@ fn paths(ids: &Ids) -> HashMap<String, String> {
             format!("/media/profile/{}", ids.pending),
         ),
         ("/partner/customers/{id}", format!("/partner/customers/{c}")),
+        (
+            "/partner/customers/{id}/edit",
+            format!("/partner/customers/{c}/edit"),
+        ),
         (
             "/partner/customers/{id}/removal-request",
             format!("/partner/customers/{c}/removal-request"),
@@ -133,6 +139,10 @@ fn paths(ids: &Ids) -> HashMap<String, String> {
         (
             "/customer/trials/{product_type}",
             "/customer/trials/linkus_cloud".into(),
+        ),
+        (
+            "/customer/billing/{id}/invoice",
+            format!("/customer/billing/{}/invoice", ids.subscription_order),
         ),
         (
             "/customer/subscriptions/{id}",
@@ -211,6 +221,11 @@ impl TestApp {
         let pending = pending_with_image(self, &p_a).await;
         let (instance, subscription) = paid_pbx(self, &c_a).await;
         let (order, license) = purchase(self, &p_a).await;
+        let subscription_order = crate::fixtures::id(
+            self,
+            "select id from orders where subscription_id is not null",
+        )
+        .await;
         let removals = removal_requests(self, &p_a, &leaving).await;
         let application = partnership_application(self, &c_a).await;
         let (activation, reset) = emailed_links(self).await;
@@ -220,6 +235,7 @@ impl TestApp {
             instance,
             subscription,
             order,
+            subscription_order,
             license,
             withdraw: leaving[2],
             approve: removals[&leaving[0]],
@@ -227,6 +243,10 @@ impl TestApp {
             application,
         };
         let mut paths = paths(&ids);
+        paths.insert(
+            "/activate/{token}/resend".into(),
+            format!("{activation}/resend"),
+        );
         paths.insert("/activate/{token}".into(), activation);
         paths.insert("/reset-password/{token}".into(), reset);
         for (portal, email, page, account) in [

@@ -1,5 +1,6 @@
 //! The Customer Portal.
 
+pub mod billing;
 pub mod change_review;
 pub mod dashboard;
 pub mod estimate;

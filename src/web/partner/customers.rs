@@ -27,6 +27,8 @@ use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
+/// Licences and PBXs listed on a customer's page (the full lists are a click away).
+const LISTED: i64 = 100;
 
 /// A list row with its status worked out for display.
 pub struct CustomerRow {
@@ -304,6 +306,11 @@ pub struct CustomerPage {
     state: ActivationState,
     removal: Option<RemovalRequest>,
     subscriptions: Vec<crate::subscriptions::SubscriptionView>,
+    /// Subscription id → its newest order, linked from the subscription's row.
+    subscription_orders: std::collections::HashMap<uuid::Uuid, uuid::Uuid>,
+    licenses: Vec<crate::licenses::LicenseRow>,
+    pbxs: Vec<crate::pbx::InstanceView>,
+    now: time::OffsetDateTime,
 }
 
 impl CustomerPage {
@@ -320,6 +327,25 @@ impl CustomerPage {
         self.removal
             .as_ref()
             .is_some_and(|r| r.status == RemovalStatus::Pending)
+    }
+    fn order_of(&self, subscription: &uuid::Uuid) -> Option<&uuid::Uuid> {
+        self.subscription_orders.get(subscription)
+    }
+    fn more_licenses(&self) -> bool {
+        self.licenses.len() as i64 >= LISTED
+    }
+    fn online(&self, pbx: &crate::pbx::InstanceView) -> bool {
+        pbx.online(self.now)
+    }
+    fn day(&self, day: &time::Date) -> String {
+        date(day.midnight().assume_utc())
+    }
+    fn license_status(license: &crate::licenses::LicenseRow) -> &'static str {
+        match license.status.as_str() {
+            "active" => "Active",
+            "suspended" => "Suspended",
+            _ => "Expired",
+        }
     }
     /// The manager's reason when the latest request was rejected.
     fn removal_rejected(&self) -> Option<String> {
@@ -343,18 +369,26 @@ pub async fn get_customer(
             .ok_or(AppError::NotFound)?;
     let state_now = ActivationState::of(customer.status, link_expires_at, state.clock.now());
     let removal = removals::latest_for_customer(&state.db, partner.account.id, customer.id).await?;
-    let subscriptions = crate::subscriptions::store::list_for_partner_customer(
-        &state.db,
-        partner.account.id,
-        customer.id,
-    )
-    .await?;
+    // A fixed number of queries, each bounded, whatever the customer holds.
+    let me = partner.account.id;
+    let subscriptions =
+        crate::subscriptions::store::list_for_partner_customer(&state.db, me, customer.id).await?;
+    let ids: Vec<uuid::Uuid> = subscriptions.iter().map(|s| s.subscription.id).collect();
+    let subscription_orders =
+        crate::orders::billing::latest_orders_of_subscriptions(&state.db, me, &ids).await?;
+    let licenses =
+        crate::licenses::list_for_partner_customer(&state.db, me, customer.id, LISTED).await?;
+    let pbxs = crate::pbx::list_for_partner_customer(&state.db, me, customer.id, LISTED).await?;
     Ok(CustomerPage {
         chrome: partner.chrome(customer.full_name(), "customers").await?,
         customer,
         state: state_now,
         removal,
         subscriptions,
+        subscription_orders,
+        licenses,
+        pbxs,
+        now: state.clock.now(),
     })
 }
 

@@ -124,11 +124,15 @@ pub struct OrderPage {
     lines: Vec<StoredLine>,
 }
 
+/// The printable invoice of an order: the partner's, and (for the orders of their
+/// subscriptions) the customer's Billing page, each linking back to where it was opened from.
 #[derive(Template, WebTemplate)]
 #[template(path = "partner/invoice.html")]
 pub struct InvoicePage {
-    view: OrderView,
-    lines: Vec<StoredLine>,
+    pub view: OrderView,
+    pub lines: Vec<StoredLine>,
+    pub back_href: String,
+    pub back_label: &'static str,
 }
 
 async fn load(
@@ -166,5 +170,10 @@ pub async fn get_invoice(
     Path(id): Path<String>,
 ) -> Result<InvoicePage, AppError> {
     let (view, lines) = load(&state, &partner, &id).await?;
-    Ok(InvoicePage { view, lines })
+    Ok(InvoicePage {
+        back_href: format!("/partner/orders/{}", view.order.id),
+        back_label: "Back to the order",
+        view,
+        lines,
+    })
 }

@@ -7,9 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::accounts::model::{AccountStatus, FieldErrors, Role};
+use crate::accounts::model::{AccountId, AccountStatus, FieldErrors, Role};
 use crate::accounts::store as account_store;
 use crate::error::AppError;
+use crate::licenses;
 use crate::orders::{self, NewOrder, PlaceError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
@@ -23,6 +24,32 @@ pub struct PurchasePage<'a> {
     chrome: Chrome,
     view: ConfigView<'a>,
     errors: FieldErrors,
+    /// The partner's activated customers, offered in the customer field's searchable list.
+    customers: Vec<(AccountId, String, String, String)>,
+}
+
+/// How many customers the list offers: a partner with more types the email (or part of it:
+/// the browser filters the list as the field is typed in).
+const CUSTOMER_CHOICES: i64 = 500;
+
+async fn purchase_page<'a>(
+    state: &'a AppState,
+    partner: &CurrentPartner,
+    input: ConfigInput,
+    errors: FieldErrors,
+) -> Result<PurchasePage<'a>, AppError> {
+    Ok(PurchasePage {
+        chrome: partner.chrome("Purchase", "products").await?,
+        view: ConfigView::new(&state.catalog, input, None),
+        errors,
+        customers: licenses::eligible_customers(
+            &state.db,
+            partner.account.id,
+            None,
+            CUSTOMER_CHOICES,
+        )
+        .await?,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -46,12 +73,11 @@ pub async fn get_purchase(
         ..ConfigInput::default()
     };
     input.other.insert("licenses".into(), "1".into());
-    Ok(PurchasePage {
-        chrome: partner.chrome("Purchase", "products").await?,
-        view: ConfigView::new(&state.catalog, input, None),
-        errors: FieldErrors::default(),
-    }
-    .into_response())
+    Ok(
+        purchase_page(&state, &partner, input, FieldErrors::default())
+            .await?
+            .into_response(),
+    )
 }
 
 /// Everything checked: the configuration priced for that many licences, and the customer.
@@ -126,11 +152,7 @@ async fn refuse(
     input: ConfigInput,
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
-    let page = PurchasePage {
-        chrome: partner.chrome("Purchase", "products").await?,
-        view: ConfigView::new(&state.catalog, input, None),
-        errors,
-    };
+    let page = purchase_page(state, partner, input, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
@@ -237,10 +259,9 @@ pub async fn post_edit(
 ) -> Result<Response, AppError> {
     let mut input = ConfigInput::from_pairs(&pairs);
     input.other.remove("idempotency_key");
-    Ok(PurchasePage {
-        chrome: partner.chrome("Purchase", "products").await?,
-        view: ConfigView::new(&state.catalog, input, None),
-        errors: FieldErrors::default(),
-    }
-    .into_response())
+    Ok(
+        purchase_page(&state, &partner, input, FieldErrors::default())
+            .await?
+            .into_response(),
+    )
 }

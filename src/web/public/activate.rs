@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
-use crate::activation::{self, Contact, LinkState};
+use crate::activation::{self, self_service, Contact, LinkState};
 use crate::auth::password::{check_new_password, user_inputs};
+use crate::auth::throttle;
 use crate::error::AppError;
 use crate::format::datetime_utc;
-use crate::web::extractors::{Chrome, Visitor};
+use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -38,6 +39,8 @@ pub struct LinkStatePage {
     message: String,
     contact: Option<Contact>,
     show_sign_in: bool,
+    /// Where "Send me a new link" posts, on an expired link.
+    resend: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,17 +53,19 @@ pub struct ActivateForm {
 async fn link_state_page(
     state: &AppState,
     visitor: &Visitor,
+    token: &str,
     link: LinkState,
 ) -> Result<Response, AppError> {
     let contact =
         |account: Account| async move { activation::contact_for(&state.db, &account).await };
+    let expired = matches!(link, LinkState::Expired { .. });
     let (status, heading, message, contact, show_sign_in) = match link {
         LinkState::Valid { .. } => unreachable!("valid links show the form"),
         LinkState::Expired { account } => (
             StatusCode::GONE,
             "This activation link has expired",
-            "Activation links are valid for 48 hours. Ask your account manager to send you a new \
-             link; it replaces this one."
+            "Activation links are valid for 48 hours. Send yourself a new link below, or ask \
+             your account manager for one; the new link replaces this one."
                 .to_owned(),
             contact(account).await?,
             false,
@@ -108,6 +113,7 @@ async fn link_state_page(
         message,
         contact,
         show_sign_in,
+        resend: expired.then(|| format!("/activate/{token}/resend")),
     };
     Ok((status, page).into_response())
 }
@@ -131,7 +137,7 @@ pub async fn get_activate(
             errors: FieldErrors::default(),
         }
         .into_response()),
-        other => link_state_page(&state, &visitor, other).await,
+        other => link_state_page(&state, &visitor, &token, other).await,
     }
 }
 
@@ -147,7 +153,7 @@ pub async fn post_activate(
         expires_at,
     } = link
     else {
-        return link_state_page(&state, &visitor, link).await;
+        return link_state_page(&state, &visitor, &token, link).await;
     };
     let mut errors = FieldErrors::default();
     check_new_password(
@@ -178,8 +184,52 @@ pub async fn post_activate(
                 "Your account is active. Sign in with your email address and new password.",
             )
             .await?;
+            // The sign-in form comes filled in with the address just activated.
+            session::remember_sign_in_email(&visitor.session, &account.email).await?;
             Ok(Redirect::to("/login").into_response())
         }
-        other => link_state_page(&state, &visitor, other).await,
+        other => link_state_page(&state, &visitor, &token, other).await,
     }
+}
+
+/// "Send me a new link": one answer whatever happened (sent, not expired, unknown, limit
+/// reached), so the form reveals nothing about links or accounts. See
+/// `activation::self_service` for the limits.
+pub async fn post_resend(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    // Counted before anything is looked up, so the form cannot be used to flood inboxes or
+    // to probe links quickly from one address.
+    let key = self_service::client_key(&client.ip);
+    if throttle::reserve(&state.db, &[key], now).await?.is_err() {
+        return Err(AppError::TooManyRequests);
+    }
+    let outcome = self_service::request_new_link(
+        &state.db,
+        &token,
+        state.config.public_base(),
+        &client.ip,
+        now,
+    )
+    .await?;
+    tracing::info!(?outcome, "new activation link requested");
+    let heading = "Check your email";
+    let page = LinkStatePage {
+        chrome: visitor.chrome(heading).await?,
+        heading,
+        message: "If this link belongs to an account that is still waiting to be activated, a \
+                  new activation link is on its way to the email address it was sent to. The \
+                  new link is valid for 48 hours and replaces every earlier one. If nothing \
+                  arrives within a few minutes, check your spam folder or ask your account \
+                  manager to send you a new link."
+            .to_owned(),
+        contact: None,
+        show_sign_in: false,
+        resend: None,
+    };
+    Ok(page.into_response())
 }

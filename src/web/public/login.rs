@@ -67,7 +67,9 @@ pub async fn get_login(
 ) -> Result<LoginPage, AppError> {
     Ok(LoginPage {
         chrome: visitor.chrome("Sign in").await?,
-        email: String::new(),
+        email: session::take_sign_in_email(&visitor.session)
+            .await?
+            .unwrap_or_default(),
         next: query.next,
         error: None,
     })

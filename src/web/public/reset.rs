@@ -90,6 +90,8 @@ pub struct ResetLinkPage {
     message: String,
     contact: Option<crate::activation::Contact>,
     show_sign_in: bool,
+    /// Only activation links offer a new link from this page.
+    resend: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -129,6 +131,7 @@ async fn link_problem(visitor: &Visitor, link: &ResetLink) -> Result<Response, A
         message: format!("{message} Use “Forgot password?” on the sign-in page."),
         contact: None,
         show_sign_in: true,
+        resend: None,
     };
     Ok((status, page).into_response())
 }

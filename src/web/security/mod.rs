@@ -24,8 +24,10 @@ use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};
 
 mod device;
+mod recovery_download;
 mod two_factor_settings;
 
+pub use recovery_download::post_download_codes;
 pub use two_factor_settings::{get_setup, post_disable, post_regenerate_codes, post_setup};
 
 /// The signed-in owner, on the Security page of their own portal (another portal's: 403).

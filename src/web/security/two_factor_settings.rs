@@ -83,6 +83,13 @@ pub struct CodesPage {
     others_ended: u64,
 }
 
+impl CodesPage {
+    /// The codes as the download form carries them back (see `recovery_download`).
+    fn joined(&self) -> String {
+        self.codes.join(" ")
+    }
+}
+
 /// Confirms the setup with the current password (re-authentication before a change of how the
 /// account signs in) and a current code; shows the recovery codes once. Optionally signs out
 /// every other session, so a session someone else may hold does not outlive the change.

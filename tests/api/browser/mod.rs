@@ -4,6 +4,7 @@
 //! sticking out of their card, identifiers, amounts and dates that wrap) and axe-core on the page;
 //! a layout problem or a serious or critical accessibility violation fails the test.
 
+mod actions;
 mod central;
 mod errors;
 mod journeys;

@@ -1,0 +1,119 @@
+//! "Send me a new link" on an expired activation link: the holder of the link asks for a fresh
+//! 48-hour one, emailed to the account's own address (never to one the visitor names), so the
+//! link's owner is the only one who can use it.
+//!
+//! The answer never says whether anything was sent (the caller shows one page whatever the
+//! outcome), so the form tells nobody which links or accounts exist. Limits:
+//! - per client address: the sign-in throttle's conditional upsert, counted before anything is
+//!   looked up (a few quick requests, then growing delays, at most 20 an hour);
+//! - per account: only the account's *latest* link, once it has *expired*, can ask, and asking
+//!   replaces it. The check runs under the account's row lock, so of any number of requests at
+//!   once exactly one sends; the next can come only when the new link has expired in turn, so
+//!   an account gets at most one self-service link per 48 hours — stricter than a daily count.
+//!
+//! These requests are audited as `activation.requested`; the account manager's resends
+//! (`activation.resent`, limited to 5 a day in `resend`) are counted apart and keep working.
+
+use serde_json::json;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use super::{classify, find_token, issue, LinkState};
+use crate::accounts::model::{Account, Role};
+use crate::accounts::store::ACCOUNT_COLUMNS;
+use crate::audit::{self, Entry};
+use crate::auth::throttle::Limit;
+use crate::mail::messages::ActivationEmail;
+use crate::mail::outbox;
+
+/// Requests per client address: a few quick ones, then growing delays, at most 20 an hour.
+pub const CLIENT: Limit = Limit {
+    free_failures: 5,
+    max_per_hour: 20,
+};
+
+/// The audit action of a link asked for by its holder (the manager's is `activation.resent`).
+pub const ACTION: &str = "activation.requested";
+
+pub fn client_key(ip: &str) -> (String, Limit) {
+    (format!("activation-request:ip:{ip}"), CLIENT)
+}
+
+/// What happened; for logs and tests only (the visitor is shown the same page in every case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Unknown, used, replaced or still valid link, or an account no longer pending.
+    NotExpired,
+}
+
+/// Issues and emails a new link when `token` is the account's latest link and has expired.
+pub async fn request_new_link(
+    pool: &PgPool,
+    token: &str,
+    public_base_url: &str,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<Outcome> {
+    let mut tx = pool.begin().await?;
+    let Some(row) = find_token(&mut tx, token, false).await? else {
+        return Ok(Outcome::NotExpired);
+    };
+    // The account first, then the link again: two requests at once are serialised here, and
+    // the second sees the link the first one replaced.
+    let account: Option<Account> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1 for update"
+    ))
+    .bind(row.account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (Some(account), Some(row)) = (account, find_token(&mut tx, token, true).await?) else {
+        return Ok(Outcome::NotExpired);
+    };
+    let LinkState::Expired { account } = classify(&row, account, now) else {
+        return Ok(Outcome::NotExpired);
+    };
+    let (token, expires_at) = issue(&mut tx, account.id, now).await?;
+    let invited_by = invited_by(&mut tx, &account).await?;
+    let link = format!("{public_base_url}/activate/{token}");
+    let name = account.full_name();
+    let email = ActivationEmail {
+        account_id: account.id,
+        recipient: &account.email,
+        recipient_name: name.trim(),
+        invited_by: &invited_by,
+        portal_name: crate::accounts::portal_name(account.role),
+        link: &link,
+        expires_at,
+    }
+    .render()?;
+    outbox::enqueue(&mut tx, &email, now).await?;
+    let entry = Entry {
+        actor: Some(account.id),
+        action: ACTION,
+        target: Some(account.id),
+        partner: account.tenant(),
+        client_ip: Some(client_ip),
+        details: json!({ "expires_at": expires_at.unix_timestamp() }),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(Outcome::Sent)
+}
+
+/// Who the email names as having invited the account, as in the first activation email.
+async fn invited_by(conn: &mut sqlx::PgConnection, account: &Account) -> sqlx::Result<String> {
+    let (other, template) = match account.role {
+        Role::Customer => (account.partner_id, "{} (your Yeastar partner)"),
+        Role::Partner => (account.manager_id, "Yeastar (your account manager {})"),
+        Role::Manager => return Ok("Yeastar".into()),
+    };
+    let name: Option<String> = sqlx::query_scalar(
+        "select case when role = 'partner' then company else first_name || ' ' || last_name end \
+         from accounts where id = $1",
+    )
+    .bind(other)
+    .fetch_optional(conn)
+    .await?;
+    Ok(template.replace("{}", name.as_deref().unwrap_or("").trim()))
+}

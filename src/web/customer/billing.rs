@@ -1,0 +1,98 @@
+//! `/customer/billing`: the orders of the customer's subscriptions (new subscriptions, changes,
+//! renewals), newest first and keyset-paginated, each with its printable invoice — the same
+//! invoice page the partner prints, found only among the customer's own orders.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+
+use crate::accounts::model::Cursor;
+use crate::error::AppError;
+use crate::format::date;
+use crate::orders::billing::{self, BillingRow};
+use crate::orders::store;
+use crate::paging::split_page;
+use crate::pricing::format_money;
+use crate::web::extractors::{Chrome, CurrentCustomer};
+use crate::web::form::Query;
+use crate::web::paging::page_url;
+use crate::web::partner::orders::{InvoicePage, OrderView};
+use crate::web::state::AppState;
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customer/billing.html")]
+pub struct BillingPage {
+    chrome: Chrome,
+    rows: Vec<BillingRow>,
+    next_page: Option<String>,
+    is_first_page: bool,
+}
+
+impl BillingPage {
+    fn placed(&self, row: &BillingRow) -> String {
+        date(row.created_at)
+    }
+    fn total(&self, row: &BillingRow) -> String {
+        format_money(row.total_minor, &row.currency)
+    }
+    fn kind(&self, row: &BillingRow) -> &'static str {
+        match row.kind.as_str() {
+            "change" => "Plan or capacity change",
+            "renewal" => "Renewal",
+            _ => "New subscription",
+        }
+    }
+    fn status(&self, row: &BillingRow) -> &'static str {
+        match row.status.as_str() {
+            "paid" => "Paid",
+            "cancelled" => "Cancelled",
+            _ => "Awaiting payment",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BillingQuery {
+    after: String,
+}
+
+pub async fn get_billing(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    Query(query): Query<BillingQuery>,
+) -> Result<BillingPage, AppError> {
+    let after = Cursor::decode(&query.after);
+    let mut rows =
+        billing::list_for_customer(&state.db, customer.account.id, after, PAGE_SIZE + 1).await?;
+    let next_page = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id))
+        .map(|cursor| page_url("/customer/billing", &[], Some(&cursor.encode())));
+    Ok(BillingPage {
+        chrome: customer.chrome("Billing", "billing").await?,
+        rows,
+        next_page,
+        is_first_page: after.is_none(),
+    })
+}
+
+pub async fn get_invoice(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    Path(id): Path<String>,
+) -> Result<InvoicePage, AppError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    // Only the customer's own subscription orders: another customer's id is "not found".
+    let order = billing::find_for_customer(&state.db, customer.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lines = store::lines(&state.db, order.id).await?;
+    Ok(InvoicePage {
+        view: OrderView { order },
+        lines,
+        back_href: "/customer/billing".into(),
+        back_label: "Back to Billing",
+    })
+}
