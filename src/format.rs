@@ -85,6 +85,18 @@ impl Zone {
         (at.to_offset(offset), abbreviation)
     }
 
+    /// The first instant of a calendar day in this zone (local midnight, or the first time
+    /// that exists where a DST jump skips midnight): where a viewer's "from 1 Dec" begins.
+    pub fn start_of(&self, date: Date) -> OffsetDateTime {
+        let utc_midnight = date.midnight().assume_utc();
+        let start =
+            jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8)
+                .and_then(|d| d.to_zoned_datetime(self.0.clone()))
+                .ok()
+                .and_then(|z| OffsetDateTime::from_unix_timestamp(z.timestamp().as_second()).ok());
+        start.unwrap_or(utc_midnight)
+    }
+
     /// The abbreviation in force at `at`, e.g. "CET" (for labels such as "Times are in …").
     pub fn abbreviation(&self, at: OffsetDateTime) -> String {
         self.local(at).1
@@ -125,10 +137,29 @@ pub fn date_in(at: OffsetDateTime, zone: &Zone) -> String {
     day(zone.local(at).0.date())
 }
 
-/// A calendar date, shown as it is: "01 Dec 2026".
-pub fn day(date: Date) -> String {
+/// A calendar date, shown as it is: "01 Dec 2026". Takes `&Date` (and `&&Date`) too, as
+/// templates pass their arguments by reference.
+pub fn day(date: impl CalendarDate) -> String {
+    let date = date.calendar_date();
     date.format(format_description!("[day] [month repr:short] [year]"))
         .unwrap_or_else(|_| date.to_string())
+}
+
+/// A `Date`, or a reference to one, however deep.
+pub trait CalendarDate {
+    fn calendar_date(&self) -> Date;
+}
+
+impl CalendarDate for Date {
+    fn calendar_date(&self) -> Date {
+        *self
+    }
+}
+
+impl<T: CalendarDate + ?Sized> CalendarDate for &T {
+    fn calendar_date(&self) -> Date {
+        (**self).calendar_date()
+    }
 }
 
 /// An instant in UTC, for readers with no zone of their own (the operator's terminal).
@@ -224,6 +255,22 @@ mod tests {
         assert_eq!(date_in(late, &zone("Asia/Tokyo")), "01 Dec 2026");
         assert_eq!(date_in(late, &zone("America/Los_Angeles")), "30 Nov 2026");
         assert_eq!(date_in(late, &Zone::utc()), "30 Nov 2026");
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        assert_eq!(
+            zone("Europe/Berlin").start_of(date!(2026 - 12 - 01)),
+            datetime!(2026-11-30 23:00 UTC)
+        );
+        assert_eq!(
+            zone("Europe/Berlin").start_of(date!(2026 - 07 - 01)),
+            datetime!(2026-06-30 22:00 UTC)
+        );
+        assert_eq!(
+            Zone::utc().start_of(date!(2026 - 12 - 01)),
+            datetime!(2026-12-01 00:00 UTC)
+        );
     }
 
     #[test]

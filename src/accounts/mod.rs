@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::activation;
 use crate::audit;
+use crate::format::Zone;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
 use model::{AccountId, AccountInfo, Email, FieldErrors, Role};
@@ -118,6 +119,7 @@ pub async fn create_pending_account(
         portal_name: portal_name(new.role),
         link: &activation_link,
         expires_at,
+        zone: Zone::for_person(None, new.info.country.as_deref()),
     }
     .render()?;
     outbox::enqueue(&mut tx, &email, now)

@@ -109,13 +109,13 @@ impl ProductsPage {
             Expired | Cancelled => "badge badge-expired",
         }
     }
-    fn until(s: &crate::subscriptions::SubscriptionView) -> String {
+    fn until(&self, s: &crate::subscriptions::SubscriptionView) -> String {
         match (
             s.subscription.trial_ends_at,
             s.subscription.current_period_end,
         ) {
-            (_, Some(end)) => end.to_string(),
-            (Some(trial), None) => crate::format::date(trial),
+            (_, Some(end)) => crate::format::day(end),
+            (Some(trial), None) => crate::format::date_in(trial, &self.chrome.zone),
             _ => String::new(),
         }
     }

@@ -15,7 +15,7 @@ use crate::accounts::{self, store as account_store, NewAccount};
 use crate::auth::two_factor::{self, Change};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
-use crate::format::{date, datetime_utc};
+use crate::format::{date_in, datetime, Zone};
 use crate::images::{self, ImageError};
 use crate::paging::split_page;
 use crate::removals::{self, RemovalRequest, RemovalStatus};
@@ -31,11 +31,12 @@ const PAGE_SIZE: i64 = 25;
 pub struct CustomerRow {
     pub row: CustomerListRow,
     pub state: ActivationState,
+    pub zone: Zone,
 }
 
 impl CustomerRow {
     pub fn created(&self) -> String {
-        date(self.row.created_at)
+        date_in(self.row.created_at, &self.zone)
     }
 }
 
@@ -89,6 +90,7 @@ pub async fn get_customers(
             .map(|row| CustomerRow {
                 state: ActivationState::of(row.status, row.link_expires_at, now),
                 row,
+                zone: partner.zone.clone(),
             })
             .collect(),
         next_page,
@@ -249,7 +251,7 @@ pub async fn post_new_customer(
         format!(
             "Customer added. An activation email was sent to {}; the link is valid until {}.",
             email.as_str(),
-            datetime_utc(created.expires_at)
+            datetime(created.expires_at, &partner.zone)
         ),
     )
     .await?;
@@ -268,12 +270,12 @@ pub struct CustomerPage {
 
 impl CustomerPage {
     fn created(&self) -> String {
-        datetime_utc(self.customer.created_at)
+        datetime(self.customer.created_at, &self.chrome.zone)
     }
     fn activated(&self) -> String {
         self.customer
             .activated_at
-            .map(datetime_utc)
+            .map(|at| datetime(at, &self.chrome.zone))
             .unwrap_or_default()
     }
     fn removal_pending(&self) -> bool {

@@ -12,7 +12,7 @@ use crate::accounts::model::{Account, FieldErrors};
 use crate::activation::{self, Contact, LinkState};
 use crate::auth::password::{check_new_password, user_inputs};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::datetime;
 use crate::web::extractors::{Chrome, Visitor};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
@@ -126,8 +126,8 @@ pub async fn get_activate(
             chrome: visitor.chrome("Activate your account").await?,
             token,
             name: account.full_name(),
+            expires: datetime(expires_at, &account.zone()),
             email: account.email,
-            expires: datetime_utc(expires_at),
             errors: FieldErrors::default(),
         }
         .into_response()),
@@ -161,8 +161,8 @@ pub async fn post_activate(
             chrome: visitor.chrome("Activate your account").await?,
             token,
             name: account.full_name(),
+            expires: datetime(expires_at, &account.zone()),
             email: account.email,
-            expires: datetime_utc(expires_at),
             errors,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

@@ -16,7 +16,7 @@ use crate::auth::password_reset;
 use crate::auth::sessions::{self, SessionRow};
 use crate::auth::two_factor::{self, Change};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::{datetime, Zone};
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
@@ -67,14 +67,15 @@ impl Owner {
 pub struct SessionView {
     pub row: SessionRow,
     pub current: bool,
+    pub zone: Zone,
 }
 
 impl SessionView {
     pub fn created(&self) -> String {
-        datetime_utc(self.row.created_at)
+        datetime(self.row.created_at, &self.zone)
     }
     pub fn last_seen(&self) -> String {
-        datetime_utc(self.row.last_seen_at)
+        datetime(self.row.last_seen_at, &self.zone)
     }
 }
 
@@ -106,6 +107,7 @@ async fn security_page(
             .map(|row| SessionView {
                 current: row.id == owner.0.session_id,
                 row,
+                zone: owner.0.zone.clone(),
             })
             .collect(),
         errors,
