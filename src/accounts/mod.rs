@@ -160,6 +160,33 @@ pub async fn create_pending_account(
     })
 }
 
+/// A person saves their own account information and time zone (if sent): all or nothing.
+pub async fn save_own_information(
+    pool: &PgPool,
+    id: AccountId,
+    info: &AccountInfo,
+    zone: Option<&Zone>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    store::update_info(&mut tx, id, info, now).await?;
+    if let Some(zone) = zone {
+        store::update_time_zone(&mut tx, id, zone.name(), now).await?;
+    }
+    tx.commit().await
+}
+
+/// A person chooses the zone their pages and emails show times in.
+pub async fn choose_time_zone(
+    pool: &PgPool,
+    id: AccountId,
+    zone: &Zone,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let mut conn = pool.acquire().await?;
+    store::update_time_zone(&mut conn, id, zone.name(), now).await
+}
+
 pub fn portal_name(role: Role) -> &'static str {
     match role {
         Role::Manager => "Account Manager console",

@@ -195,7 +195,7 @@ pub async fn list_partners_of_manager(
 }
 
 pub async fn update_info(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     id: AccountId,
     info: &AccountInfo,
     now: OffsetDateTime,
@@ -216,7 +216,7 @@ pub async fn update_info(
     .bind(&info.state)
     .bind(&info.postcode)
     .bind(now)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -36,6 +36,7 @@ mod step_up;
 mod subscription_changes;
 mod subscriptions;
 mod throttle;
+mod time_zones;
 mod tls;
 mod uploads;
 mod world;
