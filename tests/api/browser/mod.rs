@@ -9,6 +9,7 @@ mod journeys;
 mod manager;
 mod purchase;
 mod self_service;
+mod time_zone;
 mod two_factor;
 
 use std::path::{Path, PathBuf};
