@@ -85,6 +85,11 @@ impl Zone {
         (at.to_offset(offset), abbreviation)
     }
 
+    /// The calendar date of an instant in this zone.
+    pub fn local_date(&self, at: OffsetDateTime) -> Date {
+        self.local(at).0.date()
+    }
+
     /// The first instant of a calendar day in this zone (local midnight, or the first time
     /// that exists where a DST jump skips midnight): where a viewer's "from 1 Dec" begins.
     pub fn start_of(&self, date: Date) -> OffsetDateTime {
@@ -134,7 +139,7 @@ pub fn datetime(at: OffsetDateTime, zone: &Zone) -> String {
 /// The viewer's calendar date of an instant ("01 Dec 2026"): an order placed at 23:30 UTC
 /// was placed the next day for someone in Berlin.
 pub fn date_in(at: OffsetDateTime, zone: &Zone) -> String {
-    day(zone.local(at).0.date())
+    day(zone.local_date(at))
 }
 
 /// A calendar date, shown as it is: "01 Dec 2026". Takes `&Date` (and `&&Date`) too, as

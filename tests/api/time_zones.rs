@@ -329,3 +329,31 @@ async fn emails_give_times_in_the_recipients_zone() {
     assert!(text.contains(&expected[..11]), "{expected} in {text}");
     assert!(!text.contains(" UTC"), "{text}");
 }
+
+#[tokio::test]
+async fn the_audit_logs_date_filter_means_whole_days_in_the_readers_zone() {
+    let app = spawn_app().await;
+    let (manager, _) = app.partner("tz@audit-partner.test").await;
+    let browser = app.signed_in_as("manager-of-tz@audit-partner.test").await;
+    // Half past midnight in Berlin on 1 and on 2 December; both are 30 November / 1 December in UTC.
+    for at in ["2026-11-30 23:30:00+00", "2026-12-01 23:30:00+00"] {
+        sqlx::query(
+            "insert into audit_log (id, at, actor_id, action, details) \
+             values (gen_random_uuid(), $1::timestamptz, $2, 'account.created', '{}')",
+        )
+        .bind(at)
+        .bind(manager)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let (status, page) = app
+        .get_html(
+            &browser,
+            "/manager/audit?action=account.created&from=2026-12-01&to=2026-12-01",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("01 Dec 2026, 00:30 CET"), "{page}");
+    assert!(!page.contains("02 Dec 2026, 00:30 CET"), "{page}");
+}
