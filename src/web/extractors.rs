@@ -28,9 +28,18 @@ pub struct Chrome {
     pub section: &'static str,
     /// The zone the viewer sees times in (UTC for visitors who are not signed in).
     pub zone: Zone,
+    /// The page shows placeholder prices, each marked †: the layout explains the mark once, in
+    /// the footer, instead of a notice under every price.
+    pub price_note: bool,
 }
 
 impl Chrome {
+    /// Shows the placeholder-price note in the footer when `placeholder` is true.
+    pub fn with_price_note(mut self, placeholder: bool) -> Self {
+        self.price_note |= placeholder;
+        self
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.portal
     }
@@ -174,6 +183,7 @@ impl Visitor {
             flash: session::take_flash(&self.session).await?,
             section: "",
             zone: Zone::utc(),
+            price_note: false,
         })
     }
 }
@@ -215,6 +225,7 @@ impl SignedIn {
             flash: session::take_flash(&self.session).await?,
             section,
             zone: self.zone.clone(),
+            price_note: false,
         })
     }
 }

@@ -25,6 +25,7 @@ use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};
 use crate::web::time_zone::{self, ZoneChoice};
 
+mod device;
 mod two_factor_settings;
 
 pub use two_factor_settings::{get_setup, post_disable, post_regenerate_codes, post_setup};
@@ -78,6 +79,10 @@ impl SessionView {
     }
     pub fn last_seen(&self) -> String {
         datetime(self.row.last_seen_at, &self.zone)
+    }
+    /// "Chrome on Linux"; the raw header stays in the cell's tooltip.
+    pub fn device(&self) -> String {
+        device::device_name(&self.row.user_agent)
     }
 }
 
