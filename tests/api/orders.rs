@@ -407,7 +407,11 @@ async fn a_customer_sees_exactly_their_products() {
     let customer = client();
     app.login(&customer, "mine@products.test", PASSWORD).await;
     let (_, page) = app.get_html(&customer, "/customer/products").await;
-    assert_eq!(page.matches("<td data-label=\"Licence key\">").count(), 2);
+    assert_eq!(
+        page.matches("<td data-label=\"Licence key\" class=\"ident\">")
+            .count(),
+        2
+    );
     assert!(page.contains("Ultimate") && !page.contains("Enterprise"));
 }
 
