@@ -27,4 +27,5 @@ pub mod pricing;
 pub mod removals;
 pub mod simulator;
 pub mod subscriptions;
+pub mod time_zones;
 pub mod web;

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::activation;
 use crate::audit;
+use crate::format::Zone;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
 use model::{AccountId, AccountInfo, Email, FieldErrors, Role};
@@ -120,6 +121,7 @@ pub async fn create_pending_account(
         portal_name: portal_name(new.role),
         link: &activation_link,
         expires_at,
+        zone: Zone::for_person(None, new.info.country.as_deref()),
     }
     .render()?;
     outbox::enqueue(&mut tx, &email, now)
@@ -158,6 +160,33 @@ pub async fn create_pending_account(
         activation_link,
         expires_at,
     })
+}
+
+/// A person saves their own account information and time zone (if sent): all or nothing.
+pub async fn save_own_information(
+    pool: &PgPool,
+    id: AccountId,
+    info: &AccountInfo,
+    zone: Option<&Zone>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    store::update_info(&mut tx, id, info, now).await?;
+    if let Some(zone) = zone {
+        store::update_time_zone(&mut tx, id, zone.name(), now).await?;
+    }
+    tx.commit().await
+}
+
+/// A person chooses the zone their pages and emails show times in.
+pub async fn choose_time_zone(
+    pool: &PgPool,
+    id: AccountId,
+    zone: &Zone,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let mut conn = pool.acquire().await?;
+    store::update_time_zone(&mut conn, id, zone.name(), now).await
 }
 
 pub fn portal_name(role: Role) -> &'static str {

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::countries;
+use crate::format::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(transparent)]
@@ -285,6 +286,8 @@ pub struct Account {
     pub activated_at: Option<OffsetDateTime>,
     /// A customer whose partnership application was approved also uses the Partner Portal.
     pub partner_access: bool,
+    /// The IANA zone chosen (or reported by the browser at the first sign-in); see [`Self::zone`].
+    pub time_zone: Option<String>,
 }
 
 impl Account {
@@ -301,6 +304,11 @@ impl Account {
             Role::Partner => Some(self.id),
             Role::Manager => None,
         }
+    }
+
+    /// The zone this person sees times in: their own, else their country's, else UTC.
+    pub fn zone(&self) -> Zone {
+        Zone::for_person(self.time_zone.as_deref(), self.country.as_deref())
     }
 
     pub fn full_name(&self) -> String {
@@ -363,13 +371,13 @@ impl ActivationState {
         }
     }
 
-    /// "until 29 Nov 2026, 13:05 UTC" for a pending link, empty otherwise.
-    pub fn detail(&self) -> String {
+    /// "link valid until 29 Nov 2026, 14:05 CET" for a pending link, empty otherwise.
+    pub fn detail(&self, zone: &Zone) -> String {
         match self {
             Self::Pending { expires_at } => {
                 format!(
                     "link valid until {}",
-                    crate::format::datetime_utc(*expires_at)
+                    crate::format::datetime(*expires_at, zone)
                 )
             }
             Self::LinkExpired => "ask your account manager to resend it".to_owned(),

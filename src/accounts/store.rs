@@ -10,7 +10,7 @@ use super::model::{Account, AccountId, AccountInfo, AccountStatus, Cursor, Email
 pub const ACCOUNT_COLUMNS: &str =
     "id, role, status, email, first_name, last_name, company, phone, \
      country, address, city, state, postcode, manager_id, partner_id, two_factor_enabled, \
-     has_profile_image, created_at, activated_at, partner_access";
+     has_profile_image, created_at, activated_at, partner_access, time_zone";
 
 pub struct NewAccountRow<'a> {
     pub id: AccountId,
@@ -160,7 +160,7 @@ pub async fn list_partners_of_manager(
 }
 
 pub async fn update_info(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     id: AccountId,
     info: &AccountInfo,
     now: OffsetDateTime,
@@ -181,9 +181,42 @@ pub async fn update_info(
     .bind(&info.state)
     .bind(&info.postcode)
     .bind(now)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Sets the zone a person chose.
+pub async fn update_time_zone(
+    conn: &mut PgConnection,
+    id: AccountId,
+    zone: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update accounts set time_zone = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(zone)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets the zone a browser reported at sign-in, only while the account has none: a zone the
+/// person chose (or an earlier sign-in set) is never overridden. One conditional `UPDATE`, so
+/// two sign-ins at once cannot both write.
+pub async fn set_time_zone_if_unset(
+    pool: &PgPool,
+    id: AccountId,
+    zone: &str,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("update accounts set time_zone = $2 where id = $1 and time_zone is null")
+            .bind(id)
+            .bind(zone)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_password_and_activate(

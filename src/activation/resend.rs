@@ -144,6 +144,7 @@ pub async fn resend(
         portal_name: crate::accounts::portal_name(account.role),
         link: &link,
         expires_at,
+        zone: account.zone(),
     }
     .render()?;
     outbox::enqueue(&mut tx, &email, now).await?;

@@ -85,6 +85,7 @@ pub async fn request_new_link(
         portal_name: crate::accounts::portal_name(account.role),
         link: &link,
         expires_at,
+        zone: account.zone(),
     }
     .render()?;
     outbox::enqueue(&mut tx, &email, now).await?;

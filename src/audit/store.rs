@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use sqlx::{PgPool, Postgres, QueryBuilder};
-use time::{Date, Duration, OffsetDateTime, Time};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::AccountId;
@@ -23,9 +23,10 @@ pub struct Filter {
     /// Email of the actor or target (exact, case-insensitive).
     pub account: Option<String>,
     pub action: Option<String>,
-    pub from: Option<Date>,
-    /// Inclusive: the whole day.
-    pub to: Option<Date>,
+    /// From this instant on (the start of the reader's "from" day in their zone).
+    pub from: Option<OffsetDateTime>,
+    /// Before this instant (the start of the day after the reader's "to" day).
+    pub to: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -87,11 +88,11 @@ pub async fn list(
     }
     if let Some(from) = filter.from {
         q.push(" and l.at >= ");
-        q.push_bind(from.with_time(Time::MIDNIGHT).assume_utc());
+        q.push_bind(from);
     }
     if let Some(to) = filter.to {
         q.push(" and l.at < ");
-        q.push_bind((to.with_time(Time::MIDNIGHT).assume_utc()) + Duration::days(1));
+        q.push_bind(to);
     }
     if let Some(cursor) = after {
         q.push(" and (l.at, l.id) < (");

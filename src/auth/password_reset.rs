@@ -167,6 +167,7 @@ async fn send_link(
         recipient_name: name.trim(),
         link: &link,
         expires_at,
+        zone: account.zone(),
     }
     .render()?;
     supersede_links(conn, account, now).await?;
@@ -311,6 +312,7 @@ async fn set_password(
         what: "The password of your Yeastar Portal account was changed, and your other sessions were signed out.",
         at: now,
         client_ip,
+        zone: account.zone(),
     }
     .render()?;
     outbox::enqueue(conn, &notice, now).await?;

@@ -214,6 +214,7 @@ async fn notify(
         what,
         at: change.now,
         client_ip: change.client_ip,
+        zone: account.zone(),
     }
     .render()?;
     outbox::enqueue(conn, &email, change.now).await?;

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::outbox::OutgoingEmail;
 use crate::accounts::model::AccountId;
-use crate::format::datetime_utc;
+use crate::format::{datetime, Zone};
 
 #[derive(Template)]
 #[template(path = "email/activation.txt")]
@@ -29,11 +29,13 @@ pub struct ActivationEmail<'a> {
     pub portal_name: &'a str,
     pub link: &'a str,
     pub expires_at: OffsetDateTime,
+    /// The recipient's zone (for a new account: its country's).
+    pub zone: Zone,
 }
 
 impl ActivationEmail<'_> {
     pub fn expires_text(&self) -> String {
-        datetime_utc(self.expires_at)
+        datetime(self.expires_at, &self.zone)
     }
 
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
@@ -71,11 +73,13 @@ pub struct SecurityNotice<'a> {
     pub what: &'a str,
     pub at: OffsetDateTime,
     pub client_ip: &'a str,
+    /// The recipient's zone.
+    pub zone: Zone,
 }
 
 impl SecurityNotice<'_> {
     pub fn when_text(&self) -> String {
-        datetime_utc(self.at)
+        datetime(self.at, &self.zone)
     }
 
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
@@ -109,11 +113,13 @@ pub struct PasswordResetEmail<'a> {
     pub recipient_name: &'a str,
     pub link: &'a str,
     pub expires_at: OffsetDateTime,
+    /// The recipient's zone.
+    pub zone: Zone,
 }
 
 impl PasswordResetEmail<'_> {
     pub fn expires_text(&self) -> String {
-        datetime_utc(self.expires_at)
+        datetime(self.expires_at, &self.zone)
     }
 
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {

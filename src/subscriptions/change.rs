@@ -208,8 +208,10 @@ fn charge(
     let plan_name = catalog.plan(&new.plan).map_or("", |p| p.name.as_str());
     let unit = new_quote.lines.first().map_or("unit", |l| l.unit.as_str());
     let description = format!(
-        "Change to {plan_name}, {} × {unit}, for the rest of the term ({today} to {end}), prorated",
-        new.units
+        "Change to {plan_name}, {} × {unit}, for the rest of the term ({} to {}), prorated",
+        new.units,
+        crate::format::day(today),
+        crate::format::day(end),
     );
     let order = Quote {
         plan: new.plan.clone(),

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::accounts::model::{Email, Role};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::{datetime, Zone};
 use crate::pbx::{self, Action, Event, InstanceView, Viewer};
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
@@ -57,13 +57,13 @@ pub struct Row {
     pub last_seen: String,
 }
 
-fn row(instance: InstanceView, now: OffsetDateTime) -> Row {
+fn row(instance: InstanceView, now: OffsetDateTime, zone: &Zone) -> Row {
     Row {
         online: instance.online(now),
         trial_days_left: instance.trial_days_left(now),
         last_seen: instance
             .last_heartbeat_at
-            .map(datetime_utc)
+            .map(|at| datetime(at, zone))
             .unwrap_or_else(|| "never".into()),
         instance,
     }
@@ -83,7 +83,7 @@ pub async fn get_list(State(state): State<AppState>, op: Operator) -> Result<Lis
     let rows = pbx::list(&state.db, op.viewer)
         .await?
         .into_iter()
-        .map(|i| row(i, now))
+        .map(|i| row(i, now, &op.signed_in.zone))
         .collect();
     Ok(ListPage {
         chrome: op.signed_in.chrome("Central Management", "central").await?,
@@ -105,8 +105,8 @@ pub struct InstancePage {
 }
 
 impl InstancePage {
-    fn when(event: &Event) -> String {
-        datetime_utc(event.at)
+    fn when(&self, event: &Event) -> String {
+        datetime(event.at, &self.chrome.zone)
     }
 }
 
@@ -127,7 +127,7 @@ async fn instance_page(
             .await?,
         base: op.base.clone(),
         events: pbx::events(&state.db, instance.id).await?,
-        row: row(instance, state.clock.now()),
+        row: row(instance, state.clock.now(), &op.signed_in.zone),
         new_token,
         error,
     })

@@ -252,8 +252,8 @@ impl QuoteView {
             total: money(quote.total_minor),
             per_month: money(quote.per_month_minor),
             term: quote.term.label(),
-            start: quote.start.to_string(),
-            end: quote.end.to_string(),
+            start: crate::format::day(quote.start),
+            end: crate::format::day(quote.end),
             placeholder: quote.placeholder,
         }
     }

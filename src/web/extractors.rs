@@ -14,6 +14,7 @@ use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
 use crate::auth::sessions;
 use crate::error::AppError;
+use crate::format::Zone;
 
 /// What the layout needs on every page: title, the signed-in user, the CSRF token, a flash.
 pub struct Chrome {
@@ -25,6 +26,8 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     /// The navigation entry to mark as current.
     pub section: &'static str,
+    /// The zone the viewer sees times in (UTC for visitors who are not signed in).
+    pub zone: Zone,
     /// The page shows placeholder prices, each marked †: the layout explains the mark once, in
     /// the footer, instead of a notice under every price.
     pub price_note: bool,
@@ -180,6 +183,7 @@ impl Visitor {
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section: "",
+            zone: Zone::utc(),
             price_note: false,
         })
     }
@@ -203,6 +207,9 @@ pub struct SignedIn {
     pub session_id: Uuid,
     /// Which portal's navigation pages show.
     pub portal: Role,
+    /// The zone every time on this person's pages is shown in, worked out once per request
+    /// from the account loaded with the session (no query of its own).
+    pub zone: Zone,
 }
 
 impl SignedIn {
@@ -218,6 +225,7 @@ impl SignedIn {
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section,
+            zone: self.zone.clone(),
             price_note: false,
         })
     }
@@ -257,6 +265,7 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         Ok(Self {
             portal: account.role,
+            zone: account.zone(),
             account,
             session,
             session_id: mark.session_id,

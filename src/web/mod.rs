@@ -21,6 +21,7 @@ pub mod security;
 pub mod session;
 pub mod state;
 pub mod step_up;
+pub mod time_zone;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
@@ -136,6 +137,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             .route(
                 &format!("{portal}/security/password"),
                 post(security::post_password),
+            )
+            .route(
+                &format!("{portal}/security/time-zone"),
+                post(security::post_time_zone),
             )
             .route(
                 &format!("{portal}/security/sessions/end-others"),

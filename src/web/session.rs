@@ -66,6 +66,9 @@ pub struct PendingSecondFactor {
     pub since: i64,
     /// Where to go after signing in.
     pub next: String,
+    /// The zone the browser reported on the sign-in form, applied once the second factor passes.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 pub async fn begin_second_factor(

@@ -42,6 +42,7 @@ mod step_up;
 mod subscription_changes;
 mod subscriptions;
 mod throttle;
+mod time_zones;
 mod tls;
 mod uploads;
 mod world;

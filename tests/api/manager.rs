@@ -514,7 +514,11 @@ async fn the_audit_log_is_filtered_paginated_exported_and_scoped() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.contains("Enter a date like 2026-11-27."));
-    let today = app.now().date().to_string();
+    // Today as the manager's zone has it (the test accounts are in Germany).
+    let today = yeastar_portal::format::Zone::parse("Europe/Berlin")
+        .unwrap()
+        .local_date(app.now())
+        .to_string();
     let (_, dated) = app
         .get_html(
             &manager,

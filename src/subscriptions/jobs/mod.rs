@@ -116,6 +116,16 @@ async fn notify(
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let account = customer(conn, sub.customer_id).await?;
+    notify_account(conn, &account, message, now).await
+}
+
+/// An email to a customer already loaded (to word the message in their time zone).
+async fn notify_account(
+    conn: &mut PgConnection,
+    account: &Account,
+    message: Message<'_>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
     let name = account.full_name();
     let email = Notice {
         account_id: account.id,

@@ -62,10 +62,11 @@ pub(super) async fn remind(
     if !first_time(conn, sub.id, kind, end, now).await? {
         return Ok(false);
     }
+    let end_text = crate::format::day(end);
     let body = if sub.auto_renew {
-        format!("Your subscription renews on {end}; the renewal is invoiced through your Yeastar partner.")
+        format!("Your subscription renews on {end_text}; the renewal is invoiced through your Yeastar partner.")
     } else {
-        format!("Your subscription ends on {end} because auto-renew is off. Turn it on to keep the product.")
+        format!("Your subscription ends on {end_text} because auto-renew is off. Turn it on to keep the product.")
     };
     let message = Message {
         subject: "Your Yeastar subscription renewal",

@@ -4,7 +4,10 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
+use super::{
+    customer, details, first_time, notify, notify_account, suspend, system_audit, Message, Report,
+    BATCH,
+};
 use crate::jobs::Job;
 use crate::subscriptions::store;
 
@@ -50,9 +53,11 @@ pub(super) async fn remind(
     if !first_time(conn, sub.id, kind, ends.date(), now).await? {
         return Ok(false);
     }
+    // Worded in the customer's own time zone.
+    let account = customer(conn, sub.customer_id).await?;
     let body = format!(
         "Your free trial ends on {}. Subscribe to keep your product running.",
-        crate::format::datetime_utc(ends)
+        crate::format::datetime(ends, &account.zone())
     );
     let message = Message {
         subject: "Your Yeastar free trial ends soon",
@@ -60,7 +65,7 @@ pub(super) async fn remind(
         link: products,
         kind: "trial_reminder",
     };
-    notify(conn, &sub, message, now).await?;
+    notify_account(conn, &account, message, now).await?;
     Ok(true)
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::accounts::model::Cursor;
 use crate::error::AppError;
-use crate::format::date;
+use crate::format::date_in;
 use crate::orders::billing::{self, BillingRow};
 use crate::orders::store;
 use crate::paging::split_page;
@@ -33,7 +33,7 @@ pub struct BillingPage {
 
 impl BillingPage {
     fn placed(&self, row: &BillingRow) -> String {
-        date(row.created_at)
+        date_in(row.created_at, &self.chrome.zone)
     }
     fn total(&self, row: &BillingRow) -> String {
         format_money(row.total_minor, &row.currency)
@@ -90,7 +90,10 @@ pub async fn get_invoice(
         .ok_or(AppError::NotFound)?;
     let lines = store::lines(&state.db, order.id).await?;
     Ok(InvoicePage {
-        view: OrderView { order },
+        view: OrderView {
+            order,
+            zone: customer.zone.clone(),
+        },
         lines,
         back_href: "/customer/billing".into(),
         back_label: "Back to Billing",

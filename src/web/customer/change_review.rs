@@ -59,7 +59,7 @@ pub struct ReviewPage {
 
 /// Dates as the other pages show them.
 pub(super) fn day(date: Date) -> String {
-    crate::format::date(date.midnight().assume_utc())
+    crate::format::day(date)
 }
 
 pub(super) fn plan_label(catalog: &Catalog, sub: &SubscriptionView, code: &str) -> String {
@@ -147,7 +147,10 @@ pub(super) fn review_page(
     let (after, takes_effect, charge, renewal, placeholder, amount) = match &review.plan {
         ChangePlan::Charge(charge) => (
             charge.new.clone(),
-            format!("Takes effect now, {}", day(state.clock.now().date())),
+            format!(
+                "Takes effect now, {}",
+                crate::format::date_in(state.clock.now(), &chrome.zone)
+            ),
             Some(charge_view(charge)),
             None,
             charge.order.placeholder,

@@ -7,12 +7,12 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime};
 
 use crate::accounts::model::Account;
 use crate::accounts::store as account_store;
 use crate::error::AppError;
-use crate::format::{date, datetime_utc};
+use crate::format::{datetime, day};
 use crate::licenses::{self, LicenseRow};
 use crate::pbx::{self, Viewer};
 use crate::subscriptions::store::{self as subscription_store, SubscriptionView};
@@ -62,7 +62,10 @@ pub struct DashboardPage {
 
 impl DashboardPage {
     fn member_since(&self) -> String {
-        self.me.activated_at.map(datetime_utc).unwrap_or_default()
+        self.me
+            .activated_at
+            .map(|at| datetime(at, &self.chrome.zone))
+            .unwrap_or_default()
     }
     fn online_count(&self) -> usize {
         self.pbxs.iter().filter(|p| p.online).count()
@@ -70,10 +73,6 @@ impl DashboardPage {
     fn valid_until(license: &LicenseRow) -> String {
         day(license.ends_on)
     }
-}
-
-fn day(d: Date) -> String {
-    date(d.midnight().assume_utc())
 }
 
 fn days(n: i64) -> String {

@@ -17,14 +17,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::accounts;
 use crate::accounts::model::{AccountInfoInput, FieldErrors};
-use crate::accounts::store as account_store;
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
+use crate::web::time_zone::{self, ZoneChoice};
 
 pub use dashboard::get_dashboard;
 
@@ -36,15 +37,20 @@ pub struct AccountPage {
     info: AccountInfoInput,
     errors: FieldErrors,
     countries: &'static [(&'static str, &'static str)],
+    zone: ZoneChoice,
 }
 
-pub async fn get_account(customer: CurrentCustomer) -> Result<AccountPage, AppError> {
+pub async fn get_account(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+) -> Result<AccountPage, AppError> {
     Ok(AccountPage {
         chrome: customer.chrome("Account Information", "account").await?,
         email: customer.account.email.clone(),
         info: AccountInfoInput::from_account(&customer.account),
         errors: FieldErrors::default(),
         countries: COUNTRIES,
+        zone: ZoneChoice::new(&customer.zone, state.clock.now()),
     })
 }
 
@@ -53,6 +59,7 @@ pub async fn get_account(customer: CurrentCustomer) -> Result<AccountPage, AppEr
 pub struct AccountForm {
     #[serde(flatten)]
     info: AccountInfoInput,
+    time_zone: String,
 }
 
 /// Saves the account information. The email (Yeastar ID) is not a field of this form: it is the
@@ -64,6 +71,7 @@ pub async fn post_account(
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
     let info = form.info.validate(&mut errors);
+    let zone = time_zone::parse(&form.time_zone, &mut errors);
     if !errors.is_empty() {
         let page = AccountPage {
             chrome: customer.chrome("Account Information", "account").await?,
@@ -71,10 +79,18 @@ pub async fn post_account(
             info: form.info,
             errors,
             countries: COUNTRIES,
+            zone: ZoneChoice::new(&customer.zone, state.clock.now()).keeping(&form.time_zone),
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    account_store::update_info(&state.db, customer.account.id, &info, state.clock.now()).await?;
+    accounts::save_own_information(
+        &state.db,
+        customer.account.id,
+        &info,
+        zone.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
     session::flash(
         &customer.session,
         FlashKind::Success,
@@ -110,13 +126,13 @@ impl ProductsPage {
             Expired | Cancelled => "badge badge-expired",
         }
     }
-    fn until(s: &crate::subscriptions::SubscriptionView) -> String {
+    fn until(&self, s: &crate::subscriptions::SubscriptionView) -> String {
         match (
             s.subscription.trial_ends_at,
             s.subscription.current_period_end,
         ) {
-            (_, Some(end)) => end.to_string(),
-            (Some(trial), None) => crate::format::date(trial),
+            (_, Some(end)) => crate::format::day(end),
+            (Some(trial), None) => crate::format::date_in(trial, &self.chrome.zone),
             _ => String::new(),
         }
     }

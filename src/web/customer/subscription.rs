@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::accounts::model::FieldErrors;
 use crate::catalog::Plan;
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::{datetime, day};
 use crate::subscriptions::{
     self, store, Actor, SubscriptionError, SubscriptionStatus, SubscriptionView,
 };
@@ -55,7 +55,7 @@ impl SubscriptionPage<'_> {
         self.sub
             .subscription
             .trial_ends_at
-            .map(datetime_utc)
+            .map(|at| datetime(at, &self.chrome.zone))
             .unwrap_or_default()
     }
     fn period(&self) -> String {
@@ -63,7 +63,7 @@ impl SubscriptionPage<'_> {
             self.sub.subscription.current_period_start,
             self.sub.subscription.current_period_end,
         ) {
-            (Some(start), Some(end)) => format!("{start} to {end}"),
+            (Some(start), Some(end)) => format!("{} to {}", day(start), day(end)),
             _ => String::new(),
         }
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::accounts::model::{AccountId, Cursor, Role};
 use crate::activation::resend::{self, PendingRow, ResendError};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::{datetime, Zone};
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
@@ -26,6 +26,7 @@ pub struct ActivationRow {
     pub link_state: String,
     pub link_ok: bool,
     pub email_problem: Option<String>,
+    pub zone: Zone,
 }
 
 impl ActivationRow {
@@ -33,7 +34,10 @@ impl ActivationRow {
         self.row.role == Role::Partner
     }
     pub fn last_sent(&self) -> String {
-        self.row.last_sent_at.map(datetime_utc).unwrap_or_default()
+        self.row
+            .last_sent_at
+            .map(|at| datetime(at, &self.zone))
+            .unwrap_or_default()
     }
 }
 
@@ -71,8 +75,10 @@ pub async fn get_activations(
         .into_iter()
         .map(|row| {
             let (link_state, link_ok) = match row.link_expires_at {
-                Some(at) if at > now => (format!("valid until {}", datetime_utc(at)), true),
-                Some(at) => (format!("expired {}", datetime_utc(at)), false),
+                Some(at) if at > now => {
+                    (format!("valid until {}", datetime(at, &manager.zone)), true)
+                }
+                Some(at) => (format!("expired {}", datetime(at, &manager.zone)), false),
                 None => ("no valid link".to_owned(), false),
             };
             let email_problem = match (row.email_status.as_deref(), &row.email_error) {
@@ -90,6 +96,7 @@ pub async fn get_activations(
                 link_state,
                 link_ok,
                 email_problem,
+                zone: manager.zone.clone(),
             }
         })
         .collect();
@@ -117,7 +124,7 @@ async fn resend_one(
     )
     .await
     {
-        Ok(expires_at) => Ok(Ok(datetime_utc(expires_at))),
+        Ok(expires_at) => Ok(Ok(datetime(expires_at, &manager.zone))),
         Err(ResendError::NotFound) => Err(AppError::NotFound),
         Err(err @ ResendError::LimitReached(_)) => Ok(Err(err.to_string())),
         Err(ResendError::Unexpected(err)) => Err(err.into()),

@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::datetime;
 use crate::jobs::{self, FailureView};
 use crate::web::extractors::{Chrome, CurrentManager};
 use crate::web::state::AppState;
@@ -22,8 +22,8 @@ impl AttentionPage {
     fn label(row: &FailureView) -> &'static str {
         jobs::label(&row.job)
     }
-    fn at(at: &time::OffsetDateTime) -> String {
-        datetime_utc(*at)
+    fn at(&self, at: &time::OffsetDateTime) -> String {
+        datetime(*at, &self.chrome.zone)
     }
     fn customer(row: &FailureView) -> &str {
         row.customer_name

@@ -14,7 +14,7 @@ use crate::accounts::model::AccountId;
 use crate::accounts::store::{self as account_store, PartnerRow};
 use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope, ACTIONS};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::{datetime, Zone};
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, CurrentManager, CurrentPartner};
 use crate::web::form::Query;
@@ -47,8 +47,9 @@ impl AuditQuery {
         ]
     }
 
-    /// The typed filter, or the message for the first field that cannot be read.
-    fn filter(&self) -> Result<Filter, (&'static str, String)> {
+    /// The typed filter, or the message for the first field that cannot be read. The dates are
+    /// whole days in the reader's zone, as the times in the list are shown.
+    fn filter(&self, zone: &Zone) -> Result<Filter, (&'static str, String)> {
         let date =
             |field: &'static str, raw: &str| -> Result<Option<Date>, (&'static str, String)> {
                 if raw.trim().is_empty() {
@@ -74,19 +75,22 @@ impl AuditQuery {
             partner,
             account,
             action,
-            from: date("from", &self.from)?,
-            to: date("to", &self.to)?,
+            from: date("from", &self.from)?.map(|d| zone.start_of(d)),
+            to: date("to", &self.to)?
+                .and_then(|d| d.next_day())
+                .map(|d| zone.start_of(d)),
         })
     }
 }
 
 pub struct AuditRow {
     pub row: Row,
+    pub zone: Zone,
 }
 
 impl AuditRow {
     pub fn when(&self) -> String {
-        datetime_utc(self.row.at)
+        datetime(self.row.at, &self.zone)
     }
     pub fn details(&self) -> String {
         match &self.row.details {
@@ -118,7 +122,7 @@ async fn audit_page(
     query: AuditQuery,
     partners: Vec<PartnerRow>,
 ) -> Result<Response, AppError> {
-    let (rows, next_page, error) = match query.filter() {
+    let (rows, next_page, error) = match query.filter(&chrome.zone) {
         Err(error) => (Vec::new(), None, Some(error)),
         Ok(filter) => {
             let mut rows = store::list(
@@ -139,6 +143,7 @@ async fn audit_page(
     } else {
         axum::http::StatusCode::OK
     };
+    let zone = chrome.zone.clone();
     let page = AuditPage {
         chrome,
         base,
@@ -146,7 +151,13 @@ async fn audit_page(
         query,
         partners,
         actions: ACTIONS,
-        rows: rows.into_iter().map(|row| AuditRow { row }).collect(),
+        rows: rows
+            .into_iter()
+            .map(|row| AuditRow {
+                row,
+                zone: zone.clone(),
+            })
+            .collect(),
         next_page,
         error,
     };
@@ -190,9 +201,16 @@ pub async fn get_partner_audit(
     .await
 }
 
-async fn csv(state: &AppState, scope: Scope, query: &AuditQuery) -> Result<Response, AppError> {
+/// The export: times in RFC 3339 UTC for machines; the date filter in the reader's zone, as on
+/// the page the export link came from.
+async fn csv(
+    state: &AppState,
+    scope: Scope,
+    zone: &Zone,
+    query: &AuditQuery,
+) -> Result<Response, AppError> {
     let filter = query
-        .filter()
+        .filter(zone)
         .map_err(|(_, message)| AppError::BadRequest(message))?;
     let rows = store::list(&state.db, scope, &filter, None, EXPORT_LIMIT).await?;
     let mut out = String::from("time_utc,action,actor,target,partner,client_ip,details\r\n");
@@ -236,7 +254,13 @@ pub async fn get_manager_audit_csv(
     manager: CurrentManager,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    csv(&state, Scope::Manager(manager.account.id), &query).await
+    csv(
+        &state,
+        Scope::Manager(manager.account.id),
+        &manager.zone,
+        &query,
+    )
+    .await
 }
 
 pub async fn get_partner_audit_csv(
@@ -244,5 +268,11 @@ pub async fn get_partner_audit_csv(
     partner: CurrentPartner,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    csv(&state, Scope::Partner(partner.account.id), &query).await
+    csv(
+        &state,
+        Scope::Partner(partner.account.id),
+        &partner.zone,
+        &query,
+    )
+    .await
 }

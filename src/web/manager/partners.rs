@@ -12,7 +12,7 @@ use crate::accounts::store::{self as account_store, PartnerRow};
 use crate::accounts::{self, NewAccount};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::datetime;
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
@@ -160,7 +160,7 @@ pub async fn post_new_partner(
         format!(
             "Partner added. An activation email was sent to {}; the link is valid until {}.",
             email.as_str(),
-            datetime_utc(created.expires_at)
+            datetime(created.expires_at, &manager.zone)
         ),
     )
     .await?;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::datetime;
 use crate::removals::{self, QueueRow, RemovalError};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::Form;
@@ -24,8 +24,8 @@ pub struct RemovalsPage {
 }
 
 impl RemovalsPage {
-    fn requested(row: &QueueRow) -> String {
-        datetime_utc(row.request.requested_at)
+    fn requested(&self, row: &QueueRow) -> String {
+        datetime(row.request.requested_at, &self.chrome.zone)
     }
     fn error_for(&self, row: &QueueRow) -> Option<&'static str> {
         self.error

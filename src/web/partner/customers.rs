@@ -16,7 +16,7 @@ use crate::accounts::{self, store as account_store, NewAccount};
 use crate::auth::two_factor::{self, Change};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
-use crate::format::{date, datetime_utc};
+use crate::format::{date_in, datetime, Zone};
 use crate::images::{self, ImageError};
 use crate::paging::{split_page, Choice, KeyCursor};
 use crate::removals::{self, RemovalRequest, RemovalStatus};
@@ -34,11 +34,12 @@ const LISTED: i64 = 100;
 pub struct CustomerRow {
     pub row: CustomerListRow,
     pub state: ActivationState,
+    pub zone: Zone,
 }
 
 impl CustomerRow {
     pub fn created(&self) -> String {
-        date(self.row.created_at)
+        date_in(self.row.created_at, &self.zone)
     }
     /// A removed customer is listed (on request) but has no page any more.
     pub fn is_removed(&self) -> bool {
@@ -128,6 +129,7 @@ pub async fn get_customers(
             .map(|row| CustomerRow {
                 state: ActivationState::of(row.status, row.link_expires_at, now),
                 row,
+                zone: partner.zone.clone(),
             })
             .collect(),
         first_page: page_url(base, &params, None),
@@ -291,7 +293,7 @@ pub async fn post_new_customer(
         format!(
             "Customer added. An activation email was sent to {}; the link is valid until {}.",
             email.as_str(),
-            datetime_utc(created.expires_at)
+            datetime(created.expires_at, &partner.zone)
         ),
     )
     .await?;
@@ -315,12 +317,12 @@ pub struct CustomerPage {
 
 impl CustomerPage {
     fn created(&self) -> String {
-        datetime_utc(self.customer.created_at)
+        datetime(self.customer.created_at, &self.chrome.zone)
     }
     fn activated(&self) -> String {
         self.customer
             .activated_at
-            .map(datetime_utc)
+            .map(|at| datetime(at, &self.chrome.zone))
             .unwrap_or_default()
     }
     fn removal_pending(&self) -> bool {
@@ -338,7 +340,7 @@ impl CustomerPage {
         pbx.online(self.now)
     }
     fn day(&self, day: &time::Date) -> String {
-        date(day.midnight().assume_utc())
+        crate::format::day(day)
     }
     fn license_status(license: &crate::licenses::LicenseRow) -> &'static str {
         match license.status.as_str() {

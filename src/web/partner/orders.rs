@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::accounts::model::AccountStatus;
 use crate::error::AppError;
-use crate::format::{date, datetime_utc};
+use crate::format::{date_in, datetime, Zone};
 use crate::orders::list::{self as order_list, OrderFilter, OrderSort};
 use crate::orders::store::{self, OrderSummary, StoredLine};
 use crate::paging::{split_page, Choice, KeyCursor};
@@ -22,6 +22,8 @@ const PAGE_SIZE: i64 = 25;
 
 pub struct OrderView {
     pub order: OrderSummary,
+    /// The viewer's zone, for the time the order was placed.
+    pub zone: Zone,
 }
 
 impl OrderView {
@@ -35,10 +37,10 @@ impl OrderView {
         format_money(self.order.discount_minor, &self.order.currency)
     }
     pub fn placed(&self) -> String {
-        datetime_utc(self.order.created_at)
+        datetime(self.order.created_at, &self.zone)
     }
     pub fn placed_date(&self) -> String {
-        date(self.order.created_at)
+        date_in(self.order.created_at, &self.zone)
     }
     pub fn status_label(&self) -> &'static str {
         match self.order.status.as_str() {
@@ -107,7 +109,10 @@ pub async fn get_orders(
         filtered: filter != OrderFilter::All,
         orders: orders
             .into_iter()
-            .map(|order| OrderView { order })
+            .map(|order| OrderView {
+                order,
+                zone: partner.zone.clone(),
+            })
             .collect(),
         first_page: page_url(base, &params, None),
         next_page,
@@ -145,7 +150,13 @@ async fn load(
         .await?
         .ok_or(AppError::NotFound)?;
     let lines = store::lines(&state.db, order.id).await?;
-    Ok((OrderView { order }, lines))
+    Ok((
+        OrderView {
+            order,
+            zone: partner.zone.clone(),
+        },
+        lines,
+    ))
 }
 
 pub async fn get_order(

@@ -13,7 +13,7 @@ use crate::activation::{self, self_service, Contact, LinkState};
 use crate::auth::password::{check_new_password, user_inputs};
 use crate::auth::throttle;
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::datetime;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
@@ -132,8 +132,8 @@ pub async fn get_activate(
             chrome: visitor.chrome("Activate your account").await?,
             token,
             name: account.full_name(),
+            expires: datetime(expires_at, &account.zone()),
             email: account.email,
-            expires: datetime_utc(expires_at),
             errors: FieldErrors::default(),
         }
         .into_response()),
@@ -167,8 +167,8 @@ pub async fn post_activate(
             chrome: visitor.chrome("Activate your account").await?,
             token,
             name: account.full_name(),
+            expires: datetime(expires_at, &account.zone()),
             email: account.email,
-            expires: datetime_utc(expires_at),
             errors,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

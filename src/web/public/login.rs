@@ -15,6 +15,7 @@ use crate::accounts::store as account_store;
 use crate::audit::{self, Entry};
 use crate::auth::{sessions, throttle};
 use crate::error::AppError;
+use crate::format::Zone;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::{Form, Query};
 use crate::web::session::{self, FlashKind, PendingSecondFactor};
@@ -41,6 +42,8 @@ pub struct LoginForm {
     email: String,
     password: String,
     next: String,
+    /// The browser's IANA zone, filled in by `static/js/time-zone.js` (empty without JavaScript).
+    time_zone: String,
 }
 
 /// The same message whatever was wrong, so the form never reveals whether an email exists.
@@ -131,6 +134,24 @@ pub async fn end_earlier_sign_in(state: &AppState, session: &Session) -> Result<
     if let Some(mark) = session::auth_mark(session).await? {
         sessions::end(&state.db, mark.account_id, mark.session_id).await?;
         tracing::info!(account = %mark.account_id, "an earlier sign-in was replaced");
+    }
+    Ok(())
+}
+
+/// The zone the browser reported at sign-in becomes the account's, unless it has one already
+/// (chosen by the person, or set at an earlier sign-in): first sign-in only, never overriding.
+/// A value that is not a zone of the tz database is ignored, as is an empty one (no JavaScript:
+/// the account then shows times in its country's zone until one is chosen).
+pub async fn remember_browser_zone(
+    state: &AppState,
+    account: &Account,
+    reported: &str,
+) -> Result<(), AppError> {
+    if account.time_zone.is_some() {
+        return Ok(());
+    }
+    if let Some(zone) = Zone::parse(reported) {
+        account_store::set_time_zone_if_unset(&state.db, account.id, zone.name()).await?;
     }
     Ok(())
 }
@@ -227,12 +248,14 @@ pub async fn post_login(
             email: account.email.clone(),
             since: now.unix_timestamp(),
             next: form.next.clone(),
+            time_zone: form.time_zone.clone(),
         };
         end_earlier_sign_in(&state, &visitor.session).await?;
         session::begin_second_factor(&visitor.session, pending).await?;
         return Ok(Redirect::to("/login/two-factor").into_response());
     }
     complete_sign_in(&state, &visitor.session, &account, &client, "password").await?;
+    remember_browser_zone(&state, &account, &form.time_zone).await?;
     Ok(Redirect::to(&landing(account.role, &form.next)).into_response())
 }
 

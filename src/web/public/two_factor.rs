@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::login::{complete_sign_in, landing, record_failed_attempt, retry_message};
+use super::login::{
+    complete_sign_in, landing, record_failed_attempt, remember_browser_zone, retry_message,
+};
 use crate::accounts::model::AccountStatus;
 use crate::accounts::store as account_store;
 use crate::auth::throttle;
@@ -115,11 +117,13 @@ pub async fn post_two_factor(
                         "password+recovery_code",
                     )
                     .await?;
+                    remember_browser_zone(&state, &account, &pending.time_zone).await?;
                     session::flash(&visitor.session, FlashKind::Info, message).await?;
                     return Ok(Redirect::to(&landing(account.role, &pending.next)).into_response());
                 }
             };
             complete_sign_in(&state, &visitor.session, &account, &client, method).await?;
+            remember_browser_zone(&state, &account, &pending.time_zone).await?;
             Ok(Redirect::to(&landing(account.role, &pending.next)).into_response())
         }
         CodeCheck::Unreadable => {

@@ -10,18 +10,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::accounts;
 use crate::accounts::model::{FieldErrors, Role};
 use crate::auth::password::{check_new_password, user_inputs};
 use crate::auth::password_reset;
 use crate::auth::sessions::{self, SessionRow};
 use crate::auth::two_factor::{self, Change};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::{datetime, Zone};
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};
+use crate::web::time_zone::{self, ZoneChoice};
 
 mod device;
 mod recovery_download;
@@ -70,14 +72,15 @@ impl Owner {
 pub struct SessionView {
     pub row: SessionRow,
     pub current: bool,
+    pub zone: Zone,
 }
 
 impl SessionView {
     pub fn created(&self) -> String {
-        datetime_utc(self.row.created_at)
+        datetime(self.row.created_at, &self.zone)
     }
     pub fn last_seen(&self) -> String {
-        datetime_utc(self.row.last_seen_at)
+        datetime(self.row.last_seen_at, &self.zone)
     }
     /// "Chrome on Linux"; the raw header stays in the cell's tooltip.
     pub fn device(&self) -> String {
@@ -94,6 +97,8 @@ pub struct SecurityPage {
     codes_left: i64,
     sessions: Vec<SessionView>,
     errors: FieldErrors,
+    /// The time zone setting; customers have theirs on Account Information instead.
+    zone: Option<ZoneChoice>,
 }
 
 async fn security_page(
@@ -113,9 +118,12 @@ async fn security_page(
             .map(|row| SessionView {
                 current: row.id == owner.0.session_id,
                 row,
+                zone: owner.0.zone.clone(),
             })
             .collect(),
         errors,
+        zone: (owner.0.portal != Role::Customer)
+            .then(|| ZoneChoice::new(&owner.0.zone, state.clock.now())),
     })
 }
 
@@ -196,6 +204,39 @@ pub async fn post_password(
         &owner.0.session,
         FlashKind::Success,
         "Your password was changed. Your other sessions were signed out.",
+    )
+    .await?;
+    Ok(Redirect::to(&owner.base()).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TimeZoneForm {
+    time_zone: String,
+}
+
+/// `POST {portal}/security/time-zone`: the zone this person's pages and emails show times in.
+pub async fn post_time_zone(
+    State(state): State<AppState>,
+    owner: Owner,
+    Form(form): Form<TimeZoneForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let zone = time_zone::parse(&form.time_zone, &mut errors);
+    if zone.is_none() && errors.is_empty() {
+        errors.add(time_zone::FIELD, "Choose a time zone.");
+    }
+    let Some(zone) = zone else {
+        let mut page = security_page(&state, &owner, errors).await?;
+        page.zone =
+            Some(ZoneChoice::new(&owner.0.zone, state.clock.now()).keeping(&form.time_zone));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    accounts::choose_time_zone(&state.db, owner.0.account.id, &zone, state.clock.now()).await?;
+    session::flash(
+        &owner.0.session,
+        FlashKind::Success,
+        format!("Times are now shown in {}.", zone.name()),
     )
     .await?;
     Ok(Redirect::to(&owner.base()).into_response())

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::Owner;
 use crate::auth::{recovery, two_factor};
 use crate::error::AppError;
-use crate::format::datetime_utc;
+use crate::format::datetime;
 use crate::web::form::Form;
 use crate::web::state::AppState;
 
@@ -57,7 +57,7 @@ pub async fn post_download_codes(
          Each code signs you in once when you cannot use your authenticator app.\n\
          Keep this file somewhere safe, such as a password manager.\n\n",
         account.email,
-        datetime_utc(state.clock.now()),
+        datetime(state.clock.now(), &account.zone()),
     );
     for code in &codes {
         body.push_str(code);

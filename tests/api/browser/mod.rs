@@ -13,6 +13,7 @@ mod lists;
 mod manager;
 mod purchase;
 mod self_service;
+mod time_zone;
 mod two_factor;
 
 use std::path::{Path, PathBuf};
