@@ -3,6 +3,7 @@
 
 mod access;
 mod activation;
+mod audit;
 mod browser;
 mod catalog;
 mod central;

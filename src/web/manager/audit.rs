@@ -11,8 +11,12 @@ use time::macros::format_description;
 use time::Date;
 
 use crate::accounts::model::AccountId;
+use crate::accounts::model::FieldErrors;
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope, ACTIONS};
+use crate::audit::details;
+use crate::audit::sentence::{self, Action};
+use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope};
+use crate::catalog::Catalog;
 use crate::error::AppError;
 use crate::format::datetime_utc;
 use crate::paging::split_page;
@@ -47,53 +51,90 @@ impl AuditQuery {
         ]
     }
 
-    /// The typed filter, or the message for the first field that cannot be read.
-    fn filter(&self) -> Result<Filter, (&'static str, String)> {
-        let date =
-            |field: &'static str, raw: &str| -> Result<Option<Date>, (&'static str, String)> {
-                if raw.trim().is_empty() {
-                    return Ok(None);
-                }
-                Date::parse(raw.trim(), format_description!("[year]-[month]-[day]"))
-                    .map(Some)
-                    .map_err(|_| (field, "Enter a date like 2026-11-27.".to_owned()))
-            };
+    /// The typed filter, or a message for each field that cannot be read (shown next to it).
+    fn filter(&self) -> Result<Filter, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let mut date = |field: &'static str, raw: &str| -> Option<Date> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return None;
+            }
+            let parsed = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok();
+            if parsed.is_none() {
+                errors.add(
+                    field,
+                    format!("“{raw}” is not a date. Choose a day from the calendar."),
+                );
+            }
+            parsed
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                errors.add("to", "The end date is before the start date.");
+            }
+        }
         let partner = match self.partner.trim() {
             "" => None,
-            raw => Some(AccountId(uuid::Uuid::parse_str(raw).map_err(|_| {
-                ("partner", "Choose a partner from the list.".to_owned())
-            })?)),
+            raw => match uuid::Uuid::parse_str(raw) {
+                Ok(id) => Some(AccountId(id)),
+                Err(_) => {
+                    errors.add("partner", "Choose a partner from the list.");
+                    None
+                }
+            },
         };
         let action = match self.action.trim() {
             "" => None,
-            raw if ACTIONS.contains(&raw) => Some(raw.to_owned()),
-            _ => return Err(("action", "Choose an action from the list.".to_owned())),
+            raw if sentence::is_known(raw) => Some(raw.to_owned()),
+            _ => {
+                errors.add("action", "Choose an action from the list.");
+                None
+            }
         };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let account = Some(self.account.trim().to_owned()).filter(|a| !a.is_empty());
         Ok(Filter {
             partner,
             account,
             action,
-            from: date("from", &self.from)?,
-            to: date("to", &self.to)?,
+            from,
+            to,
         })
     }
 }
 
+/// One entry as the page shows it.
 pub struct AuditRow {
     pub row: Row,
+    pub sentence: String,
+    pub details: Vec<(String, String)>,
 }
 
 impl AuditRow {
+    fn new(row: Row, catalog: &Catalog) -> Self {
+        Self {
+            sentence: sentence::sentence(&row, catalog),
+            details: details::labelled(&row, catalog),
+            row,
+        }
+    }
     pub fn when(&self) -> String {
         datetime_utc(self.row.at)
     }
-    pub fn details(&self) -> String {
-        match &self.row.details {
-            serde_json::Value::Object(map) if map.is_empty() => String::new(),
-            other => other.to_string(),
-        }
+    /// The machine-readable instant for `<time datetime>`.
+    pub fn iso(&self) -> String {
+        rfc3339(self.row.at)
     }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 #[derive(Template, WebTemplate)]
@@ -103,11 +144,13 @@ pub struct AuditPage {
     base: &'static str,
     query: AuditQuery,
     partners: Vec<PartnerRow>,
-    actions: &'static [&'static str],
+    groups: Vec<(&'static str, Vec<Action>)>,
     rows: Vec<AuditRow>,
     next_page: Option<String>,
     export_url: String,
-    error: Option<(&'static str, String)>,
+    errors: FieldErrors,
+    /// A manager reads several partners' entries; a partner only its own.
+    show_partner: bool,
 }
 
 async fn audit_page(
@@ -118,8 +161,8 @@ async fn audit_page(
     query: AuditQuery,
     partners: Vec<PartnerRow>,
 ) -> Result<Response, AppError> {
-    let (rows, next_page, error) = match query.filter() {
-        Err(error) => (Vec::new(), None, Some(error)),
+    let (rows, next_page, errors) = match query.filter() {
+        Err(errors) => (Vec::new(), None, errors),
         Ok(filter) => {
             let mut rows = store::list(
                 &state.db,
@@ -131,24 +174,29 @@ async fn audit_page(
             .await?;
             let next = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.at, r.id))
                 .map(|cursor| page_url(base, &query.params(), Some(&cursor.encode())));
-            (rows, next, None)
+            (rows, next, FieldErrors::default())
         }
     };
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
+    let status = if errors.is_empty() {
         axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
+    let show_partner = matches!(scope, Scope::Manager(_));
     let page = AuditPage {
         chrome,
         base,
         export_url: page_url(&format!("{base}.csv"), &query.params(), None),
         query,
         partners,
-        actions: ACTIONS,
-        rows: rows.into_iter().map(|row| AuditRow { row }).collect(),
+        groups: sentence::action_groups(),
+        rows: rows
+            .into_iter()
+            .map(|row| AuditRow::new(row, &state.catalog))
+            .collect(),
         next_page,
-        error,
+        errors,
+        show_partner,
     };
     Ok((status, page).into_response())
 }
@@ -191,23 +239,25 @@ pub async fn get_partner_audit(
 }
 
 async fn csv(state: &AppState, scope: Scope, query: &AuditQuery) -> Result<Response, AppError> {
-    let filter = query
-        .filter()
-        .map_err(|(_, message)| AppError::BadRequest(message))?;
+    let filter = query.filter().map_err(|errors| {
+        let first = errors.iter().next().map(|(_, m)| m.clone());
+        AppError::BadRequest(first.unwrap_or_default())
+    })?;
     let rows = store::list(&state.db, scope, &filter, None, EXPORT_LIMIT).await?;
-    let mut out = String::from("time_utc,action,actor,target,partner,client_ip,details\r\n");
+    // The columns of earlier exports stay where they were; the readable sentence is added last.
+    let mut out =
+        String::from("time_utc,action,actor,target,partner,client_ip,details,summary\r\n");
     for row in rows {
+        let summary = sentence::sentence(&row, &state.catalog);
         let fields = [
-            row.at
-                .to_offset(time::UtcOffset::UTC)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            rfc3339(row.at),
             row.action,
             row.actor_email.unwrap_or_default(),
             row.target_email.unwrap_or_default(),
             row.partner_company.unwrap_or_default(),
             row.client_ip.unwrap_or_default(),
             row.details.to_string(),
+            summary,
         ];
         out.push_str(
             &fields

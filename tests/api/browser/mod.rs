@@ -3,6 +3,7 @@
 //! `target/screenshots/<journey>/` and runs axe-core on the page; a serious or critical
 //! accessibility violation fails the test.
 
+mod audit;
 mod central;
 mod errors;
 mod journeys;
