@@ -53,8 +53,18 @@ const ORDER: &[&str] = &[
     "sessions_ended",
 ];
 
-/// The details of `row` as (label, value) pairs, in reading order.
-pub fn labelled(row: &Row, catalog: &Catalog) -> Vec<(String, String)> {
+/// One labelled value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub label: String,
+    pub value: String,
+    /// What the value is when it must stay on one line: "ident" (an order number, a licence
+    /// key), "amount" or "date"; the page marks it with that class.
+    pub kind: Option<&'static str>,
+}
+
+/// The details of `row` as labelled values, in reading order.
+pub fn labelled(row: &Row, catalog: &Catalog) -> Vec<Detail> {
     let mut fields: Vec<(&str, &Value)> = Vec::new();
     if let Value::Object(map) = &row.details {
         for (key, value) in map {
@@ -83,7 +93,19 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn field(&self, key: &str, value: &Value) -> Option<(String, String)> {
+    fn field(&self, key: &str, value: &Value) -> Option<Detail> {
+        let kind = match key {
+            "order" | "license_id" => Some("ident"),
+            "total_minor" | "amount_minor" => Some("amount"),
+            "until" | "expires_at" => Some("date"),
+            "on" if value.is_string() => Some("date"),
+            _ => None,
+        };
+        let (label, value) = self.text(key, value)?;
+        Some(Detail { label, value, kind })
+    }
+
+    fn text(&self, key: &str, value: &Value) -> Option<(String, String)> {
         let text = value.as_str();
         let pbx = self.row.action.starts_with("pbx.");
         let (label, shown) = match key {
@@ -315,6 +337,9 @@ mod tests {
 
     fn shown(action: &str, details: Value) -> Vec<(String, String)> {
         labelled(&row(action, details), &Catalog::seed_mirror())
+            .into_iter()
+            .map(|d| (d.label, d.value))
+            .collect()
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -335,6 +360,27 @@ mod tests {
                 ("Extensions", "30"),
                 ("Charged now", "USD 1,512.00"),
             ])
+        );
+    }
+
+    #[test]
+    fn identifiers_amounts_and_dates_are_marked_to_stay_on_one_line() {
+        let details = json!({ "order": "YP-001004", "total_minor": 100, "until": "2027-12-01", "plan": "cloud_pbx_ultimate" });
+        let kinds: Vec<_> = labelled(
+            &row("subscription.renewed", details),
+            &Catalog::seed_mirror(),
+        )
+        .into_iter()
+        .map(|d| (d.label, d.kind))
+        .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("Order".to_owned(), Some("ident")),
+                ("Plan".to_owned(), None),
+                ("Total".to_owned(), Some("amount")),
+                ("Renewed until".to_owned(), Some("date")),
+            ]
         );
     }
 

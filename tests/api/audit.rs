@@ -150,19 +150,20 @@ async fn a_subscription_change_is_told_with_its_plan_extensions_and_amount() {
     for sentence in [
         "Alice Martin subscribed to Cloud PBX",
         "Alice Martin changed their Cloud PBX subscription",
-        &format!("Alice Martin placed order {number}"),
+        &format!("Alice Martin placed order <span class=\"ident\">{number}</span>"),
     ] {
         assert!(html.contains(sentence), "the log says “{sentence}”");
     }
-    for (label, value) in [
-        ("Plan", "Cloud PBX: Ultimate Plan (UP)"),
-        ("Extensions", "30"),
-        ("Order", number.as_str()),
-        ("Charged now", charged.as_str()),
-        ("Plan", "Cloud PBX: Enterprise Plan (EP)"),
+    // Order numbers and amounts are marked so the page keeps each on one line.
+    for (label, value, class) in [
+        ("Plan", "Cloud PBX: Ultimate Plan (UP)", ""),
+        ("Extensions", "30", ""),
+        ("Order", number.as_str(), " class=\"ident\""),
+        ("Charged now", charged.as_str(), " class=\"amount\""),
+        ("Plan", "Cloud PBX: Enterprise Plan (EP)", ""),
     ] {
         assert!(
-            html.contains(&format!("<dt>{label}</dt><dd>{value}</dd>")),
+            html.contains(&format!("<dt>{label}</dt><dd{class}>{value}</dd>")),
             "{label}: {value}"
         );
     }

@@ -13,7 +13,7 @@ use time::Date;
 use crate::accounts::model::AccountId;
 use crate::accounts::model::FieldErrors;
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::audit::details;
+use crate::audit::details::{self, Detail};
 use crate::audit::sentence::{self, Action};
 use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope};
 use crate::catalog::Catalog;
@@ -110,15 +110,23 @@ impl AuditQuery {
 /// One entry as the page shows it.
 pub struct AuditRow {
     pub row: Row,
-    pub sentence: String,
-    pub details: Vec<(String, String)>,
+    /// The sentence in pieces; `true` marks an identifier it names (an order number).
+    pub sentence: Vec<(String, bool)>,
+    pub details: Vec<Detail>,
 }
 
 impl AuditRow {
     fn new(row: Row, catalog: &Catalog) -> Self {
+        let details = details::labelled(&row, catalog);
+        let idents: Vec<&str> = details
+            .iter()
+            .filter(|d| d.kind == Some("ident"))
+            .map(|d| d.value.as_str())
+            .collect();
+        let sentence = pieces(&sentence::sentence(&row, catalog), &idents);
         Self {
-            sentence: sentence::sentence(&row, catalog),
-            details: details::labelled(&row, catalog),
+            sentence,
+            details,
             row,
         }
     }
@@ -129,6 +137,29 @@ impl AuditRow {
     pub fn iso(&self) -> String {
         rfc3339(self.row.at)
     }
+}
+
+/// `sentence` cut around the first place each identifier appears, so the page can keep an
+/// order number on one line ("YP-" on one line and "001004" on the next reads as two things).
+fn pieces(sentence: &str, idents: &[&str]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = sentence;
+    while let Some((at, ident)) = idents
+        .iter()
+        .filter(|i| !i.is_empty())
+        .filter_map(|i| rest.find(i).map(|at| (at, *i)))
+        .min_by_key(|(at, _)| *at)
+    {
+        if at > 0 {
+            out.push((rest[..at].to_owned(), false));
+        }
+        out.push((ident.to_owned(), true));
+        rest = &rest[at + ident.len()..];
+    }
+    if !rest.is_empty() {
+        out.push((rest.to_owned(), false));
+    }
+    out
 }
 
 fn rfc3339(at: time::OffsetDateTime) -> String {
@@ -295,4 +326,24 @@ pub async fn get_partner_audit_csv(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     csv(&state, Scope::Partner(partner.account.id), &query).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    #[test]
+    fn an_order_number_in_a_sentence_is_its_own_piece() {
+        assert_eq!(
+            pieces("Alice Martin placed order YP-001004", &["YP-001004"]),
+            vec![
+                ("Alice Martin placed order ".to_owned(), false),
+                ("YP-001004".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            pieces("Alice Martin signed in", &["YP-1"]),
+            vec![("Alice Martin signed in".to_owned(), false)]
+        );
+    }
 }
