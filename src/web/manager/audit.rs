@@ -10,8 +10,7 @@ use serde::Deserialize;
 use time::macros::format_description;
 use time::Date;
 
-use crate::accounts::model::AccountId;
-use crate::accounts::model::FieldErrors;
+use crate::accounts::model::{AccountId, FieldErrors};
 use crate::accounts::store::{self as account_store, PartnerRow};
 use crate::audit::details::{self, Detail};
 use crate::audit::sentence::{self, Action};
@@ -61,9 +60,15 @@ impl AuditQuery {
             }
             let parsed = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok();
             if parsed.is_none() {
+                // Quote what was sent back to the person (a date field cannot show it), unless
+                // it is too long to be a mistyped date.
+                let what = match raw.chars().count() {
+                    0..=20 => format!("“{raw}”"),
+                    _ => "That".to_owned(),
+                };
                 errors.add(
                     field,
-                    format!("“{raw}” is not a date. Choose a day from the calendar."),
+                    format!("{what} is not a date. Choose a day from the calendar."),
                 );
             }
             parsed
