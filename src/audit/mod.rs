@@ -1,6 +1,8 @@
 //! The audit log: an append-only record of every state change (the table refuses updates and
 //! deletes). Entries are written inside the transaction of the change they record.
 
+pub mod details;
+pub mod sentence;
 pub mod store;
 
 use serde_json::Value;

@@ -418,12 +418,17 @@ impl TestApp {
 
 /// The Add Partner form as a person fills it in.
 pub fn add_customer_form(csrf: &str, email: &str) -> Form {
+    add_named_customer_form(csrf, email, "Wei", "Zhang")
+}
+
+/// The Add Partner form for a customer of the given name.
+pub fn add_named_customer_form(csrf: &str, email: &str, first: &str, last: &str) -> Form {
     Form::new()
         .text("csrf_token", csrf.to_owned())
         .text("user_type", "customer")
         .text("email", email.to_owned())
-        .text("first_name", "Wei")
-        .text("last_name", "Zhang")
+        .text("first_name", first.to_owned())
+        .text("last_name", last.to_owned())
         .text("company", "Harbour Logistics")
         .text("phone", "+86 592 5503301")
         .text("country", "CN")

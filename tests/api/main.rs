@@ -4,6 +4,7 @@
 mod access;
 mod activation;
 mod activation_requests;
+mod audit;
 mod billing;
 mod browser;
 mod catalog;

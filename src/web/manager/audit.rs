@@ -10,9 +10,12 @@ use serde::Deserialize;
 use time::macros::format_description;
 use time::Date;
 
-use crate::accounts::model::AccountId;
+use crate::accounts::model::{AccountId, FieldErrors};
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope, ACTIONS};
+use crate::audit::details::{self, Detail};
+use crate::audit::sentence::{self, Action};
+use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope};
+use crate::catalog::Catalog;
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
 use crate::paging::split_page;
@@ -47,57 +50,130 @@ impl AuditQuery {
         ]
     }
 
-    /// The typed filter, or the message for the first field that cannot be read. The dates are
-    /// whole days in the reader's zone, as the times in the list are shown.
-    fn filter(&self, zone: &Zone) -> Result<Filter, (&'static str, String)> {
-        let date =
-            |field: &'static str, raw: &str| -> Result<Option<Date>, (&'static str, String)> {
-                if raw.trim().is_empty() {
-                    return Ok(None);
-                }
-                Date::parse(raw.trim(), format_description!("[year]-[month]-[day]"))
-                    .map(Some)
-                    .map_err(|_| (field, "Enter a date like 2026-11-27.".to_owned()))
-            };
+    /// The typed filter, or a message for each field that cannot be read (shown next to it).
+    /// The dates are whole days in the reader's zone, as the times in the list are shown.
+    fn filter(&self, zone: &Zone) -> Result<Filter, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let mut date = |field: &'static str, raw: &str| -> Option<Date> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return None;
+            }
+            let parsed = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok();
+            if parsed.is_none() {
+                // Quote what was sent back to the person (a date field cannot show it), unless
+                // it is too long to be a mistyped date.
+                let what = match raw.chars().count() {
+                    0..=20 => format!("“{raw}”"),
+                    _ => "That".to_owned(),
+                };
+                errors.add(
+                    field,
+                    format!("{what} is not a date. Choose a day from the calendar."),
+                );
+            }
+            parsed
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                errors.add("to", "The end date is before the start date.");
+            }
+        }
         let partner = match self.partner.trim() {
             "" => None,
-            raw => Some(AccountId(uuid::Uuid::parse_str(raw).map_err(|_| {
-                ("partner", "Choose a partner from the list.".to_owned())
-            })?)),
+            raw => match uuid::Uuid::parse_str(raw) {
+                Ok(id) => Some(AccountId(id)),
+                Err(_) => {
+                    errors.add("partner", "Choose a partner from the list.");
+                    None
+                }
+            },
         };
         let action = match self.action.trim() {
             "" => None,
-            raw if ACTIONS.contains(&raw) => Some(raw.to_owned()),
-            _ => return Err(("action", "Choose an action from the list.".to_owned())),
+            raw if sentence::is_known(raw) => Some(raw.to_owned()),
+            _ => {
+                errors.add("action", "Choose an action from the list.");
+                None
+            }
         };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let account = Some(self.account.trim().to_owned()).filter(|a| !a.is_empty());
         Ok(Filter {
             partner,
             account,
             action,
-            from: date("from", &self.from)?.map(|d| zone.start_of(d)),
-            to: date("to", &self.to)?
-                .and_then(|d| d.next_day())
-                .map(|d| zone.start_of(d)),
+            from: from.map(|d| zone.start_of(d)),
+            to: to.and_then(|d| d.next_day()).map(|d| zone.start_of(d)),
         })
     }
 }
 
+/// One entry as the page shows it.
 pub struct AuditRow {
     pub row: Row,
     pub zone: Zone,
+    /// The sentence in pieces; `true` marks an identifier it names (an order number).
+    pub sentence: Vec<(String, bool)>,
+    pub details: Vec<Detail>,
 }
 
 impl AuditRow {
+    fn new(row: Row, catalog: &Catalog, zone: Zone) -> Self {
+        let details = details::labelled(&row, catalog);
+        let idents: Vec<&str> = details
+            .iter()
+            .filter(|d| d.kind == Some("ident"))
+            .map(|d| d.value.as_str())
+            .collect();
+        let sentence = pieces(&sentence::sentence(&row, catalog), &idents);
+        Self {
+            sentence,
+            details,
+            row,
+            zone,
+        }
+    }
     pub fn when(&self) -> String {
         datetime(self.row.at, &self.zone)
     }
-    pub fn details(&self) -> String {
-        match &self.row.details {
-            serde_json::Value::Object(map) if map.is_empty() => String::new(),
-            other => other.to_string(),
-        }
+    /// The machine-readable instant for `<time datetime>`.
+    pub fn iso(&self) -> String {
+        rfc3339(self.row.at)
     }
+}
+
+/// `sentence` cut around the first place each identifier appears, so the page can keep an
+/// order number on one line ("YP-" on one line and "001004" on the next reads as two things).
+fn pieces(sentence: &str, idents: &[&str]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = sentence;
+    while let Some((at, ident)) = idents
+        .iter()
+        .filter(|i| !i.is_empty())
+        .filter_map(|i| rest.find(i).map(|at| (at, *i)))
+        .min_by_key(|(at, _)| *at)
+    {
+        if at > 0 {
+            out.push((rest[..at].to_owned(), false));
+        }
+        out.push((ident.to_owned(), true));
+        rest = &rest[at + ident.len()..];
+    }
+    if !rest.is_empty() {
+        out.push((rest.to_owned(), false));
+    }
+    out
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 #[derive(Template, WebTemplate)]
@@ -107,11 +183,13 @@ pub struct AuditPage {
     base: &'static str,
     query: AuditQuery,
     partners: Vec<PartnerRow>,
-    actions: &'static [&'static str],
+    groups: Vec<(&'static str, Vec<Action>)>,
     rows: Vec<AuditRow>,
     next_page: Option<String>,
     export_url: String,
-    error: Option<(&'static str, String)>,
+    errors: FieldErrors,
+    /// A manager reads several partners' entries; a partner only its own.
+    show_partner: bool,
 }
 
 async fn audit_page(
@@ -122,8 +200,8 @@ async fn audit_page(
     query: AuditQuery,
     partners: Vec<PartnerRow>,
 ) -> Result<Response, AppError> {
-    let (rows, next_page, error) = match query.filter(&chrome.zone) {
-        Err(error) => (Vec::new(), None, Some(error)),
+    let (rows, next_page, errors) = match query.filter(&chrome.zone) {
+        Err(errors) => (Vec::new(), None, errors),
         Ok(filter) => {
             let mut rows = store::list(
                 &state.db,
@@ -135,31 +213,30 @@ async fn audit_page(
             .await?;
             let next = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.at, r.id))
                 .map(|cursor| page_url(base, &query.params(), Some(&cursor.encode())));
-            (rows, next, None)
+            (rows, next, FieldErrors::default())
         }
     };
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
+    let status = if errors.is_empty() {
         axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let zone = chrome.zone.clone();
+    let show_partner = matches!(scope, Scope::Manager(_));
     let page = AuditPage {
         chrome,
         base,
         export_url: page_url(&format!("{base}.csv"), &query.params(), None),
         query,
         partners,
-        actions: ACTIONS,
+        groups: sentence::action_groups(),
         rows: rows
             .into_iter()
-            .map(|row| AuditRow {
-                row,
-                zone: zone.clone(),
-            })
+            .map(|row| AuditRow::new(row, &state.catalog, zone.clone()))
             .collect(),
         next_page,
-        error,
+        errors,
+        show_partner,
     };
     Ok((status, page).into_response())
 }
@@ -209,23 +286,25 @@ async fn csv(
     zone: &Zone,
     query: &AuditQuery,
 ) -> Result<Response, AppError> {
-    let filter = query
-        .filter(zone)
-        .map_err(|(_, message)| AppError::BadRequest(message))?;
+    let filter = query.filter(zone).map_err(|errors| {
+        let first = errors.iter().next().map(|(_, m)| m.clone());
+        AppError::BadRequest(first.unwrap_or_default())
+    })?;
     let rows = store::list(&state.db, scope, &filter, None, EXPORT_LIMIT).await?;
-    let mut out = String::from("time_utc,action,actor,target,partner,client_ip,details\r\n");
+    // The columns of earlier exports stay where they were; the readable sentence is added last.
+    let mut out =
+        String::from("time_utc,action,actor,target,partner,client_ip,details,summary\r\n");
     for row in rows {
+        let summary = sentence::sentence(&row, &state.catalog);
         let fields = [
-            row.at
-                .to_offset(time::UtcOffset::UTC)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            rfc3339(row.at),
             row.action,
             row.actor_email.unwrap_or_default(),
             row.target_email.unwrap_or_default(),
             row.partner_company.unwrap_or_default(),
             row.client_ip.unwrap_or_default(),
             row.details.to_string(),
+            summary,
         ];
         out.push_str(
             &fields
@@ -275,4 +354,24 @@ pub async fn get_partner_audit_csv(
         &query,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    #[test]
+    fn an_order_number_in_a_sentence_is_its_own_piece() {
+        assert_eq!(
+            pieces("Alice Martin placed order YP-001004", &["YP-001004"]),
+            vec![
+                ("Alice Martin placed order ".to_owned(), false),
+                ("YP-001004".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            pieces("Alice Martin signed in", &["YP-1"]),
+            vec![("Alice Martin signed in".to_owned(), false)]
+        );
+    }
 }

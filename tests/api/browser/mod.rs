@@ -5,6 +5,7 @@
 //! a layout problem or a serious or critical accessibility violation fails the test.
 
 mod actions;
+mod audit;
 mod central;
 mod errors;
 mod journeys;
