@@ -14,6 +14,7 @@ use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
 use crate::auth::sessions;
 use crate::error::AppError;
+use crate::inbox::{self, PendingCounts};
 
 /// What the layout needs on every page: title, the signed-in user, the CSRF token, a flash.
 pub struct Chrome {
@@ -25,6 +26,8 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     /// The navigation entry to mark as current.
     pub section: &'static str,
+    /// Decisions waiting in the manager's queues, shown beside their navigation entries.
+    pub pending: PendingCounts,
 }
 
 impl Chrome {
@@ -128,6 +131,7 @@ impl Chrome {
                 href,
                 label,
                 current: *section == self.section,
+                count: self.count_of(section),
             })
             .collect()
     }
@@ -146,7 +150,18 @@ impl Chrome {
             href,
             label,
             current: false,
+            count: None,
         })
+    }
+
+    /// The number of waiting decisions behind a navigation entry; none when nothing waits.
+    fn count_of(&self, section: &str) -> Option<i64> {
+        let count = match section {
+            "removals" => self.pending.removals,
+            "applications" => self.pending.applications,
+            _ => 0,
+        };
+        (count > 0).then_some(count)
     }
 }
 
@@ -154,6 +169,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// Items waiting on that page ("Removals 3").
+    pub count: Option<i64>,
 }
 
 /// Any visitor, signed in or not; gives pages their chrome.
@@ -170,6 +187,7 @@ impl Visitor {
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section: "",
+            pending: PendingCounts::default(),
         })
     }
 }
@@ -192,6 +210,8 @@ pub struct SignedIn {
     pub session_id: Uuid,
     /// Which portal's navigation pages show.
     pub portal: Role,
+    /// For what the layout reads on every page (the manager's pending counts).
+    db: sqlx::PgPool,
 }
 
 impl SignedIn {
@@ -200,6 +220,12 @@ impl SignedIn {
         title: impl Into<String>,
         section: &'static str,
     ) -> Result<Chrome, AppError> {
+        // One query per page, and only in the console, whose navigation shows the counts.
+        let pending = if self.portal == Role::Manager {
+            inbox::pending_counts(&self.db, self.account.id).await?
+        } else {
+            PendingCounts::default()
+        };
         Ok(Chrome {
             title: title.into(),
             user: Some(self.account.clone()),
@@ -207,6 +233,7 @@ impl SignedIn {
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section,
+            pending,
         })
     }
 }
@@ -248,6 +275,7 @@ impl FromRequestParts<AppState> for SignedIn {
             account,
             session,
             session_id: mark.session_id,
+            db: state.db.clone(),
         })
     }
 }
