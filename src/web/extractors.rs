@@ -28,9 +28,18 @@ pub struct Chrome {
     pub section: &'static str,
     /// Decisions waiting in the manager's queues, shown beside their navigation entries.
     pub pending: PendingCounts,
+    /// The page shows placeholder prices, each marked †: the layout explains the mark once, in
+    /// the footer, instead of a notice under every price.
+    pub price_note: bool,
 }
 
 impl Chrome {
+    /// Shows the placeholder-price note in the footer when `placeholder` is true.
+    pub fn with_price_note(mut self, placeholder: bool) -> Self {
+        self.price_note |= placeholder;
+        self
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.portal
     }
@@ -188,6 +197,7 @@ impl Visitor {
             flash: session::take_flash(&self.session).await?,
             section: "",
             pending: PendingCounts::default(),
+            price_note: false,
         })
     }
 }
@@ -234,6 +244,7 @@ impl SignedIn {
             flash: session::take_flash(&self.session).await?,
             section,
             pending,
+            price_note: false,
         })
     }
 }

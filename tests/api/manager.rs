@@ -471,19 +471,30 @@ async fn the_audit_log_is_filtered_paginated_exported_and_scoped() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        page.matches("<code>account.created</code>").count(),
+        page.matches("<code class=\"ident\">account.created</code>")
+            .count(),
         32,
         "30 customers, the partner, the manager"
     );
     let (_, first) = app.get_html(&manager, "/manager/audit").await;
-    assert_eq!(first.matches("<td data-label=\"Time\">").count(), 50);
+    assert_eq!(
+        first
+            .matches("<td data-label=\"Time\" class=\"date\">")
+            .count(),
+        50
+    );
     let next_start = first.find("/manager/audit?after=").expect("a next page");
     let next: String = first[next_start..]
         .chars()
         .take_while(|c| *c != '"')
         .collect();
     let (_, second) = app.get_html(&manager, &next.replace("&amp;", "&")).await;
-    assert!(second.matches("<td data-label=\"Time\">").count() > 0);
+    assert!(
+        second
+            .matches("<td data-label=\"Time\" class=\"date\">")
+            .count()
+            > 0
+    );
     assert!(
         !first.contains("hidden@other-audit.test") && !second.contains("hidden@other-audit.test")
     );
@@ -492,7 +503,9 @@ async fn the_audit_log_is_filtered_paginated_exported_and_scoped() {
         .get_html(&manager, "/manager/audit?account=c7%40audit.test")
         .await;
     assert_eq!(
-        by_account.matches("<td data-label=\"Time\">").count(),
+        by_account
+            .matches("<td data-label=\"Time\" class=\"date\">")
+            .count(),
         2,
         "created and activation sent"
     );
@@ -508,7 +521,12 @@ async fn the_audit_log_is_filtered_paginated_exported_and_scoped() {
             &format!("/manager/audit?action=account.created&from={today}&to={today}"),
         )
         .await;
-    assert_eq!(dated.matches("<code>account.created</code>").count(), 32);
+    assert_eq!(
+        dated
+            .matches("<code class=\"ident\">account.created</code>")
+            .count(),
+        32
+    );
 
     let csv = manager
         .get(app.url("/manager/audit.csv?action=activation.sent"))
@@ -524,7 +542,11 @@ async fn the_audit_log_is_filtered_paginated_exported_and_scoped() {
     let (_, own) = app
         .get_html(&partner, "/partner/audit?action=account.created")
         .await;
-    assert_eq!(own.matches("<code>account.created</code>").count(), 31);
+    assert_eq!(
+        own.matches("<code class=\"ident\">account.created</code>")
+            .count(),
+        31
+    );
     assert!(!own.contains("hidden@other-audit.test"));
 }
 

@@ -49,7 +49,9 @@ async fn addresses_after_sign_in(
     .await
     .unwrap();
     let (_, page) = app.get_html(browser, "/partner/security").await;
-    let listed = page.contains(&format!("<td data-label=\"Address\">{expected}</td>"));
+    let listed = page.contains(&format!(
+        "<td data-label=\"Address\" class=\"ident\">{expected}</td>"
+    ));
     (session_ip, audit_ip, listed)
 }
 

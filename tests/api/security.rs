@@ -535,7 +535,8 @@ async fn a_password_change_ends_the_other_sessions_and_emails_the_owner() {
         .await;
     let (_, page) = app.get_html(&here, "/customer/security").await;
     assert_eq!(
-        page.matches("<td data-label=\"Signed in\">").count(),
+        page.matches("<td data-label=\"Signed in\" class=\"date\">")
+            .count(),
         2,
         "both sessions are listed"
     );

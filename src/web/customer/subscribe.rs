@@ -103,7 +103,8 @@ pub async fn post_review(
     Ok(ReviewPage {
         chrome: customer
             .chrome("Review your subscription", "subscribe")
-            .await?,
+            .await?
+            .with_price_note(quote.placeholder),
         plan_name: state
             .catalog
             .plan(&config.plan)

@@ -154,7 +154,10 @@ pub async fn post_review(
         .map(|p| p.name.clone())
         .unwrap_or_default();
     Ok(ReviewPage {
-        chrome: partner.chrome("Review your order", "products").await?,
+        chrome: partner
+            .chrome("Review your order", "products")
+            .await?
+            .with_price_note(checked.quote.placeholder),
         quote: QuoteView::new(&checked.quote),
         plan_name,
         licenses: checked.licenses,
