@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod format;
 pub mod images;
+pub mod inbox;
 pub mod jobs;
 pub mod licenses;
 pub mod mail;

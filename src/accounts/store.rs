@@ -159,6 +159,37 @@ pub async fn list_partners_of_manager(
         .await
 }
 
+/// One partner of the manager (a partner, or a customer approved as one); none for anyone
+/// else's partner, so another manager's id answers "not found".
+pub async fn find_partner_of_manager(
+    pool: &PgPool,
+    manager_id: AccountId,
+    partner_id: AccountId,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $2 and manager_id = $1 \
+         and (role = 'partner' or partner_access)"
+    ))
+    .bind(manager_id)
+    .bind(partner_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// How many customers a partner has in each status, for the partner's summary.
+pub async fn count_customers_by_status(
+    pool: &PgPool,
+    partner_id: AccountId,
+) -> sqlx::Result<Vec<(AccountStatus, i64)>> {
+    sqlx::query_as(
+        "select status, count(*) from accounts where partner_id = $1 and role = 'customer' \
+         group by status order by status",
+    )
+    .bind(partner_id)
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn update_info(
     conn: &mut PgConnection,
     id: AccountId,

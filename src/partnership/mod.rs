@@ -14,6 +14,7 @@ use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::mail::messages::Notice;
 use crate::mail::outbox;
+use crate::paging::Cursor;
 
 pub const BUSINESS_TYPES: &[&str] = &[
     "Reseller",
@@ -43,6 +44,13 @@ pub struct Application {
     pub created_at: OffsetDateTime,
     pub decided_at: Option<OffsetDateTime>,
     pub decision_reason: Option<String>,
+}
+
+impl Application {
+    /// The country's English name ("Germany" for "DE"); the stored value if it is no code.
+    pub fn country_name(&self) -> &str {
+        crate::countries::name_of(&self.country).unwrap_or(&self.country)
+    }
 }
 
 const COLUMNS: &str =
@@ -184,15 +192,57 @@ pub struct QueueRow {
     pub partner_company: String,
 }
 
-/// Pending applications from customers of the manager's partners.
-pub async fn queue(pool: &PgPool, manager: AccountId) -> sqlx::Result<Vec<QueueRow>> {
+/// Pending applications from customers of the manager's partners (or of one of them).
+pub async fn queue(
+    pool: &PgPool,
+    manager: AccountId,
+    partner: Option<AccountId>,
+) -> sqlx::Result<Vec<QueueRow>> {
     sqlx::query_as(&format!(
         "select {COLUMNS}, c.email as applicant_email, c.first_name || ' ' || c.last_name as applicant_name, \
            p.company as partner_company \
          from partnership_applications a join accounts c on c.id = a.customer_id join accounts p on p.id = c.partner_id \
-         where a.status = 'pending' and p.manager_id = $1 order by a.created_at limit 200"
+         where a.status = 'pending' and p.manager_id = $1 and ($2::uuid is null or p.id = $2) \
+         order by a.created_at limit 200"
     ))
     .bind(manager)
+    .bind(partner)
+    .fetch_all(pool)
+    .await
+}
+
+/// An approved or rejected application, with who decided.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DecidedRow {
+    #[sqlx(flatten)]
+    pub application: Application,
+    pub applicant_email: String,
+    pub applicant_name: String,
+    pub partner_company: String,
+    pub decided_by: Option<String>,
+}
+
+/// Decisions on applications of the manager's partners' customers, newest first, one page
+/// after `after` (`(decided_at, id)` keyset). Withdrawals are the applicant's, not decisions.
+pub async fn decided(
+    pool: &PgPool,
+    manager: AccountId,
+    after: Option<Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<DecidedRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS}, c.email as applicant_email, c.first_name || ' ' || c.last_name as applicant_name, \
+           p.company as partner_company, d.first_name || ' ' || d.last_name as decided_by \
+         from partnership_applications a join accounts c on c.id = a.customer_id \
+           join accounts p on p.id = c.partner_id left join accounts d on d.id = a.decided_by \
+         where p.manager_id = $1 and a.status in ('approved', 'rejected') \
+           and ($2::timestamptz is null or (a.decided_at, a.id) < ($2, $3)) \
+         order by a.decided_at desc, a.id desc limit $4"
+    ))
+    .bind(manager)
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
+    .bind(limit)
     .fetch_all(pool)
     .await
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::accounts::model::{Account, AccountId};
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
+use crate::paging::Cursor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "removal_status", rename_all = "snake_case")]
@@ -188,15 +189,77 @@ pub async fn withdraw(
     Ok(())
 }
 
-/// Pending requests from the partners of `manager_id`, oldest first.
-pub async fn queue(pool: &PgPool, manager_id: AccountId) -> sqlx::Result<Vec<QueueRow>> {
+/// The people a queue row is about.
+const QUEUE_FROM: &str = "c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, \
+     c.company as customer_company, p.company as partner_company \
+     from removal_requests r join accounts c on c.id = r.customer_id join accounts p on p.id = r.partner_id";
+
+/// Pending requests from the partners of `manager_id` (or from one of them), oldest first.
+pub async fn queue(
+    pool: &PgPool,
+    manager_id: AccountId,
+    partner: Option<AccountId>,
+) -> sqlx::Result<Vec<QueueRow>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, \
-           c.company as customer_company, p.company as partner_company \
-         from removal_requests r join accounts c on c.id = r.customer_id join accounts p on p.id = r.partner_id \
-         where r.status = 'pending' and p.manager_id = $1 order by r.requested_at limit 200"
+        "select {COLUMNS}, {QUEUE_FROM} \
+         where r.status = 'pending' and p.manager_id = $1 and ($2::uuid is null or r.partner_id = $2) \
+         order by r.requested_at limit 200"
     ))
     .bind(manager_id)
+    .bind(partner)
+    .fetch_all(pool)
+    .await
+}
+
+/// One request of the manager's partners, whatever its state (for the confirmation page).
+pub async fn find_for_manager(
+    pool: &PgPool,
+    manager_id: AccountId,
+    request_id: Uuid,
+) -> sqlx::Result<Option<QueueRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS}, {QUEUE_FROM} where r.id = $2 and p.manager_id = $1"
+    ))
+    .bind(manager_id)
+    .bind(request_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// An approved or rejected request, with who decided.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DecidedRow {
+    #[sqlx(flatten)]
+    pub request: RemovalRequest,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub partner_company: String,
+    /// None when the deciding account is gone from the record (never today).
+    pub decided_by: Option<String>,
+}
+
+/// Decisions on the requests of the manager's partners, newest first, one page after `after`
+/// (`(decided_at, id)` keyset). Withdrawn requests are the partner's own act, not a decision.
+pub async fn decided(
+    pool: &PgPool,
+    manager_id: AccountId,
+    after: Option<Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<DecidedRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS}, c.first_name || ' ' || c.last_name as customer_name, \
+           c.email as customer_email, p.company as partner_company, \
+           d.first_name || ' ' || d.last_name as decided_by \
+         from removal_requests r join accounts c on c.id = r.customer_id \
+           join accounts p on p.id = r.partner_id left join accounts d on d.id = r.decided_by \
+         where p.manager_id = $1 and r.status in ('approved', 'rejected') \
+           and ($2::timestamptz is null or (r.decided_at, r.id) < ($2, $3)) \
+         order by r.decided_at desc, r.id desc limit $4"
+    ))
+    .bind(manager_id)
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
+    .bind(limit)
     .fetch_all(pool)
     .await
 }

@@ -152,7 +152,8 @@ pub struct ActionForm {
     email: String,
 }
 
-/// `POST …/central-management/{id}/{rename|alarm|restart|token}`
+/// `POST …/central-management/{id}/{rename|alarm|token}` (a restart has its own route, with a
+/// confirmation page)
 pub async fn post_action(
     State(state): State<AppState>,
     op: Operator,
@@ -190,10 +191,6 @@ pub async fn post_action(
                 }
             },
         },
-        "restart" => (
-            Action::Restart,
-            "A restart was queued; the PBX picks it up with its next heartbeat.",
-        ),
         "token" => (
             Action::NewToken,
             "A new token was issued; the old one no longer works.",
@@ -222,4 +219,80 @@ pub async fn post_action(
             Ok(Redirect::to(&format!("{}/{id}", op.base)).into_response())
         }
     }
+}
+
+/// The confirmation before a restart: which PBX, and what a restart does to its calls.
+#[derive(Template, WebTemplate)]
+#[template(path = "central/restart_confirm.html")]
+pub struct RestartPage {
+    chrome: Chrome,
+    base: String,
+    row: Row,
+    for_partner: bool,
+}
+
+/// `GET …/central-management/{id}/restart`
+pub async fn get_restart(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(id): Path<String>,
+) -> Result<RestartPage, AppError> {
+    let instance = pbx::find(&state.db, op.viewer, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(RestartPage {
+        chrome: op
+            .signed_in
+            .chrome(format!("Restart {}", instance.name), "central")
+            .await?,
+        base: op.base.clone(),
+        row: row(instance, state.clock.now(), &op.signed_in.zone),
+        for_partner: matches!(op.viewer, Viewer::Partner(_)),
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct RestartForm {
+    /// `yes` from the confirmation page; anything else only leads there.
+    confirm: String,
+}
+
+/// `POST …/central-management/{id}/restart`: queues a restart only with `confirm=yes` from the
+/// confirmation page; without it (an older one-click form) the answer is that page.
+pub async fn post_restart(
+    State(state): State<AppState>,
+    op: Operator,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    Form(form): Form<RestartForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    if form.confirm != "yes" {
+        // Someone else's PBX is "not found" here too, never a redirect that reveals it.
+        pbx::find(&state.db, op.viewer, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(Redirect::to(&format!("{}/{id}/restart", op.base)).into_response());
+    }
+    let acted = pbx::act(
+        &state.db,
+        &op.signed_in.account,
+        op.viewer,
+        id,
+        Action::Restart,
+        &client.ip,
+        state.clock.now(),
+    )
+    .await?;
+    if acted.is_none() {
+        return Err(AppError::NotFound);
+    }
+    session::flash(
+        &op.signed_in.session,
+        FlashKind::Success,
+        "A restart was queued; the PBX picks it up with its next heartbeat.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}/{id}", op.base)).into_response())
 }

@@ -15,6 +15,7 @@ use crate::accounts::model::{Account, AccountStatus, Role};
 use crate::auth::sessions;
 use crate::error::AppError;
 use crate::format::Zone;
+use crate::inbox::{self, PendingCounts};
 
 /// What the layout needs on every page: title, the signed-in user, the CSRF token, a flash.
 pub struct Chrome {
@@ -28,6 +29,8 @@ pub struct Chrome {
     pub section: &'static str,
     /// The zone the viewer sees times in (UTC for visitors who are not signed in).
     pub zone: Zone,
+    /// Decisions waiting in the manager's queues, shown beside their navigation entries.
+    pub pending: PendingCounts,
     /// The page shows placeholder prices, each marked †: the layout explains the mark once, in
     /// the footer, instead of a notice under every price.
     pub price_note: bool,
@@ -141,6 +144,7 @@ impl Chrome {
                 href,
                 label,
                 current: *section == self.section,
+                count: self.count_of(section),
             })
             .collect()
     }
@@ -159,7 +163,18 @@ impl Chrome {
             href,
             label,
             current: false,
+            count: None,
         })
+    }
+
+    /// The number of waiting decisions behind a navigation entry; none when nothing waits.
+    fn count_of(&self, section: &str) -> Option<i64> {
+        let count = match section {
+            "removals" => self.pending.removals,
+            "applications" => self.pending.applications,
+            _ => 0,
+        };
+        (count > 0).then_some(count)
     }
 }
 
@@ -167,6 +182,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// Items waiting on that page ("Removals 3").
+    pub count: Option<i64>,
 }
 
 /// Any visitor, signed in or not; gives pages their chrome.
@@ -184,6 +201,7 @@ impl Visitor {
             flash: session::take_flash(&self.session).await?,
             section: "",
             zone: Zone::utc(),
+            pending: PendingCounts::default(),
             price_note: false,
         })
     }
@@ -210,6 +228,8 @@ pub struct SignedIn {
     /// The zone every time on this person's pages is shown in, worked out once per request
     /// from the account loaded with the session (no query of its own).
     pub zone: Zone,
+    /// For what the layout reads on every page (the manager's pending counts).
+    db: sqlx::PgPool,
 }
 
 impl SignedIn {
@@ -218,6 +238,12 @@ impl SignedIn {
         title: impl Into<String>,
         section: &'static str,
     ) -> Result<Chrome, AppError> {
+        // One query per page, and only in the console, whose navigation shows the counts.
+        let pending = if self.portal == Role::Manager {
+            inbox::pending_counts(&self.db, self.account.id).await?
+        } else {
+            PendingCounts::default()
+        };
         Ok(Chrome {
             title: title.into(),
             user: Some(self.account.clone()),
@@ -226,6 +252,7 @@ impl SignedIn {
             flash: session::take_flash(&self.session).await?,
             section,
             zone: self.zone.clone(),
+            pending,
             price_note: false,
         })
     }
@@ -269,6 +296,7 @@ impl FromRequestParts<AppState> for SignedIn {
             account,
             session,
             session_id: mark.session_id,
+            db: state.db.clone(),
         })
     }
 }

@@ -109,6 +109,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
                 get(central::get_instance),
             )
             .route(
+                &format!("{portal}/central-management/{{id}}/restart"),
+                get(central::get_restart).post(central::post_restart),
+            )
+            .route(
                 &format!("{portal}/central-management/{{id}}/{{action}}"),
                 post(central::post_action),
             );
@@ -302,6 +306,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             get(manager::partners::get_new_partner).post(manager::partners::post_new_partner),
         )
         .route(
+            "/manager/partners/{id}",
+            get(manager::partner_detail::get_partner),
+        )
+        .route(
             "/manager/activations",
             get(manager::activations::get_activations),
         )
@@ -316,7 +324,7 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
         .route("/manager/removals", get(manager::removals::get_removals))
         .route(
             "/manager/removals/{id}/approve",
-            post(manager::removals::post_approve),
+            get(manager::removals::get_approve).post(manager::removals::post_approve),
         )
         .route(
             "/manager/removals/{id}/reject",

@@ -113,7 +113,7 @@ async fn a_queued_restart_is_delivered_on_the_next_heartbeat_exactly_once() {
         .post_form(
             &browser,
             &format!("{path}/restart"),
-            &[("csrf_token", &csrf)],
+            &[("csrf_token", &csrf), ("confirm", "yes")],
         )
         .await;
     assert_eq!(location(&response), path);
@@ -232,7 +232,7 @@ async fn a_partner_sees_and_manages_only_its_customers_instances() {
         .post_form(
             &partner,
             &format!("/partner/central-management/{their_id}/restart"),
-            &[("csrf_token", &csrf)],
+            &[("csrf_token", &csrf), ("confirm", "yes")],
         )
         .await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);

@@ -60,6 +60,9 @@ fn fields(world: &World, csrf: Option<&str>) -> Vec<(String, String)> {
         ("name", "Matrix"),
         ("email", ""),
         ("auto_renew", "off"),
+        // The confirmation pages' field: refused actors are refused even when confirming, and
+        // the rightful ones' removals and restarts really happen.
+        ("confirm", "yes"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

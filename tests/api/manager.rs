@@ -160,7 +160,7 @@ async fn a_manager_cannot_see_or_act_on_another_managers_partners() {
         .post_form(
             &mine,
             &format!("/manager/removals/{request_id}/approve"),
-            &[("csrf_token", &csrf)],
+            &[("csrf_token", &csrf), ("confirm", "yes")],
         )
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -266,7 +266,7 @@ async fn an_approved_removal_signs_the_customer_out_at_once_and_blocks_sign_in()
         .post_form(
             &manager,
             &format!("/manager/removals/{request_id}/approve"),
-            &[("csrf_token", &csrf), ("reason", "")],
+            &[("csrf_token", &csrf), ("reason", ""), ("confirm", "yes")],
         )
         .await;
     assert_eq!(location(&response), "/manager/removals");

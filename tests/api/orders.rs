@@ -447,7 +447,7 @@ async fn orders_and_licences_survive_the_customers_removal() {
     app.post_form(
         &manager,
         &format!("/manager/removals/{request}/approve"),
-        &[("csrf_token", &csrf_token(&queue))],
+        &[("csrf_token", &csrf_token(&queue)), ("confirm", "yes")],
     )
     .await;
 

@@ -254,7 +254,7 @@ async fn a_removed_applicant_cannot_be_approved() {
         .post_form(
             &manager,
             &format!("/manager/removals/{request}/approve"),
-            &[("csrf_token", &csrf), ("reason", "")],
+            &[("csrf_token", &csrf), ("reason", ""), ("confirm", "yes")],
         )
         .await;
     assert_eq!(location(&removed), "/manager/removals");

@@ -72,12 +72,13 @@ pub fn unknown_path(pattern: &str) -> String {
     pattern
         .replace("{id}", &random)
         .replace("{token}", &random)
-        .replace("{action}", "restart")
+        .replace("{action}", "rename")
         .replace("{product_type}", "no_such_product")
 }
 
 /// The ids of tenant A that the route patterns are filled with.
 struct Ids {
+    partner: AccountId,
     customer: AccountId,
     pending: Uuid,
     instance: Uuid,
@@ -169,6 +170,10 @@ fn paths(ids: &Ids) -> HashMap<String, String> {
             format!("/customer/subscriptions/{sub}/auto-renew"),
         ),
         (
+            "/manager/partners/{id}",
+            format!("/manager/partners/{}", ids.partner),
+        ),
+        (
             "/manager/accounts/{id}/resend-activation",
             format!("/manager/accounts/{}/resend-activation", ids.pending),
         ),
@@ -192,8 +197,12 @@ fn paths(ids: &Ids) -> HashMap<String, String> {
         let base = format!("/{portal}/central-management");
         paths.insert(format!("{base}/{{id}}"), format!("{base}/{}", ids.instance));
         paths.insert(
-            format!("{base}/{{id}}/{{action}}"),
+            format!("{base}/{{id}}/restart"),
             format!("{base}/{}/restart", ids.instance),
+        );
+        paths.insert(
+            format!("{base}/{{id}}/{{action}}"),
+            format!("{base}/{}/rename", ids.instance),
         );
     }
     paths
@@ -230,6 +239,7 @@ impl TestApp {
         let application = partnership_application(self, &c_a).await;
         let (activation, reset) = emailed_links(self).await;
         let ids = Ids {
+            partner: partner_a,
             customer: customer_a,
             pending,
             instance,

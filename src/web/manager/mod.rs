@@ -5,5 +5,6 @@ pub mod activations;
 pub mod applications;
 pub mod attention;
 pub mod audit;
+pub mod partner_detail;
 pub mod partners;
 pub mod removals;

@@ -47,6 +47,12 @@ async fn a_customer_watches_a_simulated_pbx_come_online_and_restarts_it() {
         );
         browser.step("list-online").await;
         browser.click("tbody a").await;
+        browser.click("a[href$='/restart']").await;
+        assert!(browser
+            .text()
+            .await
+            .contains("Calls in progress are cut off"));
+        browser.step("restart-confirm").await;
         browser.click("form[action$='/restart'] button").await;
         assert!(browser.text().await.contains("A restart was queued"));
         browser.step("restart-queued").await;
@@ -102,11 +108,18 @@ async fn a_customer_applies_for_partnership_and_the_manager_approves() {
             "/manager/partners",
         )
         .await;
-        browser.goto("/manager/applications").await;
+        browser.follow_nav("/manager/applications").await;
+        assert!(
+            browser.text().await.contains("Germany"),
+            "the country's name"
+        );
         browser.step("manager-applications").await;
         browser.click("button[value=approve]").await;
-        assert!(browser.text().await.contains("Approved"));
+        let decided = browser.text().await;
+        assert!(decided.contains("Approved") && decided.contains("Decided"));
         browser.step("approved").await;
+        browser.scroll_to("#decided").await;
+        browser.step("application-decided").await;
         browser.close().await;
     }
 }

@@ -1,11 +1,12 @@
-//! The account manager console in the browser: resending an activation email, and a removal
-//! from the partner's request to the manager's approval (past a failed renewal on the Needs
-//! attention page).
+//! The account manager console in the browser: resending an activation email; a removal from
+//! the partner's request to the manager's confirmed approval (past a failed renewal on the
+//! Needs attention page), which then shows among the decisions; and one partner's page.
 
 use time::Duration;
 use yeastar_portal::accounts::model::Role;
 
 use super::{Browser, WIDTHS};
+use crate::fixtures::{self, partnership_application, purchase, removal_requests};
 use crate::helpers::{spawn_app, PASSWORD};
 
 pub(super) async fn sign_in(browser: &Browser, email: &str, home: &str) {
@@ -141,6 +142,11 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             "/manager/partners",
         )
         .await;
+        let nav = browser.text_of("header.topbar").await;
+        assert!(
+            nav.contains("Removals 1") || width < 600,
+            "the count in the row: {nav}"
+        );
         browser.follow_nav("/manager/attention").await;
         let attention = browser.text().await;
         assert!(attention.contains("Renewal at the end of the term"));
@@ -152,10 +158,19 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             .await
             .contains("The customer closed their office."));
         browser.step("manager-removal-queue").await;
+        browser.click("a[href$='/approve']").await;
+        let confirm = browser.text().await;
+        assert!(confirm.contains("can no longer sign in"), "{confirm}");
+        browser.step("confirm-removal").await;
+        browser.fill("#note", "Done.").await;
         browser.click("form[action$='/approve'] button").await;
         browser.expect_path("/manager/removals").await;
-        assert!(browser.text().await.contains("The customer was removed"));
+        let decided = browser.text().await;
+        assert!(decided.contains("The customer was removed"));
+        assert!(decided.contains("Approved") && decided.contains("Done."));
         browser.step("removal-approved").await;
+        browser.scroll_to("#decided").await;
+        browser.step("removal-decided").await;
         browser.goto("/manager/audit").await;
         assert!(browser
             .text()
@@ -174,6 +189,73 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             .await
             .contains("This account is no longer available."));
         browser.step("removed-customer-cannot-sign-in").await;
+        browser.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_manager_opens_a_partners_page_with_its_members_customers_orders_and_requests() {
+    for width in WIDTHS {
+        let app = spawn_app().await;
+        let (_, partner) = app.partner("sales@detail-partner.test").await;
+        let leaving = app
+            .active_account(
+                Role::Customer,
+                "leaving@detail-customer.test",
+                None,
+                Some(partner),
+            )
+            .await;
+        app.active_account(
+            Role::Customer,
+            "boss@detail-customer.test",
+            None,
+            Some(partner),
+        )
+        .await;
+        app.create_account(
+            Role::Customer,
+            "new@detail-customer.test",
+            None,
+            Some(partner),
+        )
+        .await;
+        let partner_http =
+            fixtures::sign_in(&app, "sales@detail-partner.test", "/partner/customers").await;
+        purchase(&app, &partner_http).await;
+        removal_requests(&app, &partner_http, &[leaving]).await;
+        let applicant = fixtures::sign_in(&app, "boss@detail-customer.test", "/customer").await;
+        partnership_application(&app, &applicant).await;
+        let mut browser = Browser::start("manager-partner-detail", width, &app.address).await;
+
+        sign_in(
+            &browser,
+            "manager-of-sales@detail-partner.test",
+            "/manager/partners",
+        )
+        .await;
+        if width >= 600 {
+            let nav = browser.text_of("nav.portal-nav").await;
+            assert!(
+                nav.contains("Removals 1") && nav.contains("Applications 1"),
+                "{nav}"
+            );
+        }
+        browser.step("partners-with-counts").await;
+        browser
+            .click(&format!("a[href='/manager/partners/{partner}']"))
+            .await;
+        let detail = browser.text().await;
+        assert!(detail.contains("sales@detail-partner.test"), "{detail}");
+        assert!(detail.contains("Removal of Test Customer"));
+        assert!(detail.contains("Partnership application from Dental Voice"));
+        assert!(detail.contains("YP-"), "the order is listed: {detail}");
+        browser.step("partner-detail").await;
+        browser.scroll_to("#open-requests").await;
+        browser.step("partner-detail-requests-and-orders").await;
+        browser.click("a[href^='/manager/applications#']").await;
+        assert!(browser.text().await.contains("Dental Voice"));
+        browser.step("application-from-partner-page").await;
         browser.close().await;
     }
 }

@@ -240,6 +240,21 @@ impl Browser {
         element.text().await.unwrap()
     }
 
+    /// Scrolls the element into view, so the next step's screenshot shows that part of a long
+    /// page.
+    pub async fn scroll_to(&self, css: &str) {
+        let found = self
+            .client()
+            .execute(
+                "const e = document.querySelector(arguments[0]); \
+                 if (e) { e.scrollIntoView({ block: 'start' }); } return !!e;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.as_bool(), Some(true), "the page has {css}");
+    }
+
     /// Saves a screenshot of this step and audits the page with axe-core.
     pub async fn step(&mut self, name: &str) {
         self.step += 1;
