@@ -3,10 +3,15 @@
 
 use time::Duration;
 use yeastar_portal::accounts::model::{AccountId, Role};
-use yeastar_portal::format::datetime_utc;
+use yeastar_portal::format::{datetime, Zone};
 
 use crate::fixtures::{partnership_application, removal_requests, sign_in};
 use crate::helpers::{hidden_fields, location, spawn_app};
+
+/// As the test manager reads times: the test accounts are in Germany.
+fn berlin(at: time::OffsetDateTime) -> String {
+    datetime(at, &Zone::parse("Europe/Berlin").unwrap())
+}
 
 /// The rows of the "Decided" table of a page.
 fn decided_rows(html: &str) -> Vec<&str> {
@@ -88,7 +93,7 @@ async fn decided_removals_show_who_decided_when_and_why_newest_first_in_pages() 
     assert_eq!(rows.len(), 1);
     assert!(rows[0].contains("c0@history.test") && rows[0].contains("Approved"));
     assert!(rows[0].contains("Confirmed with the partner"));
-    assert!(rows[0].contains(&datetime_utc(approved_at)), "when");
+    assert!(rows[0].contains(&berlin(approved_at)), "when");
     assert!(older_link(&second).is_none());
 
     // Another manager's history is their own.
@@ -126,10 +131,7 @@ async fn an_application_shows_its_country_and_date_and_its_decision_joins_the_hi
         "the country's name: {page}"
     );
     assert!(!page.contains("<dd>PL</dd>"));
-    assert!(
-        page.contains(&datetime_utc(applied_at)),
-        "the date it came in"
-    );
+    assert!(page.contains(&berlin(applied_at)), "the date it came in");
     assert!(page.contains("No application from your partners' customers has been decided yet."));
 
     app.clock.advance(Duration::minutes(5));
@@ -157,7 +159,7 @@ async fn an_application_shows_its_country_and_date_and_its_decision_joins_the_hi
     );
     assert!(row.contains("boss@app-history.test") && row.contains("Rejected"));
     assert!(row.contains("Apply again once you sell 50 extensions a year."));
-    assert!(row.contains("Test Manager") && row.contains(&datetime_utc(app.now())));
+    assert!(row.contains("Test Manager") && row.contains(&berlin(app.now())));
 
     app.partner("sales@app-elsewhere.test").await;
     let (other, _) = sign_in(
