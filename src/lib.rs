@@ -17,6 +17,7 @@ pub mod error;
 pub mod format;
 pub mod images;
 pub mod jobs;
+pub mod labels;
 pub mod licenses;
 pub mod mail;
 pub mod orders;

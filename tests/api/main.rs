@@ -17,6 +17,7 @@ mod input;
 mod isolation;
 mod jobs;
 mod journey;
+mod labels;
 mod link_privacy;
 mod mail;
 mod malformed;

@@ -44,7 +44,7 @@ async fn post(
 }
 
 /// Reviews, then confirms; returns the review page's hidden fields and the confirm response.
-async fn buy(
+pub(crate) async fn buy(
     app: &TestApp,
     browser: &Client,
     extra: &[(&str, &str)],
