@@ -39,7 +39,11 @@ pub fn humanize(code: &str) -> String {
     }
 }
 
-fn parsed<T>(code: &str, parse: fn(&str) -> Option<T>, label: fn(T) -> &'static str) -> Cow<'static, str> {
+fn parsed<T>(
+    code: &str,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> Cow<'static, str> {
     parse(code).map_or_else(|| Cow::Owned(humanize(code)), |v| Cow::Borrowed(label(v)))
 }
 
@@ -129,8 +133,7 @@ pub fn application_badge(code: &str) -> &'static str {
 
 /// A country by name: `DE` → "Germany"; an unknown code is shown as it is.
 pub fn country(code: &str) -> Cow<'_, str> {
-    crate::countries::name_of(&code.to_ascii_uppercase())
-        .map_or(Cow::Borrowed(code), Cow::Borrowed)
+    crate::countries::name_of(&code.to_ascii_uppercase()).map_or(Cow::Borrowed(code), Cow::Borrowed)
 }
 
 // ----- Subscriptions, licences and orders -----
@@ -258,6 +261,19 @@ pub fn plan_in(catalog: &Catalog, product_type: &str, plan_name: &str) -> String
     plan(product, plan_name)
 }
 
+/// A count of a catalog unit: "40 users", "1 extension", "3 × 100 minutes" (a unit that is
+/// itself a quantity). Not "40 × user".
+pub fn count(unit: &str, quantity: impl std::fmt::Display) -> String {
+    let quantity = quantity.to_string();
+    if unit.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{quantity} × {unit}")
+    } else if quantity == "1" {
+        format!("1 {unit}")
+    } else {
+        format!("{quantity} {unit}s")
+    }
+}
+
 /// The quantity of an add-on in words: "2 extra calls", "3 × 100 minutes", or "Included" for
 /// an on/off add-on. `unit` is the catalog's unit label ("call", "100 minutes", "PBX").
 fn addon_quantity(unit: &str, flat: bool, quantity: u32) -> String {
@@ -323,7 +339,7 @@ impl PbxState {
     pub fn label(&self) -> String {
         match self {
             Self::Online { ago: a } => format!("Running, last heartbeat {}", ago(*a)),
-            Self::RestartRequested { .. } => "Restart requested".to_owned(),
+            Self::RestartRequested => "Restart requested".to_owned(),
             Self::Offline { since: Some(at) } => format!("Offline since {}", datetime_utc(*at)),
             Self::Offline { since: None } => "Offline, no heartbeat yet".to_owned(),
             Self::Suspended => "Suspended: the trial or subscription has ended".to_owned(),
@@ -336,7 +352,7 @@ impl PbxState {
         match self {
             Self::Provisioning => "Being set up",
             Self::Online { .. } => "Online",
-            Self::RestartRequested { .. } => "Restart requested",
+            Self::RestartRequested => "Restart requested",
             Self::Offline { .. } => "Offline",
             Self::Suspended => "Suspended",
             Self::Terminated => "Terminated",
@@ -347,7 +363,7 @@ impl PbxState {
         match self {
             Self::Provisioning => "badge badge-info",
             Self::Online { .. } => "badge badge-active",
-            Self::RestartRequested { .. } => "badge badge-pending",
+            Self::RestartRequested => "badge badge-pending",
             Self::Offline { .. } | Self::Suspended => "badge badge-expired",
             Self::Terminated => "badge badge-removed",
         }
@@ -358,9 +374,7 @@ impl PbxState {
     pub fn detail(&self) -> String {
         match self {
             Self::Online { ago: a } => format!("last heartbeat {}", ago(*a)),
-            Self::RestartRequested { ago: a } => {
-                format!("sent with the next heartbeat; last one {}", ago(*a))
-            }
+            Self::RestartRequested => "the PBX receives it with its next heartbeat".to_owned(),
             Self::Offline { since: Some(at) } => format!("since {}", datetime_utc(*at)),
             Self::Offline { since: None } => "no heartbeat yet".to_owned(),
             Self::Suspended => "the trial or subscription has ended".to_owned(),

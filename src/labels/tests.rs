@@ -130,8 +130,14 @@ fn terms_read_as_durations_and_quotes_say_what_they_price() {
         assert_ne!(t.label(), t.to_string(), "the form value is not a label");
     }
     assert_eq!(Term::Monthly.price_heading(), "Price per month");
-    assert_eq!(Term::Annual { years: 1 }.price_heading(), "Price for 1 year");
-    assert_eq!(Term::Annual { years: 5 }.price_heading(), "Price for 5 years");
+    assert_eq!(
+        Term::Annual { years: 1 }.price_heading(),
+        "Price for 1 year"
+    );
+    assert_eq!(
+        Term::Annual { years: 5 }.price_heading(),
+        "Price for 5 years"
+    );
 }
 
 #[test]
@@ -201,6 +207,13 @@ fn add_ons_are_named_with_their_quantity_in_words() {
 }
 
 #[test]
+fn counts_of_units_read_as_words() {
+    assert_eq!(count("user", 40), "40 users");
+    assert_eq!(count("extension", 1), "1 extension");
+    assert_eq!(count("100 minutes", 3), "3 × 100 minutes");
+}
+
+#[test]
 fn countries_are_shown_by_name() {
     assert_eq!(country("DE"), "Germany");
     assert_eq!(country("de"), "Germany");
@@ -221,7 +234,12 @@ fn every_pbx_status_and_state_has_words_that_agree() {
     let cases = [
         (Running, recent, false, "Running, last heartbeat 2 min ago"),
         (Running, recent, true, "Restart requested"),
-        (Running, stale, false, "Offline since 01 Dec 2026, 14:01 UTC"),
+        (
+            Running,
+            stale,
+            false,
+            "Offline since 01 Dec 2026, 14:01 UTC",
+        ),
         (Running, stale, true, "Offline since 01 Dec 2026, 14:01 UTC"),
         (Running, None, false, "Offline, no heartbeat yet"),
         (Provisioning, None, false, "Being set up"),
@@ -245,7 +263,10 @@ fn every_pbx_status_and_state_has_words_that_agree() {
             !(all.contains("running") && all.contains("offline")),
             "{all}"
         );
-        assert!(!(all.contains("online") && all.contains("offline")), "{all}");
+        assert!(
+            !(all.contains("online") && all.contains("offline")),
+            "{all}"
+        );
         assert_eq!(state.is_online(), heartbeat == recent && status == Running);
     }
 }

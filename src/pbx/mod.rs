@@ -34,11 +34,15 @@ pub enum PbxStatus {
 pub enum PbxState {
     Provisioning,
     /// Running and reported within [`OFFLINE_AFTER`]; `ago` is the time since that heartbeat.
-    Online { ago: Duration },
+    Online {
+        ago: Duration,
+    },
     /// Running and online, with a restart waiting for its next heartbeat.
-    RestartRequested { ago: Duration },
+    RestartRequested,
     /// Running but silent: `since` is its last heartbeat, `None` when it never reported.
-    Offline { since: Option<OffsetDateTime> },
+    Offline {
+        since: Option<OffsetDateTime>,
+    },
     Suspended,
     Terminated,
 }
@@ -58,7 +62,7 @@ impl PbxState {
                 Some(at) if now - at < OFFLINE_AFTER => {
                     let ago = (now - at).max(Duration::ZERO);
                     if restart_pending {
-                        Self::RestartRequested { ago }
+                        Self::RestartRequested
                     } else {
                         Self::Online { ago }
                     }
@@ -69,7 +73,7 @@ impl PbxState {
     }
 
     pub fn is_online(self) -> bool {
-        matches!(self, Self::Online { .. } | Self::RestartRequested { .. })
+        matches!(self, Self::Online { .. } | Self::RestartRequested)
     }
 }
 

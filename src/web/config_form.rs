@@ -236,7 +236,7 @@ impl QuoteView {
                 .iter()
                 .map(|line| LineView {
                     description: line.description.clone(),
-                    quantity: format!("{} × {}", line.quantity, line.unit),
+                    quantity: crate::labels::count(&line.unit, line.quantity),
                     unit_price: money(line.unit_price_minor),
                     months: line
                         .months

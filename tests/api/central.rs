@@ -8,7 +8,11 @@ use yeastar_portal::accounts::model::{AccountId, Role};
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
 /// A customer with a Cloud PBX trial; returns their client and the instance page path.
-pub(crate) async fn customer_with_pbx(app: &TestApp, email: &str, partner: AccountId) -> (Client, String) {
+pub(crate) async fn customer_with_pbx(
+    app: &TestApp,
+    email: &str,
+    partner: AccountId,
+) -> (Client, String) {
     app.active_account(Role::Customer, email, None, Some(partner))
         .await;
     let browser = client();
@@ -41,7 +45,11 @@ pub(crate) async fn issue_token(app: &TestApp, browser: &Client, path: &str) -> 
     html[start..].chars().take_while(|c| *c != '<').collect()
 }
 
-pub(crate) async fn beat(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, serde_json::Value) {
+pub(crate) async fn beat(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &str,
+) -> (StatusCode, serde_json::Value) {
     let mut request = client()
         .post(app.url("/api/pbx/heartbeat"))
         .header("content-type", "application/json")
@@ -55,7 +63,8 @@ pub(crate) async fn beat(app: &TestApp, token: Option<&str>, body: &str) -> (Sta
     (status, serde_json::from_str(&text).unwrap_or(json!(null)))
 }
 
-pub(crate) const REPORT: &str = r#"{"version": "37.20.0.16", "extensions_in_use": 12, "active_calls": 3}"#;
+pub(crate) const REPORT: &str =
+    r#"{"version": "37.20.0.16", "extensions_in_use": 12, "active_calls": 3}"#;
 
 #[tokio::test]
 async fn heartbeats_need_the_instances_own_token_and_good_json() {

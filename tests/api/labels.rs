@@ -43,7 +43,10 @@ async fn a_subscription_names_its_add_ons_term_and_plan_in_words() {
     );
     let (_, page) = app.get_html(&browser, &sub).await;
     assert!(page.contains("<h1>Cloud PBX Enterprise Plan (EP)</h1>"));
-    assert!(page.contains("<dd>Concurrent calls: 2 extra calls</dd>"), "{page}");
+    assert!(
+        page.contains("<dd>Concurrent calls: 2 extra calls</dd>"),
+        "{page}"
+    );
     assert!(!page.contains("concurrent_calls ×"), "no add-on code");
     assert!(page.contains("(1 year)") && !page.contains("(1y)"));
     assert!(page.contains(">Active</span>"));
@@ -95,7 +98,10 @@ async fn a_pbx_says_its_state_and_history_in_words_that_agree() {
     let (browser, path) = customer_with_pbx(&app, "it@pbx-words.test", partner).await;
     let (_, page) = app.get_html(&browser, &path).await;
     assert!(page.contains(">Offline</span> <span class=\"muted\">no heartbeat yet</span>"));
-    assert!(!page.contains("running"), "no lifecycle code beside the badge");
+    assert!(
+        !page.contains("running"),
+        "no lifecycle code beside the badge"
+    );
 
     let token = issue_token(&app, &browser, &path).await;
     beat(&app, Some(&token), REPORT).await;
@@ -104,14 +110,16 @@ async fn a_pbx_says_its_state_and_history_in_words_that_agree() {
     assert!(page.contains(">Online</span> <span class=\"muted\">last heartbeat 2 min ago</span>"));
     assert!(page.contains("Connection token issued, by it@pbx-words.test"));
     assert!(!page.contains("token_issued") && !page.contains("running ·"));
-    let (_, list) = app
-        .get_html(&browser, "/customer/central-management")
-        .await;
+    let (_, list) = app.get_html(&browser, "/customer/central-management").await;
     assert!(list.contains(">Online</span><br><small class=\"muted\">last heartbeat 2 min ago"));
 
     let csrf = app.csrf_for(&browser, &path).await;
-    app.post_form(&browser, &format!("{path}/restart"), &[("csrf_token", &csrf)])
-        .await;
+    app.post_form(
+        &browser,
+        &format!("{path}/restart"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     let (_, page) = app.get_html(&browser, &path).await;
     assert!(page.contains(">Restart requested</span>"), "{page}");
     assert!(page.contains("Restart requested, by it@pbx-words.test"));
@@ -199,7 +207,10 @@ async fn licences_and_orders_name_the_plan_with_its_product_and_a_capitalised_st
     app.login(&customer, "user@licence-words.test", PASSWORD)
         .await;
     let (_, products) = app.get_html(&customer, "/customer/products").await;
-    assert!(products.contains(">Workplace SaaS Standard</td>"), "{products}");
+    assert!(
+        products.contains(">Workplace SaaS Standard</td>"),
+        "{products}"
+    );
     assert!(products.contains(">Active</span>") && !products.contains(">active<"));
     let (_, dashboard) = app.get_html(&customer, "/customer").await;
     assert!(dashboard.contains("<span>Workplace SaaS Standard</span>"));

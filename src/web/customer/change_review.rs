@@ -70,14 +70,10 @@ pub(super) fn plan_label(catalog: &Catalog, sub: &SubscriptionView, code: &str) 
 }
 
 fn addon_quantity(catalog: &Catalog, config: &Configuration, code: &str) -> String {
-    config
-        .addons
-        .iter()
-        .find(|a| a.code == code)
-        .map_or_else(
-            || "None".to_owned(),
-            |a| crate::labels::addon_amount(catalog, a),
-        )
+    config.addons.iter().find(|a| a.code == code).map_or_else(
+        || "None".to_owned(),
+        |a| crate::labels::addon_amount(catalog, a),
+    )
 }
 
 /// The configuration now and after the change, row by row.

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::model::FieldErrors;
 use crate::catalog::Plan;
-use crate::labels;
-use crate::pbx::PbxState;
 use crate::error::AppError;
 use crate::format::datetime_utc;
+use crate::labels;
+use crate::pbx::PbxState;
 use crate::subscriptions::{
     self, store, Actor, SubscriptionError, SubscriptionStatus, SubscriptionView,
 };
@@ -50,7 +50,10 @@ impl SubscriptionPage<'_> {
     /// "Concurrent calls: 2 extra calls", one per add-on.
     fn addon_labels(&self) -> Vec<String> {
         let addons = &self.sub.subscription.addons.0;
-        addons.iter().map(|a| labels::addon(self.catalog, a)).collect()
+        addons
+            .iter()
+            .map(|a| labels::addon(self.catalog, a))
+            .collect()
     }
     /// "1 year", "Monthly" (stored as `1y`, `monthly`).
     fn term_label(&self) -> String {
@@ -61,10 +64,7 @@ impl SubscriptionPage<'_> {
         let id = self.sub.instance_id?;
         let status = self.sub.instance_status?;
         let state = PbxState::of(status, self.sub.instance_heartbeat_at, false, self.now);
-        Some((
-            format!("/customer/central-management/{id}"),
-            state.label(),
-        ))
+        Some((format!("/customer/central-management/{id}"), state.label()))
     }
     fn trial_ends(&self) -> String {
         self.sub
@@ -173,9 +173,7 @@ pub(super) async fn page<'a>(
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| sub.subscription.plan_code.clone());
     Ok(SubscriptionPage {
-        chrome: customer
-            .chrome(sub.name(), "products")
-            .await?,
+        chrome: customer.chrome(sub.name(), "products").await?,
         sub,
         plans,
         addons,
