@@ -1,11 +1,13 @@
 //! Browser journeys: headless Chromium driven over WebDriver (chromedriver) against the same
 //! `spawn_app` as the HTTP tests. Every step saves a screenshot under
-//! `target/screenshots/<journey>/` and runs axe-core on the page; a serious or critical
-//! accessibility violation fails the test.
+//! `target/screenshots/<journey>/`, runs the layout check (`layout.rs`: squeezed text, elements
+//! sticking out of their card, identifiers, amounts and dates that wrap) and axe-core on the page;
+//! a layout problem or a serious or critical accessibility violation fails the test.
 
 mod central;
 mod errors;
 mod journeys;
+mod layout;
 mod manager;
 mod purchase;
 mod self_service;
@@ -126,7 +128,7 @@ impl Browser {
     }
 
     pub async fn goto(&self, path_or_url: &str) {
-        let url = if path_or_url.starts_with("http") {
+        let url = if path_or_url.starts_with("http") || path_or_url.starts_with("data:") {
             path_or_url.to_owned()
         } else {
             format!("{}{path_or_url}", self.base_url)
@@ -269,6 +271,7 @@ impl Browser {
         let png = self.client().screenshot().await.unwrap();
         let file = self.shots.join(format!("{:02}-{name}.png", self.step));
         std::fs::write(&file, png).unwrap();
+        self.assert_layout(name).await;
         self.audit(name).await;
     }
 
