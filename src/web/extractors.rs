@@ -25,9 +25,18 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     /// The navigation entry to mark as current.
     pub section: &'static str,
+    /// The page shows placeholder prices, each marked †: the layout explains the mark once, in
+    /// the footer, instead of a notice under every price.
+    pub price_note: bool,
 }
 
 impl Chrome {
+    /// Shows the placeholder-price note in the footer when `placeholder` is true.
+    pub fn with_price_note(mut self, placeholder: bool) -> Self {
+        self.price_note |= placeholder;
+        self
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.portal
     }
@@ -170,6 +179,7 @@ impl Visitor {
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section: "",
+            price_note: false,
         })
     }
 }
@@ -207,6 +217,7 @@ impl SignedIn {
             csrf_token: session::csrf_token(&self.session).await?,
             flash: session::take_flash(&self.session).await?,
             section,
+            price_note: false,
         })
     }
 }

@@ -457,3 +457,52 @@ async fn orders_and_licences_survive_the_customers_removal() {
     let (_, licences) = app.get_html(&partner, "/partner/products/cloud_pbx").await;
     assert_eq!(licences.matches("Removed customer").count(), 2);
 }
+
+/// The part of a page after `<footer`, or "" when it has none.
+fn footer(html: &str) -> &str {
+    html.find("<footer").map_or("", |at| &html[at..])
+}
+
+#[tokio::test]
+async fn placeholder_prices_are_marked_and_explained_once_at_the_foot_of_each_page() {
+    let app = spawn_app().await;
+    let (partner, _) = app.signed_in_partner("notes@orders.test").await;
+    let note = "Prices are placeholders until Yeastar publishes its price list.";
+    let csrf = app.csrf_for(&partner, "/partner/purchase").await;
+    let review = post(
+        &app,
+        &partner,
+        "/partner/purchase/review",
+        &csrf,
+        &purchase_fields(&[]),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let (_, confirm) = buy(&app, &partner, &[]).await;
+    let order_path = location(&confirm);
+    let (_, order) = app.get_html(&partner, &order_path).await;
+    let (_, invoice) = app
+        .get_html(&partner, &format!("{order_path}/invoice"))
+        .await;
+
+    for (page, html) in [("review", &review), ("order", &order)] {
+        assert_eq!(html.matches(note).count(), 1, "one note on the {page}");
+        assert!(
+            footer(html).contains(note),
+            "the {page}'s note is in its footer"
+        );
+        assert!(
+            html.contains("</strong><sup class=\"price-mark\"><a href=\"#price-note\""),
+            "the {page}'s total carries the mark: {html}"
+        );
+    }
+    // The printable invoice has no site footer: the note closes the invoice itself.
+    assert_eq!(invoice.matches(note).count(), 1);
+    assert!(invoice.contains("id=\"price-note\"") && invoice.contains("href=\"#price-note\""));
+
+    // A page without prices has no note.
+    let (_, customers) = app.get_html(&partner, "/partner/customers").await;
+    assert!(!customers.contains(note) && !customers.contains("price-mark"));
+}

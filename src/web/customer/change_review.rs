@@ -181,7 +181,7 @@ pub(super) fn review_page(
         input.other.insert(field.into(), value);
     }
     ReviewPage {
-        chrome,
+        chrome: chrome.with_price_note(placeholder),
         headline: headline(catalog, &sub, &review.current, &after),
         rows: rows(catalog, &sub, &review.current, &after),
         sub,

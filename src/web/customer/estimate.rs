@@ -81,7 +81,11 @@ pub async fn get_estimate(
             .into_response());
     }
     let page = EstimatePage {
-        chrome: customer.chrome("Cost estimate", "estimate").await?,
+        // The live update may show prices later, so the note follows the catalog, not this quote.
+        chrome: customer
+            .chrome("Cost estimate", "estimate")
+            .await?
+            .with_price_note(state.catalog.has_placeholder_prices()),
         view: ConfigView::new(&state.catalog, input, None),
         errors,
         quote,

@@ -103,7 +103,8 @@ pub async fn post_review(
     Ok(ReviewPage {
         chrome: customer
             .chrome("Review your subscription", "subscribe")
-            .await?,
+            .await?
+            .with_price_note(quote.placeholder),
         plan_name: crate::labels::plan_of(&state.catalog, &config.plan),
         quote: QuoteView::new(&quote),
         converting: !input.get("convert").is_empty(),

@@ -132,7 +132,8 @@ pub async fn get_order(
     Ok(OrderPage {
         chrome: partner
             .chrome(format!("Order {}", view.order.number), "orders")
-            .await?,
+            .await?
+            .with_price_note(view.order.placeholder_prices),
         view,
         lines,
     })

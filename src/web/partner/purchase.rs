@@ -150,7 +150,10 @@ pub async fn post_review(
         .insert("idempotency_key".into(), uuid::Uuid::new_v4().to_string());
     let plan_name = crate::labels::plan_of(&state.catalog, &checked.config.plan);
     Ok(ReviewPage {
-        chrome: partner.chrome("Review your order", "products").await?,
+        chrome: partner
+            .chrome("Review your order", "products")
+            .await?
+            .with_price_note(checked.quote.placeholder),
         quote: QuoteView::new(&checked.quote),
         plan_name,
         licenses: checked.licenses,

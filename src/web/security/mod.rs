@@ -23,6 +23,7 @@ use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};
 
+mod device;
 mod two_factor_settings;
 
 pub use two_factor_settings::{get_setup, post_disable, post_regenerate_codes, post_setup};
@@ -75,6 +76,10 @@ impl SessionView {
     }
     pub fn last_seen(&self) -> String {
         datetime_utc(self.row.last_seen_at)
+    }
+    /// "Chrome on Linux"; the raw header stays in the cell's tooltip.
+    pub fn device(&self) -> String {
+        device::device_name(&self.row.user_agent)
     }
 }
 

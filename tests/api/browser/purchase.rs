@@ -41,6 +41,16 @@ async fn a_partner_buys_finds_and_associates_a_licence_and_the_customer_sees_it(
             .await;
         assert!(browser.text().await.contains("Order YP-001001 placed"));
         browser.step("order-placed").await;
+        browser.click("a[href$='/invoice']").await;
+        let invoice = browser.text().await;
+        assert!(
+            invoice.contains("Invoice YP-001001") && invoice.contains("USD 4,320.00"),
+            "{invoice}"
+        );
+        browser.step("invoice").await;
+        browser.goto("/partner/orders").await;
+        assert!(browser.text().await.contains("YP-001001"));
+        browser.step("orders").await;
 
         let key: String = sqlx::query_scalar("select key from licenses order by key limit 1")
             .fetch_one(&app.db)
