@@ -18,6 +18,7 @@ pub mod format;
 pub mod images;
 pub mod inbox;
 pub mod jobs;
+pub mod labels;
 pub mod licenses;
 pub mod mail;
 pub mod orders;

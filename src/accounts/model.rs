@@ -64,14 +64,6 @@ impl Role {
             Role::Customer => "/customer",
         }
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Manager => "Account Manager",
-            Role::Partner => "Partner",
-            Role::Customer => "Customer",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
@@ -352,25 +344,8 @@ impl ActivationState {
     }
 }
 
+// `label()` and `badge_class()` are in `crate::labels`, with every other status's words.
 impl ActivationState {
-    pub fn badge_class(&self) -> &'static str {
-        match self {
-            Self::Active => "badge badge-active",
-            Self::Removed => "badge badge-removed",
-            Self::Pending { .. } => "badge badge-pending",
-            Self::LinkExpired => "badge badge-expired",
-        }
-    }
-
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Active => "Active",
-            Self::Removed => "Removed",
-            Self::Pending { .. } => "Pending activation",
-            Self::LinkExpired => "Link expired",
-        }
-    }
-
     /// "link valid until 29 Nov 2026, 14:05 CET" for a pending link, empty otherwise.
     pub fn detail(&self, zone: &Zone) -> String {
         match self {

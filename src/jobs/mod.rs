@@ -79,21 +79,6 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::minutes(5 * (1i64 << doublings)).min(Duration::days(1))
 }
 
-/// What people read for a job in the console.
-pub fn label(job: &str) -> &'static str {
-    match job {
-        "trial_7d" => "Trial reminder, 7 days before",
-        "trial_1d" => "Trial reminder, 1 day before",
-        "trial_expiry" => "Trial expiry",
-        "renewal_30d" => "Renewal reminder, 30 days before",
-        "renewal_7d" => "Renewal reminder, 7 days before",
-        "renewal_0d" => "Renewal reminder, on the day",
-        "term_end" => "Renewal at the end of the term",
-        "pbx_offline" => "PBX offline check",
-        _ => "Scheduled job",
-    }
-}
-
 /// One claimed item: the transaction holding its row lock, inside which its work runs under
 /// the savepoint `item`.
 pub struct Item {

@@ -33,6 +33,32 @@ pub async fn counts_by_type(pool: &PgPool, partner_id: AccountId) -> sqlx::Resul
     .await
 }
 
+/// Where a licence stands (`license_status`). Rows keep the code as text; pages read it
+/// through [`LicenseStatus::from_code`] and its label in `crate::labels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "license_status", rename_all = "snake_case")]
+pub enum LicenseStatus {
+    Active,
+    Suspended,
+    Expired,
+}
+
+impl LicenseStatus {
+    pub const ALL: [LicenseStatus; 3] = [Self::Active, Self::Suspended, Self::Expired];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LicenseRow {
     pub id: Uuid,

@@ -152,6 +152,32 @@ pub async fn find_placed_by_idempotency_key(
     .await
 }
 
+/// Where an order stands (`order_status`). Rows keep the code as text; pages read it
+/// through [`OrderStatus::from_code`] and its label in `crate::labels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "order_status", rename_all = "snake_case")]
+pub enum OrderStatus {
+    AwaitingPayment,
+    Paid,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 3] = [Self::AwaitingPayment, Self::Paid, Self::Cancelled];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::Paid => "paid",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
 /// An order as lists and detail pages show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderSummary {
@@ -160,6 +186,7 @@ pub struct OrderSummary {
     pub status: String,
     pub plan_code: String,
     pub plan_name: String,
+    pub product_name: String,
     pub term: String,
     pub licenses: i32,
     pub units: i32,
@@ -179,12 +206,13 @@ pub struct OrderSummary {
 }
 
 pub(crate) const SUMMARY: &str =
-    "select o.id, o.number, o.status::text as status, o.plan_code, pl.name as plan_name, \
+    "select o.id, o.number, o.status::text as status, o.plan_code, pl.name as plan_name, t.name as product_name, \
      o.term, o.licenses, o.units, o.currency, o.subtotal_minor, o.discount_minor, o.total_minor, \
      o.starts_on, o.ends_on, o.placeholder_prices, o.created_at, \
      c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, \
      c.status as customer_status, p.company as partner_company, p.email as partner_email \
-     from orders o join plans pl on pl.code = o.plan_code join accounts p on p.id = o.partner_id \
+     from orders o join plans pl on pl.code = o.plan_code join product_types t on t.code = pl.product_type \
+     join accounts p on p.id = o.partner_id \
      left join accounts c on c.id = o.customer_id";
 
 pub async fn find(

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{record_event, token_hash, OFFLINE_AFTER};
+use super::{record_event, token_hash, EventKind, OFFLINE_AFTER};
 use crate::mail::messages::Notice;
 use crate::mail::outbox;
 
@@ -143,7 +143,7 @@ pub async fn accept(
     .execute(&mut *tx)
     .await?;
     if target.offline_alerted_at.is_some() {
-        record_event(&mut tx, target.id, "back_online", json!({}), now).await?;
+        record_event(&mut tx, target.id, EventKind::BackOnline, json!({}), now).await?;
         let body = format!("{} is online again.", target.name);
         alert(
             &mut tx,
@@ -167,7 +167,7 @@ pub async fn accept(
         record_event(
             &mut tx,
             target.id,
-            "command_delivered",
+            EventKind::CommandDelivered,
             json!({ "command": id, "kind": kind }),
             now,
         )
@@ -227,7 +227,7 @@ async fn mark_offline(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    record_event(conn, target.id, "offline", json!({}), now).await?;
+    record_event(conn, target.id, EventKind::WentOffline, json!({}), now).await?;
     let body = format!("{} has not reported for 3 minutes and is offline. You will get one more email when it is back.", target.name);
     alert(
         conn,

@@ -17,12 +17,72 @@ use crate::audit::{self, Entry};
 /// No heartbeat for this long: offline.
 pub const OFFLINE_AFTER: Duration = Duration::minutes(3);
 
+/// Where an instance is in its lifecycle (`pbx_status`). Whether it is online is a separate
+/// question, answered from its last heartbeat: see [`PbxState`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "pbx_status", rename_all = "snake_case")]
+pub enum PbxStatus {
+    Provisioning,
+    Running,
+    Suspended,
+    Terminated,
+}
+
+/// What a person is told about an instance: its lifecycle and its heartbeat in one state, so
+/// a page never says "running" next to "offline".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PbxState {
+    Provisioning,
+    /// Running and reported within [`OFFLINE_AFTER`]; `ago` is the time since that heartbeat.
+    Online {
+        ago: Duration,
+    },
+    /// Running and online, with a restart waiting for its next heartbeat.
+    RestartRequested,
+    /// Running but silent: `since` is its last heartbeat, `None` when it never reported.
+    Offline {
+        since: Option<OffsetDateTime>,
+    },
+    Suspended,
+    Terminated,
+}
+
+impl PbxState {
+    pub fn of(
+        status: PbxStatus,
+        last_heartbeat_at: Option<OffsetDateTime>,
+        restart_pending: bool,
+        now: OffsetDateTime,
+    ) -> Self {
+        match status {
+            PbxStatus::Provisioning => Self::Provisioning,
+            PbxStatus::Suspended => Self::Suspended,
+            PbxStatus::Terminated => Self::Terminated,
+            PbxStatus::Running => match last_heartbeat_at {
+                Some(at) if now - at < OFFLINE_AFTER => {
+                    let ago = (now - at).max(Duration::ZERO);
+                    if restart_pending {
+                        Self::RestartRequested
+                    } else {
+                        Self::Online { ago }
+                    }
+                }
+                since => Self::Offline { since },
+            },
+        }
+    }
+
+    pub fn is_online(self) -> bool {
+        matches!(self, Self::Online { .. } | Self::RestartRequested)
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstanceView {
     pub id: Uuid,
     pub name: String,
     pub region: String,
-    pub status: String,
+    pub status: PbxStatus,
     pub software_version: Option<String>,
     pub extensions_in_use: Option<i32>,
     pub active_calls: Option<i32>,
@@ -35,14 +95,21 @@ pub struct InstanceView {
     pub trial_ends_at: Option<OffsetDateTime>,
     pub customer_id: AccountId,
     pub customer_email: String,
+    /// A restart was asked for and not yet delivered with a heartbeat.
+    pub restart_pending: bool,
 }
 
 impl InstanceView {
+    pub fn state(&self, now: OffsetDateTime) -> PbxState {
+        PbxState::of(
+            self.status,
+            self.last_heartbeat_at,
+            self.restart_pending,
+            now,
+        )
+    }
     pub fn online(&self, now: OffsetDateTime) -> bool {
-        self.status == "running"
-            && self
-                .last_heartbeat_at
-                .is_some_and(|at| now - at < OFFLINE_AFTER)
+        self.state(now).is_online()
     }
     pub fn trial_days_left(&self, now: OffsetDateTime) -> Option<i64> {
         (self.subscription_status == "trial")
@@ -70,9 +137,11 @@ impl InstanceView {
     }
 }
 
-const VIEW: &str = "select i.id, i.name, i.region, i.status::text as status, i.software_version, i.extensions_in_use, \
+const VIEW: &str = "select i.id, i.name, i.region, i.status, i.software_version, i.extensions_in_use, \
      i.active_calls, i.last_heartbeat_at, i.alarm_email, i.token_hash is not null as has_token, pl.name as plan_name, \
-     s.units, s.status::text as subscription_status, s.trial_ends_at, i.customer_id, c.email as customer_email \
+     s.units, s.status::text as subscription_status, s.trial_ends_at, i.customer_id, c.email as customer_email, \
+     exists (select 1 from pbx_commands k where k.instance_id = i.id and k.kind = 'restart' and k.delivered_at is null) \
+       as restart_pending \
      from pbx_instances i join subscriptions s on s.id = i.subscription_id join plans pl on pl.code = s.plan_code \
      join accounts c on c.id = i.customer_id";
 
@@ -139,6 +208,47 @@ pub async fn find(
         .await
 }
 
+/// What happened to an instance, as `pbx_events.kind` stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Renamed,
+    AlarmContactChanged,
+    RestartQueued,
+    TokenIssued,
+    CommandDelivered,
+    BackOnline,
+    WentOffline,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        Self::Renamed,
+        Self::AlarmContactChanged,
+        Self::RestartQueued,
+        Self::TokenIssued,
+        Self::CommandDelivered,
+        Self::BackOnline,
+        Self::WentOffline,
+    ];
+
+    /// The stored code; also the suffix of the audit action (`pbx.restart_queued`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Renamed => "renamed",
+            Self::AlarmContactChanged => "alarm_contact_changed",
+            Self::RestartQueued => "restart_queued",
+            Self::TokenIssued => "token_issued",
+            Self::CommandDelivered => "command_delivered",
+            Self::BackOnline => "back_online",
+            Self::WentOffline => "offline",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Event {
     pub at: OffsetDateTime,
@@ -158,7 +268,7 @@ pub async fn events(pool: &PgPool, instance: Uuid) -> sqlx::Result<Vec<Event>> {
 pub async fn record_event(
     conn: &mut PgConnection,
     instance: Uuid,
-    kind: &str,
+    kind: EventKind,
     details: serde_json::Value,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -168,7 +278,7 @@ pub async fn record_event(
     .bind(Uuid::now_v7())
     .bind(instance)
     .bind(now)
-    .bind(kind)
+    .bind(kind.code())
     .bind(details)
     .execute(conn)
     .await?;
@@ -208,7 +318,7 @@ pub async fn act(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            ("renamed", json!({ "from": view.name, "to": name }))
+            (EventKind::Renamed, json!({ "from": view.name, "to": name }))
         }
         Action::AlarmEmail(email) => {
             sqlx::query("update pbx_instances set alarm_email = $2, updated_at = $3 where id = $1")
@@ -217,12 +327,12 @@ pub async fn act(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            ("alarm_contact_changed", json!({ "email": email }))
+            (EventKind::AlarmContactChanged, json!({ "email": email }))
         }
         Action::Restart => {
             sqlx::query("insert into pbx_commands (id, instance_id, kind, requested_by, created_at) values ($1, $2, 'restart', $3, $4)")
                 .bind(Uuid::now_v7()).bind(instance).bind(actor.id).bind(now).execute(&mut *tx).await?;
-            ("restart_queued", json!({}))
+            (EventKind::RestartQueued, json!({}))
         }
         Action::NewToken => {
             let (plain, hash) = new_token();
@@ -233,7 +343,7 @@ pub async fn act(
                 .execute(&mut *tx)
                 .await?;
             token = Some(plain);
-            ("token_issued", json!({}))
+            (EventKind::TokenIssued, json!({}))
         }
     };
     record_event(
@@ -252,7 +362,7 @@ pub async fn act(
         &mut tx,
         Entry {
             actor: Some(actor.id),
-            action: &format!("pbx.{kind}"),
+            action: &format!("pbx.{}", kind.code()),
             target: Some(view.customer_id),
             partner,
             client_ip: Some(client_ip),

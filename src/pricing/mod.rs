@@ -45,15 +45,6 @@ impl Term {
             Term::Annual { years } => 12 * u32::from(years),
         }
     }
-
-    /// "Monthly", "1 year", "3 years".
-    pub fn label(self) -> String {
-        match self {
-            Term::Monthly => "Monthly".to_owned(),
-            Term::Annual { years: 1 } => "1 year".to_owned(),
-            Term::Annual { years } => format!("{years} years"),
-        }
-    }
 }
 
 /// The form value: "monthly", "1y" … "5y".
@@ -216,7 +207,7 @@ pub fn quote(catalog: &Catalog, config: &Configuration) -> Result<Quote, Pricing
     let product = catalog
         .product_type(&plan.product_type)
         .ok_or_else(unknown_plan)?;
-    let plan_name = format!("{} {}", product.name, plan.name);
+    let plan_name = crate::labels::plan(&product.name, &plan.name);
     let too_many = || PricingError::TooManyUnits {
         product: product.name.clone(),
         max: plan.max_units,

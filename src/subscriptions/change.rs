@@ -205,11 +205,11 @@ fn charge(
         return Ok(ChangePlan::Nothing);
     }
     let amount = super::proration::prorate(delta, old.start, end, today);
-    let plan_name = catalog.plan(&new.plan).map_or("", |p| p.name.as_str());
+    let plan_name = crate::labels::plan_of(catalog, &new.plan);
     let unit = new_quote.lines.first().map_or("unit", |l| l.unit.as_str());
+    let units = crate::labels::count(unit, new.units);
     let description = format!(
-        "Change to {plan_name}, {} × {unit}, for the rest of the term ({} to {}), prorated",
-        new.units,
+        "Change to {plan_name}, {units}, for the rest of the term ({} to {}), prorated",
         crate::format::day(today),
         crate::format::day(end),
     );

@@ -53,14 +53,17 @@ pub struct SubscriptionView {
     pub plan_name: String,
     pub product_name: String,
     pub scheduled_plan_name: Option<String>,
-    pub instance_status: Option<String>,
+    /// The Cloud PBX of the subscription, if it has one: its id, lifecycle and last heartbeat.
+    pub instance_id: Option<Uuid>,
+    pub instance_status: Option<crate::pbx::PbxStatus>,
+    pub instance_heartbeat_at: Option<OffsetDateTime>,
     pub customer_email: String,
 }
 
 fn view_query(filter: &str) -> String {
     format!(
         "select {COLUMNS}, pl.name as plan_name, t.name as product_name, sp.name as scheduled_plan_name, \
-           i.status::text as instance_status, c.email as customer_email \
+           i.id as instance_id, i.status as instance_status, i.last_heartbeat_at as instance_heartbeat_at, c.email as customer_email \
          from subscriptions s join plans pl on pl.code = s.plan_code join product_types t on t.code = s.product_type \
          left join plans sp on sp.code = s.scheduled_plan_code left join pbx_instances i on i.subscription_id = s.id \
          join accounts c on c.id = s.customer_id where {filter}"

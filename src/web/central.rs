@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::accounts::model::{Email, Role};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
-use crate::pbx::{self, Action, Event, InstanceView, Viewer};
+use crate::pbx::{self, Action, Event, InstanceView, PbxState, Viewer};
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
@@ -52,14 +52,25 @@ impl FromRequestParts<AppState> for Operator {
 
 pub struct Row {
     pub instance: InstanceView,
-    pub online: bool,
+    /// Lifecycle and heartbeat together, so the page never says "running" and "offline".
+    pub state: PbxState,
     pub trial_days_left: Option<i64>,
     pub last_seen: String,
 }
 
+impl Row {
+    /// Whether the PBX reports in now (a waiting restart means it does).
+    fn online(&self) -> bool {
+        matches!(
+            self.state,
+            PbxState::Online { .. } | PbxState::RestartRequested
+        )
+    }
+}
+
 fn row(instance: InstanceView, now: OffsetDateTime, zone: &Zone) -> Row {
     Row {
-        online: instance.online(now),
+        state: instance.state(now),
         trial_days_left: instance.trial_days_left(now),
         last_seen: instance
             .last_heartbeat_at

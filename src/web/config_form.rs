@@ -178,10 +178,7 @@ impl<'a> ConfigView<'a> {
                         pa.addon_code == addon.code && offered.contains(&pa.plan_code.as_str())
                     })
                     .filter_map(|pa| catalog.plan(&pa.plan_code))
-                    .map(|p| match catalog.product_type(&p.product_type) {
-                        Some(t) => format!("{} {}", t.name, p.name),
-                        None => p.name.clone(),
-                    })
+                    .map(|p| crate::labels::plan_of(catalog, &p.code))
                     .collect();
                 (!plans.is_empty()).then(|| AddonView {
                     addon,
@@ -215,6 +212,7 @@ pub struct QuoteView {
     pub discount: String,
     pub total: String,
     pub per_month: String,
+    /// "Price per month", "Price for 1 year".
     pub term: String,
     pub start: String,
     pub end: String,
@@ -238,7 +236,7 @@ impl QuoteView {
                 .iter()
                 .map(|line| LineView {
                     description: line.description.clone(),
-                    quantity: format!("{} × {}", line.quantity, line.unit),
+                    quantity: crate::labels::count(&line.unit, line.quantity),
                     unit_price: money(line.unit_price_minor),
                     months: line
                         .months
@@ -251,7 +249,7 @@ impl QuoteView {
             discount: money(quote.discount_minor),
             total: money(quote.total_minor),
             per_month: money(quote.per_month_minor),
-            term: quote.term.label(),
+            term: quote.term.price_heading(),
             start: crate::format::day(quote.start),
             end: crate::format::day(quote.end),
             placeholder: quote.placeholder,

@@ -8,7 +8,11 @@ use yeastar_portal::accounts::model::{AccountId, Role};
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
 /// A customer with a Cloud PBX trial; returns their client and the instance page path.
-async fn customer_with_pbx(app: &TestApp, email: &str, partner: AccountId) -> (Client, String) {
+pub(crate) async fn customer_with_pbx(
+    app: &TestApp,
+    email: &str,
+    partner: AccountId,
+) -> (Client, String) {
     app.active_account(Role::Customer, email, None, Some(partner))
         .await;
     let browser = client();
@@ -28,7 +32,7 @@ async fn customer_with_pbx(app: &TestApp, email: &str, partner: AccountId) -> (C
     (browser, path)
 }
 
-async fn issue_token(app: &TestApp, browser: &Client, path: &str) -> String {
+pub(crate) async fn issue_token(app: &TestApp, browser: &Client, path: &str) -> String {
     let csrf = app.csrf_for(browser, path).await;
     let response = app
         .post_form(browser, &format!("{path}/token"), &[("csrf_token", &csrf)])
@@ -41,7 +45,11 @@ async fn issue_token(app: &TestApp, browser: &Client, path: &str) -> String {
     html[start..].chars().take_while(|c| *c != '<').collect()
 }
 
-async fn beat(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, serde_json::Value) {
+pub(crate) async fn beat(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &str,
+) -> (StatusCode, serde_json::Value) {
     let mut request = client()
         .post(app.url("/api/pbx/heartbeat"))
         .header("content-type", "application/json")
@@ -55,7 +63,8 @@ async fn beat(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, se
     (status, serde_json::from_str(&text).unwrap_or(json!(null)))
 }
 
-const REPORT: &str = r#"{"version": "37.20.0.16", "extensions_in_use": 12, "active_calls": 3}"#;
+pub(crate) const REPORT: &str =
+    r#"{"version": "37.20.0.16", "extensions_in_use": 12, "active_calls": 3}"#;
 
 #[tokio::test]
 async fn heartbeats_need_the_instances_own_token_and_good_json() {
@@ -123,7 +132,7 @@ async fn a_queued_restart_is_delivered_on_the_next_heartbeat_exactly_once() {
     let (_, second) = beat(&app, Some(&token), REPORT).await;
     assert_eq!(second["commands"].as_array().unwrap().len(), 0);
     let (_, page) = app.get_html(&browser, &path).await;
-    assert!(page.contains("restart_queued") && page.contains("command_delivered"));
+    assert!(page.contains("Restart requested") && page.contains("Restart delivered to the PBX"));
     assert_eq!(
         app.count("select count(*) from audit_log where action = 'pbx.restart_queued'")
             .await,

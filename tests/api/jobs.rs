@@ -102,7 +102,7 @@ async fn a_downgrade_from_ultimate_with_high_availability_renews_exactly_as_it_w
     let (_, page) = app.get_html(&browser, &sub).await;
     assert!(
         page.contains(
-            "Changes to Enterprise Plan (EP), capacity 12, Concurrent calls × 3, at the end"
+            "Changes to Cloud PBX Enterprise Plan (EP), capacity 12, Concurrent calls: 3 extra calls, at the end"
         ),
         "the page says what the change will be"
     );

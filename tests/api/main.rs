@@ -23,6 +23,7 @@ mod input;
 mod isolation;
 mod jobs;
 mod journey;
+mod labels;
 mod link_privacy;
 mod lists;
 mod mail;

@@ -79,7 +79,11 @@ async fn an_application_is_reviewed_by_the_partners_manager_and_the_applicant_is
         "/customer/partnership"
     );
     let (_, page) = app.get_html(&customer, "/customer/partnership").await;
-    assert!(page.contains("pending") && page.contains("Withdraw the application"));
+    assert!(page.contains(">Under review</span>") && page.contains("Withdraw the application"));
+    assert!(
+        !page.contains(">pending<"),
+        "the status is a label, not its code"
+    );
     let second = apply(&app, &customer, "VoIP Shop").await;
     assert_eq!(
         second.status(),

@@ -38,7 +38,8 @@ async fn a_product_can_be_tried_once_and_a_cloud_pbx_trial_provisions_an_instanc
     let first = start_trial(&app, &browser, "cloud_pbx").await;
     assert!(location(&first).starts_with("/customer/subscriptions/"));
     let (_, page) = app.get_html(&browser, &location(&first)).await;
-    assert!(page.contains("Free trial") && page.contains("running"));
+    // The new instance has not reported yet: its state says so, in words.
+    assert!(page.contains("Free trial") && page.contains("Offline, no heartbeat yet"));
     assert_eq!(
         app.count("select count(*) from pbx_instances where status = 'running'")
             .await,

@@ -63,16 +63,17 @@ pub(super) fn day(date: Date) -> String {
 }
 
 pub(super) fn plan_label(catalog: &Catalog, sub: &SubscriptionView, code: &str) -> String {
-    let name = catalog.plan(code).map_or(code, |p| p.name.as_str());
-    format!("{}: {name}", sub.product_name)
+    match catalog.plan(code) {
+        Some(p) => crate::labels::plan(&sub.product_name, &p.name),
+        None => crate::labels::plan_of(catalog, code),
+    }
 }
 
-fn addon_quantity(config: &Configuration, code: &str) -> String {
-    config
-        .addons
-        .iter()
-        .find(|a| a.code == code)
-        .map_or_else(|| "None".to_owned(), |a| a.quantity.to_string())
+fn addon_quantity(catalog: &Catalog, config: &Configuration, code: &str) -> String {
+    config.addons.iter().find(|a| a.code == code).map_or_else(
+        || "None".to_owned(),
+        |a| crate::labels::addon_amount(catalog, a),
+    )
 }
 
 /// The configuration now and after the change, row by row.
@@ -106,10 +107,9 @@ fn rows(
         rows.push(Row {
             label: catalog
                 .addon(code)
-                .map_or(code, |a| a.name.as_str())
-                .to_owned(),
-            now: addon_quantity(now, code),
-            after: addon_quantity(after, code),
+                .map_or_else(|| crate::labels::humanize(code), |a| a.name.clone()),
+            now: addon_quantity(catalog, now, code),
+            after: addon_quantity(catalog, after, code),
         });
     }
     rows
@@ -198,7 +198,8 @@ pub(super) fn review_page(
     }
 }
 
-/// "Workplace SaaS: Standard → Pro", or the one plan when only capacity changes.
+/// "Workplace SaaS: Standard → Pro", or the one plan ("Workplace SaaS Pro") when only
+/// capacity changes.
 fn headline(
     catalog: &Catalog,
     sub: &SubscriptionView,
@@ -208,10 +209,10 @@ fn headline(
     let name = |code: &str| {
         catalog
             .plan(code)
-            .map_or(code.to_owned(), |p| p.name.clone())
+            .map_or_else(|| crate::labels::humanize(code), |p| p.name.clone())
     };
     if after.plan == now.plan {
-        format!("{}: {}", sub.product_name, name(&after.plan))
+        plan_label(catalog, sub, &after.plan)
     } else {
         format!(
             "{}: {} → {}",

@@ -13,8 +13,9 @@ use crate::accounts::model::Account;
 use crate::accounts::store as account_store;
 use crate::error::AppError;
 use crate::format::{datetime, day};
+use crate::labels;
 use crate::licenses::{self, LicenseRow};
-use crate::pbx::{self, Viewer};
+use crate::pbx::{self, PbxState, Viewer};
 use crate::subscriptions::store::{self as subscription_store, SubscriptionView};
 use crate::subscriptions::SubscriptionStatus;
 use crate::web::extractors::{Chrome, CurrentCustomer};
@@ -38,7 +39,7 @@ pub struct PbxLine {
     pub href: String,
     pub name: String,
     pub plan: String,
-    pub online: bool,
+    pub state: PbxState,
 }
 
 /// Something the customer should act on, with where to do it.
@@ -58,6 +59,7 @@ pub struct DashboardPage {
     subscriptions: Vec<SubscriptionLine>,
     licenses: Vec<LicenseRow>,
     pbxs: Vec<PbxLine>,
+    catalog: std::sync::Arc<crate::catalog::Catalog>,
 }
 
 impl DashboardPage {
@@ -68,10 +70,14 @@ impl DashboardPage {
             .unwrap_or_default()
     }
     fn online_count(&self) -> usize {
-        self.pbxs.iter().filter(|p| p.online).count()
+        self.pbxs.iter().filter(|p| p.state.is_online()).count()
     }
     fn valid_until(license: &LicenseRow) -> String {
         day(license.ends_on)
+    }
+    /// "Workplace SaaS Standard": a licence's plan with its product.
+    fn license_plan(&self, license: &LicenseRow) -> String {
+        labels::plan_in(&self.catalog, &license.product_type, &license.plan_name)
     }
 }
 
@@ -89,38 +95,23 @@ fn trial_days_left(ends: OffsetDateTime, now: OffsetDateTime) -> i64 {
 
 fn subscription_line(view: &SubscriptionView, now: OffsetDateTime) -> SubscriptionLine {
     let s = &view.subscription;
-    let (status, badge, next) = match s.status {
-        SubscriptionStatus::Trial => (
-            "Free trial",
-            "badge badge-info",
-            s.trial_ends_at
-                .map(|end| format!("{} left", days(trial_days_left(end, now))))
-                .unwrap_or_default(),
-        ),
-        SubscriptionStatus::Active => (
-            "Active",
-            "badge badge-active",
-            match (s.current_period_end, s.auto_renew) {
-                (Some(end), true) => format!("Renews on {}", day(end)),
-                (Some(end), false) => format!("Ends on {}", day(end)),
-                (None, _) => String::new(),
-            },
-        ),
-        SubscriptionStatus::Expired | SubscriptionStatus::Cancelled => (
-            if s.status == SubscriptionStatus::Expired {
-                "Expired"
-            } else {
-                "Cancelled"
-            },
-            "badge badge-expired",
-            String::new(),
-        ),
+    let next = match s.status {
+        SubscriptionStatus::Trial => s
+            .trial_ends_at
+            .map(|end| format!("{} left", days(trial_days_left(end, now))))
+            .unwrap_or_default(),
+        SubscriptionStatus::Active => match (s.current_period_end, s.auto_renew) {
+            (Some(end), true) => format!("Renews on {}", day(end)),
+            (Some(end), false) => format!("Ends on {}", day(end)),
+            (None, _) => String::new(),
+        },
+        SubscriptionStatus::Expired | SubscriptionStatus::Cancelled => String::new(),
     };
     SubscriptionLine {
         href: format!("/customer/subscriptions/{}", s.id),
-        name: format!("{}: {}", view.product_name, view.plan_name),
-        status,
-        badge,
+        name: labels::plan(&view.product_name, &view.plan_name),
+        status: s.status.label(),
+        badge: s.status.badge_class(),
         next,
     }
 }
@@ -187,7 +178,7 @@ pub async fn get_dashboard(
         .into_iter()
         .map(|i| PbxLine {
             href: format!("/customer/central-management/{}", i.id),
-            online: i.online(now),
+            state: i.state(now),
             name: i.name,
             plan: i.plan_name,
         })
@@ -200,5 +191,6 @@ pub async fn get_dashboard(
         pbxs,
         me: me.clone(),
         partner,
+        catalog: state.catalog.clone(),
     })
 }

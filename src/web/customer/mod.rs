@@ -106,25 +106,16 @@ pub struct ProductsPage {
     chrome: Chrome,
     subscriptions: Vec<crate::subscriptions::SubscriptionView>,
     licenses: Vec<crate::licenses::LicenseRow>,
+    catalog: std::sync::Arc<crate::catalog::Catalog>,
 }
 
 impl ProductsPage {
-    fn status_label(s: &crate::subscriptions::SubscriptionView) -> &'static str {
-        use crate::subscriptions::SubscriptionStatus::*;
-        match s.subscription.status {
-            Trial => "Free trial",
-            Active => "Active",
-            Expired => "Expired",
-            Cancelled => "Cancelled",
-        }
+    fn name(s: &crate::subscriptions::SubscriptionView) -> String {
+        crate::labels::plan(&s.product_name, &s.plan_name)
     }
-    fn badge(s: &crate::subscriptions::SubscriptionView) -> &'static str {
-        use crate::subscriptions::SubscriptionStatus::*;
-        match s.subscription.status {
-            Trial => "badge badge-info",
-            Active => "badge badge-active",
-            Expired | Cancelled => "badge badge-expired",
-        }
+    /// "Workplace SaaS Standard": a licence's plan with its product.
+    fn license_plan(&self, l: &crate::licenses::LicenseRow) -> String {
+        crate::labels::plan_in(&self.catalog, &l.product_type, &l.plan_name)
     }
     fn until(&self, s: &crate::subscriptions::SubscriptionView) -> String {
         match (
@@ -151,5 +142,6 @@ pub async fn get_products(
         )
         .await?,
         licenses: crate::licenses::list_for_customer(&state.db, customer.account.id).await?,
+        catalog: state.catalog.clone(),
     })
 }

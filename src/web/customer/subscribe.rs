@@ -105,11 +105,7 @@ pub async fn post_review(
             .chrome("Review your subscription", "subscribe")
             .await?
             .with_price_note(quote.placeholder),
-        plan_name: state
-            .catalog
-            .plan(&config.plan)
-            .map(|p| p.name.clone())
-            .unwrap_or_default(),
+        plan_name: crate::labels::plan_of(&state.catalog, &config.plan),
         quote: QuoteView::new(&quote),
         converting: !input.get("convert").is_empty(),
         hidden: input.hidden_fields(),

@@ -10,6 +10,8 @@ use crate::accounts::model::FieldErrors;
 use crate::catalog::Plan;
 use crate::error::AppError;
 use crate::format::{datetime, day};
+use crate::labels;
+use crate::pbx::PbxState;
 use crate::subscriptions::{
     self, store, Actor, SubscriptionError, SubscriptionStatus, SubscriptionView,
 };
@@ -30,6 +32,8 @@ pub struct SubscriptionPage<'a> {
     /// The plan the change form shows selected: the current one, or the one being edited.
     plan: String,
     errors: FieldErrors,
+    catalog: &'a crate::catalog::Catalog,
+    now: time::OffsetDateTime,
 }
 
 impl SubscriptionPage<'_> {
@@ -43,13 +47,27 @@ impl SubscriptionPage<'_> {
         self.sub.subscription.started_as_trial
             && self.sub.subscription.current_period_start.is_none()
     }
-    fn status_label(&self) -> &'static str {
-        match self.sub.subscription.status {
-            SubscriptionStatus::Trial => "Free trial",
-            SubscriptionStatus::Active => "Active",
-            SubscriptionStatus::Expired => "Expired",
-            SubscriptionStatus::Cancelled => "Cancelled",
-        }
+    /// "Concurrent calls: 2 extra calls", one per add-on.
+    fn addon_labels(&self) -> Vec<String> {
+        let addons = &self.sub.subscription.addons.0;
+        addons
+            .iter()
+            .map(|a| labels::addon(self.catalog, a))
+            .collect()
+    }
+    /// "1 year", "Monthly" (stored as `1y`, `monthly`).
+    fn term_label(&self) -> String {
+        labels::term(&self.sub.subscription.term)
+    }
+    /// The subscription's Cloud PBX: where to manage it and its state in words.
+    fn pbx(&self) -> Option<(String, String)> {
+        let id = self.sub.instance_id?;
+        let status = self.sub.instance_status?;
+        let state = PbxState::of(status, self.sub.instance_heartbeat_at, false, self.now);
+        Some((
+            format!("/customer/central-management/{id}"),
+            state.label(&self.chrome.zone),
+        ))
     }
     fn trial_ends(&self) -> String {
         self.sub
@@ -72,7 +90,8 @@ impl SubscriptionPage<'_> {
         let s = &self.sub.subscription;
         let name = self.sub.scheduled_plan_name.as_ref()?;
         let mut text = format!(
-            "Changes to {name}, capacity {}",
+            "Changes to {}, capacity {}",
+            labels::plan(&self.sub.product_name, name),
             s.scheduled_units.unwrap_or(s.units)
         );
         let addons = s
@@ -81,12 +100,8 @@ impl SubscriptionPage<'_> {
             .map(|a| a.0.as_slice())
             .unwrap_or_default();
         for addon in addons {
-            let label = self
-                .addons
-                .iter()
-                .find(|(a, _)| a.code == addon.code)
-                .map_or(addon.code.as_str(), |(a, _)| a.name.as_str());
-            text.push_str(&format!(", {label} × {}", addon.quantity));
+            text.push_str(", ");
+            text.push_str(&labels::addon(self.catalog, addon));
         }
         text.push_str(", at the end of the term");
         Some(text)
@@ -161,13 +176,15 @@ pub(super) async fn page<'a>(
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| sub.subscription.plan_code.clone());
     Ok(SubscriptionPage {
-        chrome: customer.chrome(sub.plan_name.clone(), "products").await?,
+        chrome: customer.chrome(sub.name(), "products").await?,
         sub,
         plans,
         addons,
         units,
         plan,
         errors,
+        catalog,
+        now: state.clock.now(),
     })
 }
 

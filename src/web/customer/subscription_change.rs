@@ -273,7 +273,7 @@ pub async fn post_cancel_scheduled_change(
     }
     let message = format!(
         "The scheduled downgrade is cancelled: {} renews as it is on {}.",
-        sub.plan_name,
+        sub.name(),
         sub.subscription
             .current_period_end
             .map(day)

@@ -20,7 +20,7 @@ pub struct AttentionPage {
 
 impl AttentionPage {
     fn label(row: &FailureView) -> &'static str {
-        jobs::label(&row.job)
+        crate::labels::job(&row.job)
     }
     fn at(&self, at: &time::OffsetDateTime) -> String {
         datetime(*at, &self.chrome.zone)

@@ -42,12 +42,12 @@ impl OrderView {
     pub fn placed_date(&self) -> String {
         date_in(self.order.created_at, &self.zone)
     }
-    pub fn status_label(&self) -> &'static str {
-        match self.order.status.as_str() {
-            "paid" => "Paid",
-            "cancelled" => "Cancelled",
-            _ => "Awaiting payment (invoice)",
-        }
+    /// "Workplace SaaS Standard": the plan with its product.
+    pub fn plan(&self) -> String {
+        crate::labels::plan(&self.order.product_name, &self.order.plan_name)
+    }
+    pub fn status_label(&self) -> std::borrow::Cow<'static, str> {
+        crate::labels::order_status(&self.order.status)
     }
     pub fn customer_removed(&self) -> bool {
         self.order.customer_status == Some(AccountStatus::Removed)

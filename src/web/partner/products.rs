@@ -142,6 +142,9 @@ pub async fn get_product_list(
 pub struct AssociatePage {
     chrome: Chrome,
     license: LicenseRow,
+    /// "Workplace SaaS", the licence's product type, and "Workplace SaaS Standard", its plan.
+    type_name: String,
+    plan: String,
     query: String,
     customers: Vec<(AccountId, String, String, String)>,
     error: Option<&'static str>,
@@ -179,8 +182,14 @@ async fn associate_page(
         50,
     )
     .await?;
+    let type_name = state
+        .catalog
+        .product_type(&license.product_type)
+        .map_or_else(|| license.product_type.clone(), |t| t.name.clone());
     Ok(AssociatePage {
         chrome: partner.chrome("Associate a User", "products").await?,
+        plan: crate::labels::plan(&type_name, &license.plan_name),
+        type_name,
         license,
         query: search.to_owned(),
         customers,

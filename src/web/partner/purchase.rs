@@ -170,11 +170,7 @@ pub async fn post_review(
     input
         .other
         .insert("idempotency_key".into(), uuid::Uuid::new_v4().to_string());
-    let plan_name = state
-        .catalog
-        .plan(&checked.config.plan)
-        .map(|p| p.name.clone())
-        .unwrap_or_default();
+    let plan_name = crate::labels::plan_of(&state.catalog, &checked.config.plan);
     Ok(ReviewPage {
         chrome: partner
             .chrome("Review your order", "products")

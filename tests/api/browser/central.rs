@@ -66,7 +66,7 @@ async fn a_customer_watches_a_simulated_pbx_come_online_and_restarts_it() {
         assert!(browser.text().await.contains("it@cm-customer.test"));
         browser.step("partner-list").await;
         browser.click("tbody a").await;
-        assert!(browser.text().await.contains("restart_queued"));
+        assert!(browser.text().await.contains("Restart requested"));
         browser.step("partner-instance").await;
         browser.close().await;
     }

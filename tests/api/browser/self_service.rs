@@ -80,7 +80,7 @@ async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
         let text = browser.text().await;
         assert!(
             // The journey upgraded Standard to Pro through the change review above.
-            text.contains("Workplace SaaS: Pro")
+            text.contains("Workplace SaaS Pro")
                 && text.contains("days left")
                 && text.contains("Offline")
                 && text.contains("Two-factor authentication is off."),
