@@ -1,4 +1,4 @@
-//! An entry's details as labelled values ("Plan: Cloud PBX: Ultimate Plan (UP)", "Reason: …")
+//! An entry's details as labelled values ("Plan: Cloud PBX Ultimate Plan (UP)", "Reason: …")
 //! instead of the JSON they are stored as. Codes become words, amounts money, instants
 //! times; the ids an entry's sentence already names (subscription, PBX, application) are left
 //! out. The CSV export keeps the JSON as stored, so nothing is lost to a reader who needs it.
@@ -163,15 +163,9 @@ impl Reader<'_> {
         Some((label.to_owned(), shown))
     }
 
-    /// "Cloud PBX: Ultimate Plan (UP)", or the code when the catalog no longer has it.
+    /// "Cloud PBX Ultimate Plan (UP)", named as on every other page.
     fn plan(&self, code: &str) -> String {
-        let Some(plan) = self.catalog.plan(code) else {
-            return code.to_owned();
-        };
-        match self.catalog.product_type(&plan.product_type) {
-            Some(product) => format!("{}: {}", product.name, plan.name),
-            None => plan.name.clone(),
-        }
+        crate::labels::plan_of(self.catalog, code)
     }
 
     /// "Extensions", "Users", "Devices": what the product counts.
@@ -365,7 +359,7 @@ mod tests {
             shown("subscription.changed", details),
             pairs(&[
                 ("Order", "YP-001004"),
-                ("Plan", "Cloud PBX: Ultimate Plan (UP)"),
+                ("Plan", "Cloud PBX Ultimate Plan (UP)"),
                 ("Extensions", "30"),
                 ("Charged now", "USD 1,512.00"),
             ])

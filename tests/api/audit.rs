@@ -156,11 +156,11 @@ async fn a_subscription_change_is_told_with_its_plan_extensions_and_amount() {
     }
     // Order numbers and amounts are marked so the page keeps each on one line.
     for (label, value, class) in [
-        ("Plan", "Cloud PBX: Ultimate Plan (UP)", ""),
+        ("Plan", "Cloud PBX Ultimate Plan (UP)", ""),
         ("Extensions", "30", ""),
         ("Order", number.as_str(), " class=\"ident\""),
         ("Charged now", charged.as_str(), " class=\"amount\""),
-        ("Plan", "Cloud PBX: Enterprise Plan (EP)", ""),
+        ("Plan", "Cloud PBX Enterprise Plan (EP)", ""),
     ] {
         assert!(
             html.contains(&format!("<dt>{label}</dt><dd{class}>{value}</dd>")),

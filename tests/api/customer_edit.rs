@@ -220,7 +220,7 @@ async fn the_customer_page_lists_the_customers_licences_subscriptions_and_pbxs_w
         "the licence links to its row in the product list"
     );
     assert!(
-        html.contains("Cloud PBX: Enterprise Plan"),
+        html.contains("Cloud PBX Enterprise Plan"),
         "the subscription"
     );
     assert!(

@@ -117,7 +117,7 @@ async fn a_pbx_says_its_state_and_history_in_words_that_agree() {
     app.post_form(
         &browser,
         &format!("{path}/restart"),
-        &[("csrf_token", &csrf)],
+        &[("csrf_token", &csrf), ("confirm", "yes")],
     )
     .await;
     let (_, page) = app.get_html(&browser, &path).await;

@@ -209,7 +209,7 @@ async fn customers_in_every_state(app: &TestApp) -> Client {
         .post_form(
             &manager_browser,
             &format!("/manager/removals/{request}/approve"),
-            &[("csrf_token", &csrf_token(&queue))],
+            &[("csrf_token", &csrf_token(&queue)), ("confirm", "yes")],
         )
         .await;
     assert!(approved.status().is_redirection());

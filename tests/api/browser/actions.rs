@@ -62,7 +62,7 @@ async fn a_partner_chooses_the_customer_at_purchase_and_edits_the_customers_info
             .await;
         let text = browser.text().await;
         assert!(
-            text.contains("Cloud PBX: Enterprise Plan")
+            text.contains("Cloud PBX Enterprise Plan")
                 && text.contains("View order")
                 && text.contains("Offline")
                 && text.contains("YS-"),

@@ -112,7 +112,7 @@ async fn a_manager_and_a_partner_read_the_audit_log_as_sentences() {
         browser.click("form.audit-filter button[type=submit]").await;
         let text = browser.text().await;
         assert!(text.contains("Alice Martin changed their Cloud PBX subscription"));
-        assert!(text.contains("Cloud PBX: Ultimate Plan (UP)"));
+        assert!(text.contains("Cloud PBX Ultimate Plan (UP)"));
         assert!(!text.contains("Sam Okafor signed in"));
         browser.step("manager-audit-by-account").await;
 
