@@ -219,6 +219,15 @@ async fn the_customer_page_lists_the_customers_licences_subscriptions_and_pbxs_w
         html.contains(&format!("href=\"/partner/products/cloud_pbx?q={key}\"")),
         "the licence links to its row in the product list"
     );
+    let licence_row = html
+        .split(&format!("<code>{key}</code>"))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(
+        licence_row.contains("<span class=\"badge badge-active\">Active</span>"),
+        "the licence's state as a badge, as in the licence list: {licence_row}"
+    );
     assert!(
         html.contains("Cloud PBX Enterprise Plan"),
         "the subscription"

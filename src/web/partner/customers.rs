@@ -342,12 +342,12 @@ impl CustomerPage {
     fn day(&self, day: &time::Date) -> String {
         crate::format::day(day)
     }
-    fn license_status(license: &crate::licenses::LicenseRow) -> &'static str {
-        match license.status.as_str() {
-            "active" => "Active",
-            "suspended" => "Suspended",
-            _ => "Expired",
-        }
+    /// A licence's state today: past its last day it reads Expired, as in the licence list.
+    fn license_label(&self, license: &crate::licenses::LicenseRow) -> &'static str {
+        license.state_label(&self.now.date())
+    }
+    fn license_badge(&self, license: &crate::licenses::LicenseRow) -> &'static str {
+        license.state_badge(&self.now.date())
     }
     /// The manager's reason when the latest request was rejected.
     fn removal_rejected(&self) -> Option<String> {
