@@ -173,11 +173,14 @@ async fn a_subscription_change_is_told_with_its_plan_extensions_and_amount() {
 async fn the_date_range_narrows_the_log_and_a_bad_date_is_answered_next_to_its_field() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@dates.test").await;
-    let first_day = app.now().date();
+    // Days as the manager reads them: the filter means whole days in the reader's zone, and
+    // the test accounts are in Germany (near midnight UTC, Berlin is already on the next day).
+    let berlin = yeastar_portal::format::Zone::parse("Europe/Berlin").unwrap();
+    let first_day = berlin.local_date(app.now());
     app.create_account(Role::Customer, "early@dates.test", None, Some(partner))
         .await;
     app.clock.advance(Duration::days(3));
-    let later_day = app.now().date();
+    let later_day = berlin.local_date(app.now());
     app.create_account(Role::Customer, "late@dates.test", None, Some(partner))
         .await;
     let manager = app.signed_in_as("manager-of-p@dates.test").await;
