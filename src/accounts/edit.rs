@@ -67,25 +67,9 @@ pub async fn update_customer_info(
     if changed.is_empty() {
         return Ok(Some(changed));
     }
-    sqlx::query(
-        "update accounts set first_name = $3, last_name = $4, company = $5, phone = $6, \
-         country = $7, address = $8, city = $9, state = $10, postcode = $11, updated_at = $12 \
-         where id = $1 and partner_id = $2",
-    )
-    .bind(customer_id)
-    .bind(partner.id)
-    .bind(&info.first_name)
-    .bind(&info.last_name)
-    .bind(&info.company)
-    .bind(&info.phone)
-    .bind(&info.country)
-    .bind(&info.address)
-    .bind(&info.city)
-    .bind(&info.state)
-    .bind(&info.postcode)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    // The row was found and locked as this partner's customer above, so the shared update by
+    // id writes only that row.
+    super::store::update_info(&mut tx, customer_id, info, now).await?;
     let details: Map<String, Value> = changed
         .iter()
         .map(|(field, old, new)| (field.to_string(), json!({ "from": old, "to": new })))

@@ -12,9 +12,11 @@ use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::accounts::model::{Account, AccountId, AccountStatus, Role};
 use crate::accounts::store as account_store;
 use crate::audit;
+use crate::mail::messages::ActivationEmail;
+use crate::mail::outbox;
 
 pub const LINK_LIFETIME: Duration = Duration::hours(48);
 
@@ -29,6 +31,52 @@ pub fn new_token() -> (String, Vec<u8>) {
 
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues a new link for `account` and queues its activation email, inside the caller's
+/// transaction; returns when the link expires. The manager's resend and the self-service
+/// request share it, so both send the same email.
+pub(crate) async fn email_new_link(
+    conn: &mut PgConnection,
+    account: &Account,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<OffsetDateTime> {
+    let (token, expires_at) = issue(&mut *conn, account.id, now).await?;
+    let invited_by = invited_by(&mut *conn, account).await?;
+    let link = format!("{public_base_url}/activate/{token}");
+    let name = account.full_name();
+    let email = ActivationEmail {
+        account_id: account.id,
+        recipient: &account.email,
+        recipient_name: name.trim(),
+        invited_by: &invited_by,
+        portal_name: crate::accounts::portal_name(account.role),
+        link: &link,
+        expires_at,
+        zone: account.zone(),
+    }
+    .render()?;
+    outbox::enqueue(conn, &email, now).await?;
+    Ok(expires_at)
+}
+
+/// Who the activation email says invited the account: the partner's company for a customer,
+/// the account manager for a partner.
+async fn invited_by(conn: &mut PgConnection, account: &Account) -> sqlx::Result<String> {
+    let (other, template) = match account.role {
+        Role::Customer => (account.partner_id, "{} (your Yeastar partner)"),
+        Role::Partner => (account.manager_id, "Yeastar (your account manager {})"),
+        Role::Manager => return Ok("Yeastar".into()),
+    };
+    let name: Option<String> = sqlx::query_scalar(
+        "select case when role = 'partner' then company else first_name || ' ' || last_name end \
+         from accounts where id = $1",
+    )
+    .bind(other)
+    .fetch_optional(conn)
+    .await?;
+    Ok(template.replace("{}", name.as_deref().unwrap_or("").trim()))
 }
 
 /// Issues a new 48-hour link for `account_id` inside the caller's transaction and returns the

@@ -9,8 +9,6 @@ use time::{Duration, OffsetDateTime};
 use crate::accounts::model::{Account, AccountId, Cursor, Role};
 use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::audit::{self, Entry};
-use crate::mail::messages::ActivationEmail;
-use crate::mail::outbox;
 
 /// Resends allowed per account in any 24 hours.
 pub const RESENDS_PER_DAY: i64 = 5;
@@ -122,32 +120,7 @@ pub async fn resend(
     if recent >= RESENDS_PER_DAY {
         return Err(ResendError::LimitReached(account.email));
     }
-    let (token, expires_at) = super::issue(&mut tx, account.id, now).await?;
-    let invited_by = match account.role {
-        Role::Customer => {
-            let company: Option<String> =
-                sqlx::query_scalar("select company from accounts where id = $1")
-                    .bind(account.partner_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            format!("{} (your Yeastar partner)", company.unwrap_or_default())
-        }
-        _ => format!("Yeastar (your account manager {})", manager.full_name()),
-    };
-    let link = format!("{public_base_url}/activate/{token}");
-    let name = account.full_name();
-    let email = ActivationEmail {
-        account_id: account.id,
-        recipient: &account.email,
-        recipient_name: name.trim(),
-        invited_by: &invited_by,
-        portal_name: crate::accounts::portal_name(account.role),
-        link: &link,
-        expires_at,
-        zone: account.zone(),
-    }
-    .render()?;
-    outbox::enqueue(&mut tx, &email, now).await?;
+    let expires_at = super::email_new_link(&mut tx, &account, public_base_url, now).await?;
     let entry = Entry {
         actor: Some(manager.id),
         action: "activation.resent",

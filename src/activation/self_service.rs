@@ -18,13 +18,11 @@ use serde_json::json;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use super::{classify, find_token, issue, LinkState};
-use crate::accounts::model::{Account, Role};
+use super::{classify, find_token, LinkState};
+use crate::accounts::model::Account;
 use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::audit::{self, Entry};
 use crate::auth::throttle::Limit;
-use crate::mail::messages::ActivationEmail;
-use crate::mail::outbox;
 
 /// Requests per client address: a few quick ones, then growing delays, at most 20 an hour.
 pub const CLIENT: Limit = Limit {
@@ -73,22 +71,7 @@ pub async fn request_new_link(
     let LinkState::Expired { account } = classify(&row, account, now) else {
         return Ok(Outcome::NotExpired);
     };
-    let (token, expires_at) = issue(&mut tx, account.id, now).await?;
-    let invited_by = invited_by(&mut tx, &account).await?;
-    let link = format!("{public_base_url}/activate/{token}");
-    let name = account.full_name();
-    let email = ActivationEmail {
-        account_id: account.id,
-        recipient: &account.email,
-        recipient_name: name.trim(),
-        invited_by: &invited_by,
-        portal_name: crate::accounts::portal_name(account.role),
-        link: &link,
-        expires_at,
-        zone: account.zone(),
-    }
-    .render()?;
-    outbox::enqueue(&mut tx, &email, now).await?;
+    let expires_at = super::email_new_link(&mut tx, &account, public_base_url, now).await?;
     let entry = Entry {
         actor: Some(account.id),
         action: ACTION,
@@ -100,21 +83,4 @@ pub async fn request_new_link(
     audit::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(Outcome::Sent)
-}
-
-/// Who the email names as having invited the account, as in the first activation email.
-async fn invited_by(conn: &mut sqlx::PgConnection, account: &Account) -> sqlx::Result<String> {
-    let (other, template) = match account.role {
-        Role::Customer => (account.partner_id, "{} (your Yeastar partner)"),
-        Role::Partner => (account.manager_id, "Yeastar (your account manager {})"),
-        Role::Manager => return Ok("Yeastar".into()),
-    };
-    let name: Option<String> = sqlx::query_scalar(
-        "select case when role = 'partner' then company else first_name || ' ' || last_name end \
-         from accounts where id = $1",
-    )
-    .bind(other)
-    .fetch_optional(conn)
-    .await?;
-    Ok(template.replace("{}", name.as_deref().unwrap_or("").trim()))
 }
