@@ -88,20 +88,21 @@ impl LicenseRow {
         self.status == "expired" || self.ends_on < *today
     }
 
-    pub fn state_label(&self, today: &Date) -> &'static str {
-        match self.status.as_str() {
-            _ if self.is_expired(today) => "Expired",
-            "suspended" => "Suspended",
-            _ => "Active",
+    /// Where the licence stands today; its words and badge come from `crate::labels`.
+    pub fn state(&self, today: &Date) -> LicenseStatus {
+        if self.is_expired(today) {
+            LicenseStatus::Expired
+        } else {
+            LicenseStatus::from_code(&self.status).unwrap_or(LicenseStatus::Active)
         }
     }
 
+    pub fn state_label(&self, today: &Date) -> &'static str {
+        self.state(today).label()
+    }
+
     pub fn state_badge(&self, today: &Date) -> &'static str {
-        match self.status.as_str() {
-            _ if self.is_expired(today) => "badge badge-expired",
-            "suspended" => "badge badge-pending",
-            _ => "badge badge-active",
-        }
+        self.state(today).badge_class()
     }
 }
 
