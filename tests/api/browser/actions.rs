@@ -4,7 +4,6 @@
 
 use time::Duration;
 use yeastar_portal::accounts::model::Role;
-use yeastar_portal::auth::totp;
 
 use super::{Browser, WIDTHS};
 use crate::fixtures::{paid_pbx, sign_in};
@@ -167,14 +166,7 @@ async fn a_customer_renews_an_expired_link_signs_in_reads_billing_and_saves_reco
         browser.step("invoice").await;
 
         browser.goto("/customer/security/two-factor").await;
-        let key = browser.text_of("#totp-key").await;
-        let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
-            .to_bytes()
-            .unwrap();
-        let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
-        browser.fill("#code", &code).await;
-        browser.fill("#setup_password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
+        browser.confirm_two_factor_setup(app.now(), PASSWORD).await;
         assert!(browser.text().await.contains("Save these codes now"));
         browser.press("#copy-codes").await;
         let mut status = String::new();

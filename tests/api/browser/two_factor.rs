@@ -29,16 +29,9 @@ async fn a_customer_turns_on_two_factor_and_signs_in_with_a_code() {
         browser.expect_path("/customer/security/two-factor").await;
         browser.step("setup-qr-code").await;
 
-        // Read the key the way a person types it into an authenticator app.
-        let key = browser.text_of("#totp-key").await;
-        let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
-            .to_bytes()
-            .unwrap();
-        let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
-        browser.fill("#code", &code).await;
-        // Turning 2FA on asks for the password again.
-        browser.fill("#setup_password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
+        // Read the key the way a person types it into an authenticator app; turning 2FA on
+        // asks for the password again.
+        let secret = browser.confirm_two_factor_setup(app.now(), PASSWORD).await;
         let text = browser.text().await;
         assert!(text.contains("Two-factor authentication is on."), "{text}");
         let codes = browser
