@@ -51,3 +51,24 @@ pub async fn prepare(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .context("could not apply database migrations")?;
     Ok(pool)
 }
+
+/// Whether `err` is a violation of the named constraint (a unique index or a check): the one
+/// place that reads a constraint name from an error, so a race lost to a concurrent insert
+/// becomes the caller's own typed answer instead of a 500.
+pub fn on_constraint(err: &sqlx::Error, name: &str) -> bool {
+    err.as_database_error()
+        .and_then(|db| db.constraint())
+        .is_some_and(|found| found == name)
+}
+
+/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
+pub fn escape_like(term: &str) -> String {
+    let mut out = String::with_capacity(term.len());
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -6,7 +6,7 @@
 
 use sqlx::PgPool;
 
-use crate::accounts::model::AccountId;
+use crate::ids::AccountId;
 
 /// How many decisions wait, per queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]

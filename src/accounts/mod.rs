@@ -5,6 +5,7 @@ pub mod customer_list;
 pub mod edit;
 pub mod model;
 pub mod store;
+pub mod tenancy;
 
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -70,9 +71,7 @@ pub struct Created {
 }
 
 fn is_email_taken(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .and_then(|db| db.constraint())
-        .is_some_and(|name| name == "accounts_email_key")
+    crate::db::on_constraint(err, "accounts_email_key")
 }
 
 /// Creates a pending account with its activation link and queues the activation email, all in

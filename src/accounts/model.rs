@@ -3,39 +3,11 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::countries;
 use crate::format::Zone;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(transparent)]
-#[serde(transparent)]
-pub struct AccountId(pub Uuid);
-
-impl AccountId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for AccountId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl From<AccountId> for Uuid {
-    fn from(id: AccountId) -> Self {
-        id.0
-    }
-}
-
-impl std::fmt::Display for AccountId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use crate::ids::AccountId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "account_role", rename_all = "snake_case")]

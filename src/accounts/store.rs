@@ -4,6 +4,8 @@
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
+pub use crate::db::escape_like;
+
 use super::model::{Account, AccountId, AccountInfo, AccountStatus, Cursor, Email, Role};
 
 /// The columns of `Account`, for every query that loads one.
@@ -350,16 +352,4 @@ fn push_search_and_page(
     }
     query.push(" order by a.created_at desc, a.id desc limit ");
     query.push_bind(limit);
-}
-
-/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
-pub fn escape_like(term: &str) -> String {
-    let mut out = String::with_capacity(term.len());
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

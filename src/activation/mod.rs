@@ -4,10 +4,6 @@
 pub mod resend;
 pub mod self_service;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -17,21 +13,9 @@ use crate::accounts::store as account_store;
 use crate::audit;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
+use crate::tokens::{hash_token, new_token};
 
 pub const LINK_LIFETIME: Duration = Duration::hours(48);
-
-/// A fresh token (what goes in the link) and its hash (what is stored).
-pub fn new_token() -> (String, Vec<u8>) {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_token(&token);
-    (token, hash)
-}
-
-pub fn hash_token(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
 
 /// Issues a new link for `account` and queues its activation email, inside the caller's
 /// transaction; returns when the link expires. The manager's resend and the self-service
@@ -268,18 +252,4 @@ pub async fn contact_for(pool: &PgPool, account: &Account) -> sqlx::Result<Optio
         .bind(manager_id)
         .fetch_optional(pool)
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_256_bit_and_only_their_hash_is_kept() {
-        let (token, hash) = new_token();
-        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
-        assert_eq!(hash, hash_token(&token));
-        assert_eq!(hash.len(), 32);
-        assert_ne!(new_token().0, token);
-    }
 }

@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::model::AccountId;
+use crate::ids::AccountId;
 
 /// One entry to record.
 pub struct Entry<'a> {

@@ -5,7 +5,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::model::AccountId;
+use crate::ids::AccountId;
 
 /// Whose entries a reader may see.
 #[derive(Debug, Clone, Copy)]

@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use crate::accounts::model::Account;
 use crate::accounts::store::ACCOUNT_COLUMNS;
-use crate::activation::{hash_token, new_token};
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::clock::Clock;
 use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
 use crate::mail::outbox;
+use crate::tokens::{hash_token, new_token};
 
 pub const LINK_LIFETIME: Duration = Duration::hours(1);
 

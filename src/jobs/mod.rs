@@ -11,7 +11,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::accounts::model::AccountId;
+use crate::ids::AccountId;
 pub use store::FailureView;
 
 /// Who an item belongs to: (partner, customer), as the claim selects it.

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{backoff, Job, Owner};
-use crate::accounts::model::AccountId;
+use crate::ids::AccountId;
 
 /// The most of an error message kept: enough to act on, bounded whatever the error says.
 const ERROR_CHARS: usize = 2000;

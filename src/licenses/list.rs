@@ -6,7 +6,8 @@ use time::{Date, Duration};
 
 use super::{LicenseRow, ROW};
 use crate::accounts::model::AccountId;
-use crate::accounts::store::escape_like;
+use crate::accounts::tenancy;
+use crate::db::escape_like;
 use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
 
 /// A licence counts as expiring soon this many days before its last day.
@@ -173,21 +174,11 @@ pub async fn list(
     scope(&mut q);
     if let Some((term, plan_codes)) = list.search {
         let pattern = format!("%{}%", escape_like(term));
-        let lowered = format!("%{}%", escape_like(&term.to_lowercase()));
         // The matching customers are looked up first: with their ids in hand PostgreSQL plans
         // the licence part through `licenses_customer_idx`, where a subquery let it walk the
         // partner's whole list in sort order looking for customers that were never there.
-        let customers: Vec<AccountId> = sqlx::query_scalar(
-            "select a.id from accounts a where a.partner_id = $1 and a.role = 'customer' \
-             and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
-             like $2 limit $3",
-        )
-        .bind(partner_id)
-        .bind(&lowered)
-        .bind(MAX_MATCHING_CUSTOMERS)
-        .persistent(false)
-        .fetch_all(pool)
-        .await?;
+        let customers =
+            tenancy::customers_matching(pool, partner_id, term, MAX_MATCHING_CUSTOMERS).await?;
         let mut parts: Vec<SqlCondition> = vec![
             Box::new(|q| {
                 q.push("l.key ilike ");

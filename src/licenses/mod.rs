@@ -5,12 +5,12 @@
 pub mod list;
 
 use serde_json::json;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
-use crate::accounts::store::escape_like;
+use crate::accounts::tenancy;
 use crate::audit::{self, Entry};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -200,15 +200,7 @@ pub async fn set_customer(
     if let Some(customer) = customer {
         // Checked here, not only in the form: a hand-made request naming a pending, removed or
         // another partner's customer changes nothing.
-        let status: Option<AccountStatus> = sqlx::query_scalar(
-            "select status from accounts where id = $1 and partner_id = $2 and role = 'customer' \
-             for share",
-        )
-        .bind(customer)
-        .bind(partner.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match status {
+        match tenancy::lock_customer_of(&mut tx, partner.id, customer).await? {
             None => return Err(AssociateError::CustomerNotFound),
             Some(AccountStatus::Active) => {}
             Some(_) => return Err(AssociateError::CustomerNotEligible),
@@ -247,22 +239,6 @@ pub async fn eligible_customers(
     partner_id: AccountId,
     search: Option<&str>,
     limit: i64,
-) -> sqlx::Result<Vec<(AccountId, String, String, String)>> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-        "select id, first_name || ' ' || last_name, company, email from accounts \
-         where role = 'customer' and status = 'active' and partner_id = ",
-    );
-    q.push_bind(partner_id);
-    if let Some(term) = search {
-        q.push(
-            " and lower(first_name || ' ' || last_name || ' ' || company || ' ' || email) like ",
-        );
-        q.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
-    }
-    q.push(" order by lower(company), lower(last_name) limit ");
-    q.push_bind(limit);
-    q.build_query_as()
-        .persistent(search.is_none())
-        .fetch_all(pool)
-        .await
+) -> sqlx::Result<Vec<tenancy::CustomerChoice>> {
+    tenancy::active_customers_of(pool, partner_id, search, limit).await
 }

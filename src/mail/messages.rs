@@ -4,8 +4,8 @@ use askama::Template;
 use time::OffsetDateTime;
 
 use super::outbox::OutgoingEmail;
-use crate::accounts::model::AccountId;
 use crate::format::{datetime, Zone};
+use crate::ids::AccountId;
 
 #[derive(Template)]
 #[template(path = "email/activation.txt")]

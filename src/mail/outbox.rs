@@ -5,7 +5,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::model::AccountId;
+use crate::ids::AccountId;
 
 /// A rendered email ready to be queued.
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId};
+use crate::accounts::tenancy;
 use crate::audit::{self, Entry};
 use crate::catalog::Catalog;
 use crate::pricing::{self, Configuration, PricingError, Quote};
@@ -107,15 +108,9 @@ pub async fn place(
     let mut tx = pool.begin().await?;
     if let Some(customer) = new.customer {
         // Locked so the customer cannot be removed between this check and the commit.
-        let eligible: Option<AccountId> = sqlx::query_scalar(
-            "select id from accounts where id = $1 and partner_id = $2 and role = 'customer' \
-             and status = 'active' for share",
-        )
-        .bind(customer)
-        .bind(new.partner.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        eligible.ok_or(PlaceError::CustomerNotEligible)?;
+        if !tenancy::lock_active_customer_of(&mut tx, new.partner.id, customer).await? {
+            return Err(PlaceError::CustomerNotEligible);
+        }
     }
     let order_id = Uuid::now_v7();
     let inserted = store::insert_order(
@@ -139,10 +134,7 @@ pub async fn place(
     let number = match inserted {
         Ok(number) => number,
         // A concurrent submission of the same confirmation won the race: show its order.
-        Err(err)
-            if err.as_database_error().and_then(|d| d.constraint())
-                == Some(IDEMPOTENCY_CONSTRAINT) =>
-        {
+        Err(err) if crate::db::on_constraint(&err, IDEMPOTENCY_CONSTRAINT) => {
             drop(tx);
             let (order_id, number) =
                 store::find_by_idempotency_key(pool, new.partner.id, new.idempotency_key)

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
-use crate::accounts::store::ACCOUNT_COLUMNS;
+use crate::accounts::tenancy;
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::mail::messages::Notice;
@@ -163,10 +163,7 @@ pub async fn apply(
     .execute(&mut *tx)
     .await;
     match inserted {
-        Err(err)
-            if err.as_database_error().and_then(|d| d.constraint())
-                == Some("partnership_applications_one_open") =>
-        {
+        Err(err) if crate::db::on_constraint(&err, "partnership_applications_one_open") => {
             return Err(ApplicationError::AlreadyOpen)
         }
         other => other?,
@@ -300,12 +297,7 @@ pub async fn decide(
     if status != "pending" {
         return Err(ApplicationError::NotPending);
     }
-    let customer: Account = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1"
-    ))
-    .bind(customer_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let customer: Account = tenancy::load(&mut tx, AccountId(customer_id)).await?;
     // A removed account gains nothing (the transaction rolls back untouched).
     if approve && customer.status == AccountStatus::Removed {
         return Err(ApplicationError::ApplicantRemoved);
@@ -314,10 +306,7 @@ pub async fn decide(
         .bind(id).bind(if approve { "approved" } else { "rejected" }).bind(manager.id).bind(now).bind(reason)
         .execute(&mut *tx).await?;
     if approve {
-        // The account keeps its customer role and products, and gains the Partner Portal with
-        // this manager as its account manager.
-        sqlx::query("update accounts set partner_access = true, manager_id = $2, updated_at = $3 where id = $1")
-            .bind(customer.id).bind(manager.id).bind(now).execute(&mut *tx).await?;
+        tenancy::grant_partner_access(&mut tx, customer.id, manager.id, now).await?;
         // New privileges, new sessions: every session of the applicant ends, so they sign in
         // again and the Partner Portal opens in a session created after the change.
         sessions::end_all_but(&mut tx, customer.id, None).await?;

@@ -11,8 +11,8 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, Role};
-use crate::activation::{hash_token, new_token};
 use crate::audit::{self, Entry};
+use crate::tokens::{hash_token, new_token};
 
 /// No heartbeat for this long: offline.
 pub const OFFLINE_AFTER: Duration = Duration::minutes(3);

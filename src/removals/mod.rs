@@ -9,7 +9,8 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::model::{Account, AccountId};
+use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::accounts::tenancy;
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::paging::Cursor;
@@ -113,15 +114,10 @@ pub async fn request(
     now: OffsetDateTime,
 ) -> Result<RemovalRequest, RemovalError> {
     let mut tx = pool.begin().await?;
-    let customer: Option<AccountId> = sqlx::query_scalar(
-        "select id from accounts where id = $1 and partner_id = $2 and role = 'customer' \
-         and status <> 'removed' for update",
-    )
-    .bind(customer_id)
-    .bind(partner.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    customer.ok_or(RemovalError::NotFound)?;
+    match tenancy::lock_customer_of(&mut tx, partner.id, customer_id).await? {
+        None | Some(AccountStatus::Removed) => return Err(RemovalError::NotFound),
+        Some(_) => {}
+    }
     let inserted: Result<RemovalRequest, sqlx::Error> = sqlx::query_as(&format!(
         "insert into removal_requests as r (id, customer_id, partner_id, reason, requested_by, requested_at) \
          values ($1, $2, $3, $4, $3, $5) returning {COLUMNS}"
@@ -134,10 +130,7 @@ pub async fn request(
     .fetch_one(&mut *tx)
     .await;
     let request = match inserted {
-        Err(err)
-            if err.as_database_error().and_then(|d| d.constraint())
-                == Some("removal_requests_one_pending") =>
-        {
+        Err(err) if crate::db::on_constraint(&err, "removal_requests_one_pending") => {
             return Err(RemovalError::AlreadyPending)
         }
         other => other?,
@@ -328,13 +321,7 @@ pub async fn approve(
         now,
     )
     .await?;
-    sqlx::query(
-        "update accounts set status = 'removed', removed_at = $2, updated_at = $2 where id = $1",
-    )
-    .bind(request.customer_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    tenancy::mark_removed(&mut tx, request.customer_id, now).await?;
     let sessions_ended = sessions::end_all_but(&mut tx, request.customer_id, None).await?;
     sqlx::query("update activation_tokens set superseded_at = $2 where account_id = $1 and used_at is null and superseded_at is null")
         .bind(request.customer_id)

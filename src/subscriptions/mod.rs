@@ -131,10 +131,7 @@ pub async fn start_trial(
     .execute(&mut *tx)
     .await;
     match inserted {
-        Err(err)
-            if err.as_database_error().and_then(|d| d.constraint())
-                == Some("subscriptions_one_trial_per_product") =>
-        {
+        Err(err) if crate::db::on_constraint(&err, "subscriptions_one_trial_per_product") => {
             return Err(SubscriptionError::TrialAlreadyUsed)
         }
         other => other?,

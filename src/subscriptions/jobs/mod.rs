@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use super::store::Subscription;
 use crate::accounts::model::{Account, AccountId};
-use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::audit::{self, Entry};
 use crate::catalog::Catalog;
 use crate::mail::messages::Notice;
@@ -93,12 +92,7 @@ async fn send_reminders(
 }
 
 async fn customer(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Account> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1"
-    ))
-    .bind(id)
-    .fetch_one(conn)
-    .await
+    crate::accounts::tenancy::load(conn, id).await
 }
 
 /// An email to the subscription's customer.

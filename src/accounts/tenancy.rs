@@ -1,0 +1,135 @@
+//! The tenancy rules other modules need, written once: "a customer of this partner" and what
+//! changes an account's standing (removal, partner access). Orders, licences, removals and
+//! partnership call these instead of writing SQL against `accounts` themselves.
+
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use super::model::{Account, AccountId, AccountStatus};
+use super::store::{escape_like, ACCOUNT_COLUMNS};
+
+/// The status of `partner`'s customer `customer`, locked (FOR SHARE) until the caller's
+/// transaction ends, so the customer cannot be removed or change status in between; None when
+/// the account is not a customer of this partner.
+pub async fn lock_customer_of(
+    conn: &mut PgConnection,
+    partner: AccountId,
+    customer: AccountId,
+) -> sqlx::Result<Option<AccountStatus>> {
+    sqlx::query_scalar(
+        "select status from accounts where id = $1 and partner_id = $2 and role = 'customer' \
+         for share",
+    )
+    .bind(customer)
+    .bind(partner)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Whether `customer` is an activated customer of `partner`, locked as in [`lock_customer_of`]:
+/// the only customers a partner may sell to or associate a licence with.
+pub async fn lock_active_customer_of(
+    conn: &mut PgConnection,
+    partner: AccountId,
+    customer: AccountId,
+) -> sqlx::Result<bool> {
+    let status = lock_customer_of(conn, partner, customer).await?;
+    Ok(status == Some(AccountStatus::Active))
+}
+
+/// An account read inside the caller's transaction (e.g. to address an email about it).
+pub async fn load(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Account> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Marks a customer removed: it can no longer sign in; its orders and licences stay.
+pub async fn mark_removed(
+    conn: &mut PgConnection,
+    id: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update accounts set status = 'removed', removed_at = $2, updated_at = $2 where id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens the Partner Portal to an approved customer, with `manager` as its account manager.
+/// The account keeps its customer role and products.
+pub async fn grant_partner_access(
+    conn: &mut PgConnection,
+    id: AccountId,
+    manager: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update accounts set partner_access = true, manager_id = $2, updated_at = $3 where id = $1",
+    )
+    .bind(id)
+    .bind(manager)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One choice in a "which customer" picker: id, name, company, email.
+pub type CustomerChoice = (AccountId, String, String, String);
+
+/// The partner's activated customers, optionally searched, for pickers (associating a licence,
+/// choosing whom an order is for).
+pub async fn active_customers_of(
+    pool: &PgPool,
+    partner: AccountId,
+    search: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<CustomerChoice>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "select id, first_name || ' ' || last_name, company, email from accounts \
+         where role = 'customer' and status = 'active' and partner_id = ",
+    );
+    q.push_bind(partner);
+    if let Some(term) = search {
+        q.push(
+            " and lower(first_name || ' ' || last_name || ' ' || company || ' ' || email) like ",
+        );
+        q.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+    }
+    q.push(" order by lower(company), lower(last_name) limit ");
+    q.push_bind(limit);
+    q.build_query_as()
+        .persistent(search.is_none())
+        .fetch_all(pool)
+        .await
+}
+
+/// The ids of up to `limit` of the partner's customers (any status) whose name, company or
+/// email contains `term`, for searches of their licences and orders.
+pub async fn customers_matching(
+    pool: &PgPool,
+    partner: AccountId,
+    term: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<AccountId>> {
+    let lowered = format!("%{}%", escape_like(&term.to_lowercase()));
+    sqlx::query_scalar(
+        "select a.id from accounts a where a.partner_id = $1 and a.role = 'customer' \
+         and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
+         like $2 limit $3",
+    )
+    .bind(partner)
+    .bind(&lowered)
+    .bind(limit)
+    .persistent(false)
+    .fetch_all(pool)
+    .await
+}
