@@ -6,9 +6,12 @@
 //! each order as a [`SortKey`] and carry a [`KeyCursor`]; their filters and orders are
 //! [`Choice`]s picked by a code in the query string.
 
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
+
+use crate::ids::AccountId;
 
 /// Position in a list ordered by `(time desc, id desc)`: the last row of the previous page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +39,32 @@ impl Cursor {
             id: Uuid::parse_str(id).ok()?,
         })
     }
+}
+
+/// One page of a newest-first list on `(time, id)` columns: `head` selects and filters the rows
+/// with the list's scope (an account id) as `$1`, ending in `where ... and`; the cursor becomes
+/// `$2`, `$3` (none on the first page) and the page size `$4`.
+pub async fn fetch_newest_first<T>(
+    pool: &PgPool,
+    head: &str,
+    (time, id): (&str, &str),
+    scope: AccountId,
+    after: Option<Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    sqlx::query_as(&format!(
+        "{head} ($2::timestamptz is null or ({time}, {id}) < ($2, $3)) \
+         order by {time} desc, {id} desc limit $4"
+    ))
+    .bind(scope)
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }
 
 /// Callers fetch `page_size + 1` rows; this keeps `page_size` of them and returns the cursor of

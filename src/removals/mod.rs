@@ -4,85 +4,21 @@
 //! every activation and reset link. Orders, licences and subscriptions are never touched.
 //! The email address stays reserved, so records stay attributable to one person.
 
+mod model;
+mod store;
+
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::accounts::model::{Account, AccountId, AccountStatus};
+pub use model::{DecidedRow, QueueRow, RemovalError, RemovalRequest, RemovalStatus};
+pub use store::{decided, find_for_manager, latest_for_customer, queue};
+
+use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::tenancy;
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
-use crate::paging::Cursor;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "removal_status", rename_all = "snake_case")]
-pub enum RemovalStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Withdrawn,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RemovalRequest {
-    pub id: Uuid,
-    pub customer_id: AccountId,
-    pub partner_id: AccountId,
-    pub reason: String,
-    pub status: RemovalStatus,
-    pub requested_at: OffsetDateTime,
-    pub decided_at: Option<OffsetDateTime>,
-    pub decision_reason: Option<String>,
-}
-
-/// A pending request with who it is about, for the manager's queue.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct QueueRow {
-    #[sqlx(flatten)]
-    pub request: RemovalRequest,
-    pub customer_name: String,
-    pub customer_email: String,
-    pub customer_company: String,
-    pub partner_company: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RemovalError {
-    #[error("not found")]
-    NotFound,
-    #[error("a removal request for this customer is already pending")]
-    AlreadyPending,
-    #[error("this request was already decided")]
-    NotPending,
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl From<sqlx::Error> for RemovalError {
-    fn from(err: sqlx::Error) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
-
-const COLUMNS: &str = "r.id, r.customer_id, r.partner_id, r.reason, r.status, r.requested_at, \
-     r.decided_at, r.decision_reason";
-
-/// The newest request about a customer (pending or the last decision), scoped by partner.
-pub async fn latest_for_customer(
-    pool: &PgPool,
-    partner_id: AccountId,
-    customer_id: AccountId,
-) -> sqlx::Result<Option<RemovalRequest>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from removal_requests r where r.partner_id = $1 and r.customer_id = $2 \
-         order by r.requested_at desc limit 1"
-    ))
-    .bind(partner_id)
-    .bind(customer_id)
-    .fetch_optional(pool)
-    .await
-}
+use crate::ids::{AccountId, RemovalId};
 
 async fn audit(
     conn: &mut PgConnection,
@@ -118,18 +54,7 @@ pub async fn request(
         None | Some(AccountStatus::Removed) => return Err(RemovalError::NotFound),
         Some(_) => {}
     }
-    let inserted: Result<RemovalRequest, sqlx::Error> = sqlx::query_as(&format!(
-        "insert into removal_requests as r (id, customer_id, partner_id, reason, requested_by, requested_at) \
-         values ($1, $2, $3, $4, $3, $5) returning {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(customer_id)
-    .bind(partner.id)
-    .bind(reason)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await;
-    let request = match inserted {
+    let request = match store::insert(&mut tx, partner.id, customer_id, reason, now).await {
         Err(err) if crate::db::on_constraint(&err, "removal_requests_one_pending") => {
             return Err(RemovalError::AlreadyPending)
         }
@@ -158,16 +83,9 @@ pub async fn withdraw(
     now: OffsetDateTime,
 ) -> Result<(), RemovalError> {
     let mut tx = pool.begin().await?;
-    let request: Option<RemovalRequest> = sqlx::query_as(&format!(
-        "update removal_requests r set status = 'withdrawn', decided_at = $3, decided_by = $1 \
-         where r.partner_id = $1 and r.customer_id = $2 and r.status = 'pending' returning {COLUMNS}"
-    ))
-    .bind(partner.id)
-    .bind(customer_id)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let request = request.ok_or(RemovalError::NotPending)?;
+    let request = store::withdraw_pending(&mut tx, partner.id, customer_id, now)
+        .await?
+        .ok_or(RemovalError::NotPending)?;
     audit(
         &mut tx,
         partner.id,
@@ -182,203 +100,60 @@ pub async fn withdraw(
     Ok(())
 }
 
-/// The people a queue row is about.
-const QUEUE_FROM: &str = "c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, \
-     c.company as customer_company, p.company as partner_company \
-     from removal_requests r join accounts c on c.id = r.customer_id join accounts p on p.id = r.partner_id";
-
-/// Pending requests from the partners of `manager_id` (or from one of them), oldest first.
-pub async fn queue(
-    pool: &PgPool,
-    manager_id: AccountId,
-    partner: Option<AccountId>,
-) -> sqlx::Result<Vec<QueueRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS}, {QUEUE_FROM} \
-         where r.status = 'pending' and p.manager_id = $1 and ($2::uuid is null or r.partner_id = $2) \
-         order by r.requested_at limit 200"
-    ))
-    .bind(manager_id)
-    .bind(partner)
-    .fetch_all(pool)
-    .await
-}
-
-/// One request of the manager's partners, whatever its state (for the confirmation page).
-pub async fn find_for_manager(
-    pool: &PgPool,
-    manager_id: AccountId,
-    request_id: Uuid,
-) -> sqlx::Result<Option<QueueRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS}, {QUEUE_FROM} where r.id = $2 and p.manager_id = $1"
-    ))
-    .bind(manager_id)
-    .bind(request_id)
-    .fetch_optional(pool)
-    .await
-}
-
-/// An approved or rejected request, with who decided.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DecidedRow {
-    #[sqlx(flatten)]
-    pub request: RemovalRequest,
-    pub customer_name: String,
-    pub customer_email: String,
-    pub partner_company: String,
-    /// None when the deciding account is gone from the record (never today).
-    pub decided_by: Option<String>,
-}
-
-/// Decisions on the requests of the manager's partners, newest first, one page after `after`
-/// (`(decided_at, id)` keyset). Withdrawn requests are the partner's own act, not a decision.
-pub async fn decided(
-    pool: &PgPool,
-    manager_id: AccountId,
-    after: Option<Cursor>,
-    limit: i64,
-) -> sqlx::Result<Vec<DecidedRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS}, c.first_name || ' ' || c.last_name as customer_name, \
-           c.email as customer_email, p.company as partner_company, \
-           d.first_name || ' ' || d.last_name as decided_by \
-         from removal_requests r join accounts c on c.id = r.customer_id \
-           join accounts p on p.id = r.partner_id left join accounts d on d.id = r.decided_by \
-         where p.manager_id = $1 and r.status in ('approved', 'rejected') \
-           and ($2::timestamptz is null or (r.decided_at, r.id) < ($2, $3)) \
-         order by r.decided_at desc, r.id desc limit $4"
-    ))
-    .bind(manager_id)
-    .bind(after.map(|c| c.at))
-    .bind(after.map(|c| c.id))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-}
-
 /// Locks a pending request of one of the manager's partners.
 async fn lock_pending(
     conn: &mut PgConnection,
     manager_id: AccountId,
-    request_id: Uuid,
+    request_id: RemovalId,
 ) -> Result<RemovalRequest, RemovalError> {
-    let request: Option<RemovalRequest> = sqlx::query_as(&format!(
-        "select {COLUMNS} from removal_requests r join accounts p on p.id = r.partner_id \
-         where r.id = $2 and p.manager_id = $1 for update of r"
-    ))
-    .bind(manager_id)
-    .bind(request_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let request = request.ok_or(RemovalError::NotFound)?;
+    let request = store::lock_for_manager(conn, manager_id, request_id)
+        .await?
+        .ok_or(RemovalError::NotFound)?;
     if request.status != RemovalStatus::Pending {
         return Err(RemovalError::NotPending);
     }
     Ok(request)
 }
 
-/// Writes the manager's decision and reason (an empty reason is stored as none).
-async fn record_decision(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-    status: RemovalStatus,
-    manager: AccountId,
-    reason: &str,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update removal_requests set status = $2, decided_by = $3, decided_at = $4, \
-         decision_reason = nullif($5, '') where id = $1",
-    )
-    .bind(request_id)
-    .bind(status)
-    .bind(manager)
-    .bind(now)
-    .bind(reason)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// The manager's answer to a pending request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The customer is removed and signed out everywhere, in the same transaction.
+    Approve,
+    /// The partner sees the reason; the customer is untouched.
+    Reject,
 }
 
-/// Approves: the customer is removed and signed out everywhere, in one transaction.
-pub async fn approve(
+/// Decides a pending request of one of the manager's partners; `reason` is the note of an
+/// approval or the reason of a rejection.
+pub async fn decide(
     pool: &PgPool,
     manager: &Account,
-    request_id: Uuid,
-    note: &str,
-    ip: &str,
-    now: OffsetDateTime,
-) -> Result<RemovalRequest, RemovalError> {
-    let mut tx = pool.begin().await?;
-    let request = lock_pending(&mut tx, manager.id, request_id).await?;
-    record_decision(
-        &mut tx,
-        request.id,
-        RemovalStatus::Approved,
-        manager.id,
-        note,
-        now,
-    )
-    .await?;
-    tenancy::mark_removed(&mut tx, request.customer_id, now).await?;
-    let sessions_ended = sessions::end_all_but(&mut tx, request.customer_id, None).await?;
-    sqlx::query("update activation_tokens set superseded_at = $2 where account_id = $1 and used_at is null and superseded_at is null")
-        .bind(request.customer_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "update password_reset_tokens set used_at = $2 where account_id = $1 and used_at is null",
-    )
-    .bind(request.customer_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    audit(
-        &mut tx,
-        manager.id,
-        "removal.approved",
-        &request,
-        ip,
-        json!({ "note": note, "sessions_ended": sessions_ended }),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(request)
-}
-
-/// Rejects with a reason the partner sees; the customer is untouched.
-pub async fn reject(
-    pool: &PgPool,
-    manager: &Account,
-    request_id: Uuid,
+    request_id: RemovalId,
+    decision: Decision,
     reason: &str,
     ip: &str,
     now: OffsetDateTime,
 ) -> Result<RemovalRequest, RemovalError> {
     let mut tx = pool.begin().await?;
     let request = lock_pending(&mut tx, manager.id, request_id).await?;
-    record_decision(
-        &mut tx,
-        request.id,
-        RemovalStatus::Rejected,
-        manager.id,
-        reason,
-        now,
-    )
-    .await?;
-    audit(
-        &mut tx,
-        manager.id,
-        "removal.rejected",
-        &request,
-        ip,
-        json!({ "reason": reason }),
-        now,
-    )
-    .await?;
+    let status = match decision {
+        Decision::Approve => RemovalStatus::Approved,
+        Decision::Reject => RemovalStatus::Rejected,
+    };
+    store::record_decision(&mut tx, request.id, status, manager.id, reason, now).await?;
+    let (action, details) = match decision {
+        Decision::Approve => {
+            let customer = request.customer_id;
+            tenancy::mark_removed(&mut tx, customer, now).await?;
+            let sessions_ended = sessions::end_all_but(&mut tx, customer, None).await?;
+            store::revoke_links(&mut tx, customer, now).await?;
+            let details = json!({ "note": reason, "sessions_ended": sessions_ended });
+            ("removal.approved", details)
+        }
+        Decision::Reject => ("removal.rejected", json!({ "reason": reason })),
+    };
+    audit(&mut tx, manager.id, action, &request, ip, details, now).await?;
     tx.commit().await?;
     Ok(request)
 }

@@ -11,7 +11,7 @@ use crate::accounts::model::FieldErrors;
 use crate::countries::{self, COUNTRIES};
 use crate::error::AppError;
 use crate::partnership::{
-    self, Application, ApplicationError, NewApplication, BUSINESS_TYPES, VOLUMES,
+    self, Application, ApplicationError, ApplicationStatus, NewApplication, BUSINESS_TYPES, VOLUMES,
 };
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
@@ -43,7 +43,9 @@ pub struct PartnershipPage {
 
 impl PartnershipPage {
     fn open(&self) -> bool {
-        self.latest.as_ref().is_some_and(|a| a.status == "pending")
+        self.latest
+            .as_ref()
+            .is_some_and(|a| a.status == ApplicationStatus::Pending)
     }
 }
 

@@ -8,29 +8,24 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::accounts::model::Cursor;
+use super::decided::{self, Column, Decided, Entry, Wording};
 use crate::error::AppError;
-use crate::format::datetime;
-use crate::paging::split_page;
-use crate::partnership::{self, ApplicationError, DecidedRow, QueueRow};
+use crate::format::{datetime, Zone};
+use crate::ids::ApplicationId;
+use crate::paging::Cursor;
+use crate::partnership::{self, ApplicationError, ApplicationStatus, DecidedRow, QueueRow};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
-use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
-
-/// Decisions shown per page of the "Decided" list.
-const DECIDED_PAGE: i64 = 20;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "manager/applications.html")]
 pub struct ApplicationsPage {
     chrome: Chrome,
     rows: Vec<QueueRow>,
-    error: Option<(uuid::Uuid, &'static str)>,
-    decided: Vec<DecidedRow>,
-    next_page: Option<String>,
-    is_first_page: bool,
+    error: Option<(ApplicationId, &'static str)>,
+    decided: Decided,
 }
 
 impl ApplicationsPage {
@@ -42,14 +37,41 @@ impl ApplicationsPage {
     fn applied(&self, row: &QueueRow) -> String {
         datetime(row.application.created_at, &self.chrome.zone)
     }
-    fn decided_at(&self, row: &DecidedRow) -> String {
-        row.application
-            .decided_at
-            .map(|at| datetime(at, &self.chrome.zone))
-            .unwrap_or_default()
-    }
-    fn approved(row: &DecidedRow) -> bool {
-        row.application.status == "approved"
+}
+
+const WORDING: Wording = Wording {
+    path: "/manager/applications",
+    caption: "Decisions on partnership applications, newest first",
+    none_yet: "No application from your partners' customers has been decided yet.",
+    headers: ["Company", "Applicant"],
+};
+
+/// A decided application as the history shows it.
+fn entry(row: &DecidedRow, zone: &Zone) -> Entry {
+    let application = &row.application;
+    let about = format!(
+        "{} · customer of {}",
+        application.country_name(),
+        row.partner_company
+    );
+    Entry {
+        columns: [
+            Column {
+                label: "Company",
+                text: application.company.clone(),
+                sub: Some(("muted", about)),
+            },
+            Column {
+                label: "Applicant",
+                text: row.applicant_name.clone(),
+                sub: Some(("muted break-anywhere", row.applicant_email.clone())),
+            },
+        ],
+        approved: application.status == ApplicationStatus::Approved,
+        decided_by: row.decided_by.clone(),
+        decided_at: decided::at(application.decided_at, zone),
+        reason: application.decision_reason.clone(),
+        asked: None,
     }
 }
 
@@ -63,27 +85,27 @@ async fn applications_page(
     state: &AppState,
     manager: &CurrentManager,
     after: &str,
-    error: Option<(uuid::Uuid, &'static str)>,
+    error: Option<(ApplicationId, &'static str)>,
 ) -> Result<ApplicationsPage, AppError> {
     let after = Cursor::decode(after);
-    let mut decided =
-        partnership::decided(&state.db, manager.account.id, after, DECIDED_PAGE + 1).await?;
-    let next_page = split_page(&mut decided, DECIDED_PAGE, |r| {
+    let me = manager.account.id;
+    let rows = partnership::decided(&state.db, me, after, decided::PAGE + 1).await?;
+    let chrome = manager
+        .chrome("Partnership applications", "applications")
+        .await?;
+    let position = |r: &DecidedRow| {
+        let application = &r.application;
         Cursor::new(
-            r.application.decided_at.unwrap_or(r.application.created_at),
-            r.application.id,
+            application.decided_at.unwrap_or(application.created_at),
+            application.id,
         )
-    })
-    .map(|cursor| page_url("/manager/applications", &[], Some(&cursor.encode())) + "#decided");
+    };
+    let decided = Decided::new(WORDING, rows, after, position, |r| entry(r, &chrome.zone));
     Ok(ApplicationsPage {
-        chrome: manager
-            .chrome("Partnership applications", "applications")
-            .await?,
-        rows: partnership::queue(&state.db, manager.account.id, None).await?,
+        rows: partnership::queue(&state.db, me, None).await?,
+        chrome,
         error,
         decided,
-        next_page,
-        is_first_page: after.is_none(),
     })
 }
 
@@ -109,7 +131,7 @@ pub async fn post_decide(
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: ApplicationId = id.parse().map_err(|_| AppError::NotFound)?;
     let approve = form.decision == "approve";
     let reason = form.reason.trim();
     if !approve && reason.is_empty() {

@@ -5,6 +5,7 @@ pub mod activations;
 pub mod applications;
 pub mod attention;
 pub mod audit;
+pub mod decided;
 pub mod partner_detail;
 pub mod partners;
 pub mod removals;

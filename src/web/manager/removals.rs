@@ -8,19 +8,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::accounts::model::Cursor;
+use super::decided::{self, Column, Decided, Entry, Wording};
 use crate::error::AppError;
-use crate::format::datetime;
-use crate::paging::split_page;
-use crate::removals::{self, DecidedRow, QueueRow, RemovalError, RemovalStatus};
+use crate::format::{datetime, Zone};
+use crate::ids::RemovalId;
+use crate::paging::Cursor;
+use crate::removals::{self, DecidedRow, Decision, QueueRow, RemovalError, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
-use crate::web::paging::page_url;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
-/// Decisions shown per page of the "Decided" list.
-const DECIDED_PAGE: i64 = 20;
 const MAX_REASON: usize = 1000;
 
 #[derive(Template, WebTemplate)]
@@ -29,10 +27,8 @@ pub struct RemovalsPage {
     chrome: Chrome,
     rows: Vec<QueueRow>,
     /// A refused decision: the request it was about and the message for its reason field.
-    error: Option<(uuid::Uuid, &'static str)>,
-    decided: Vec<DecidedRow>,
-    next_page: Option<String>,
-    is_first_page: bool,
+    error: Option<(RemovalId, &'static str)>,
+    decided: Decided,
 }
 
 impl RemovalsPage {
@@ -44,14 +40,36 @@ impl RemovalsPage {
             .filter(|(id, _)| *id == row.request.id)
             .map(|(_, message)| message)
     }
-    fn decided_at(&self, row: &DecidedRow) -> String {
-        row.request
-            .decided_at
-            .map(|at| datetime(at, &self.chrome.zone))
-            .unwrap_or_default()
-    }
-    fn approved(row: &DecidedRow) -> bool {
-        row.request.status == RemovalStatus::Approved
+}
+
+const WORDING: Wording = Wording {
+    path: "/manager/removals",
+    caption: "Decisions on removal requests, newest first",
+    none_yet: "No removal request of your partners has been decided yet.",
+    headers: ["Customer", "Partner"],
+};
+
+/// A decided request as the history shows it.
+fn entry(row: &DecidedRow, zone: &Zone) -> Entry {
+    let request = &row.request;
+    Entry {
+        columns: [
+            Column {
+                label: "Customer",
+                text: row.customer_name.clone(),
+                sub: Some(("muted break-anywhere", row.customer_email.clone())),
+            },
+            Column {
+                label: "Partner",
+                text: row.partner_company.clone(),
+                sub: None,
+            },
+        ],
+        approved: request.status == RemovalStatus::Approved,
+        decided_by: row.decided_by.clone(),
+        decided_at: decided::at(request.decided_at, zone),
+        reason: request.decision_reason.clone(),
+        asked: Some(format!("Partner asked: {}", request.reason)),
     }
 }
 
@@ -65,25 +83,24 @@ async fn removals_page(
     state: &AppState,
     manager: &CurrentManager,
     after: &str,
-    error: Option<(uuid::Uuid, &'static str)>,
+    error: Option<(RemovalId, &'static str)>,
 ) -> Result<RemovalsPage, AppError> {
     let after = Cursor::decode(after);
-    let mut decided =
-        removals::decided(&state.db, manager.account.id, after, DECIDED_PAGE + 1).await?;
-    let next_page = split_page(&mut decided, DECIDED_PAGE, |r| {
+    let rows = removals::decided(&state.db, manager.account.id, after, decided::PAGE + 1).await?;
+    let chrome = manager.chrome("Removals", "removals").await?;
+    let position = |r: &DecidedRow| {
+        let request = &r.request;
         Cursor::new(
-            r.request.decided_at.unwrap_or(r.request.requested_at),
-            r.request.id,
+            request.decided_at.unwrap_or(request.requested_at),
+            request.id,
         )
-    })
-    .map(|cursor| page_url("/manager/removals", &[], Some(&cursor.encode())) + "#decided");
+    };
+    let decided = Decided::new(WORDING, rows, after, position, |r| entry(r, &chrome.zone));
     Ok(RemovalsPage {
-        chrome: manager.chrome("Removals", "removals").await?,
         rows: removals::queue(&state.db, manager.account.id, None).await?,
+        chrome,
         error,
         decided,
-        next_page,
-        is_first_page: after.is_none(),
     })
 }
 
@@ -103,21 +120,27 @@ pub struct DecisionForm {
     confirm: String,
 }
 
-fn request_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+fn request_id(raw: &str) -> Result<RemovalId, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
 }
 
-fn approve_path(id: uuid::Uuid) -> String {
+fn approve_path(id: RemovalId) -> String {
     format!("/manager/removals/{id}/approve")
 }
 
-async fn after_decision(
+/// Carries out the decision and says how it went on the queue page.
+async fn decide(
+    state: &AppState,
     manager: &CurrentManager,
-    result: Result<(), RemovalError>,
+    client: &ClientInfo,
+    (id, decision): (RemovalId, Decision),
+    reason: &str,
     done: &str,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(()) => session::flash(&manager.session, FlashKind::Success, done).await?,
+    let now = state.clock.now();
+    let account = &manager.account;
+    match removals::decide(&state.db, account, id, decision, reason, &client.ip, now).await {
+        Ok(_) => session::flash(&manager.session, FlashKind::Success, done).await?,
         Err(RemovalError::NotFound) => return Err(AppError::NotFound),
         Err(RemovalError::NotPending) => already_decided(manager).await?,
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
@@ -154,7 +177,7 @@ impl ConfirmPage {
 async fn pending_request(
     state: &AppState,
     manager: &CurrentManager,
-    id: uuid::Uuid,
+    id: RemovalId,
 ) -> Result<Result<QueueRow, Response>, AppError> {
     let row = removals::find_for_manager(&state.db, manager.account.id, id)
         .await?
@@ -212,16 +235,16 @@ pub async fn post_approve(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let result = removals::approve(
-        &state.db,
-        &manager.account,
-        id,
+    let done = "The customer was removed: they are signed out and can no longer sign in. Their orders and subscriptions are kept.";
+    decide(
+        &state,
+        &manager,
+        &client,
+        (id, Decision::Approve),
         note,
-        &client.ip,
-        state.clock.now(),
+        done,
     )
-    .await;
-    after_decision(&manager, result.map(|_| ()), "The customer was removed: they are signed out and can no longer sign in. Their orders and subscriptions are kept.").await
+    .await
 }
 
 pub async fn post_reject(
@@ -234,31 +257,18 @@ pub async fn post_reject(
     let id = request_id(&id)?;
     let reason = form.reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON {
-        let page = removals_page(
-            &state,
-            &manager,
-            "",
-            Some((
-                id,
-                "To reject a request, give the partner a reason (at most 1000 characters).",
-            )),
-        )
-        .await?;
+        let message = "To reject a request, give the partner a reason (at most 1000 characters).";
+        let page = removals_page(&state, &manager, "", Some((id, message))).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let result = removals::reject(
-        &state.db,
-        &manager.account,
-        id,
-        reason,
-        &client.ip,
-        state.clock.now(),
-    )
-    .await;
-    after_decision(
+    let done = "The request was rejected; the partner sees your reason.";
+    decide(
+        &state,
         &manager,
-        result.map(|_| ()),
-        "The request was rejected; the partner sees your reason.",
+        &client,
+        (id, Decision::Reject),
+        reason,
+        done,
     )
     .await
 }
