@@ -4,10 +4,11 @@
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::{Date, Duration};
 
-use super::{LicenseRow, ROW};
-use crate::accounts::model::AccountId;
+use super::store::ROW;
+use super::LicenseRow;
 use crate::accounts::tenancy;
 use crate::db::escape_like;
+use crate::ids::AccountId;
 use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
 
 /// A licence counts as expiring soon this many days before its last day.
@@ -130,6 +131,75 @@ const MAX_MATCHING_CUSTOMERS: i64 = 500;
 /// Writes one search condition into a query.
 type SqlCondition<'a> = Box<dyn Fn(&mut QueryBuilder<Postgres>) + 'a>;
 
+/// The tenant scope, product type, status filter and page position: written into every part
+/// of the query.
+fn push_scope(q: &mut QueryBuilder<Postgres>, partner_id: AccountId, list: &LicenseList<'_>) {
+    q.push(" where l.partner_id = ");
+    q.push_bind(partner_id);
+    q.push(" and l.product_type = ");
+    q.push_bind(list.product_type.to_owned());
+    match list.filter {
+        LicenseFilter::All => {}
+        LicenseFilter::Unassigned => {
+            q.push(" and l.customer_id is null");
+        }
+        LicenseFilter::Associated => {
+            q.push(" and l.customer_id is not null");
+        }
+        LicenseFilter::ExpiringSoon => {
+            q.push(" and l.status <> 'expired' and l.ends_on >= ");
+            q.push_bind(list.today);
+            q.push(" and l.ends_on <= ");
+            q.push_bind(list.today + Duration::days(EXPIRING_DAYS));
+        }
+        LicenseFilter::Expired => {
+            q.push(" and (l.status = 'expired' or l.ends_on < ");
+            q.push_bind(list.today);
+            q.push(")");
+        }
+    }
+    list.sort.key().push_after(q, list.after);
+}
+
+/// One condition per index a search goes through: licence key, order number, the matching
+/// customers (when any) and the matching plans (when any).
+fn search_parts<'a>(
+    partner_id: AccountId,
+    pattern: String,
+    customers: Vec<AccountId>,
+    plan_codes: &'a [String],
+) -> Vec<SqlCondition<'a>> {
+    let order_pattern = pattern.clone();
+    let mut parts: Vec<SqlCondition> = vec![
+        Box::new(move |q| {
+            q.push("l.key ilike ");
+            q.push_bind(pattern.clone());
+        }),
+        Box::new(move |q| {
+            q.push("l.order_id in (select o.id from orders o where o.partner_id = ");
+            q.push_bind(partner_id);
+            q.push(" and o.number ilike ");
+            q.push_bind(order_pattern.clone());
+            q.push(")");
+        }),
+    ];
+    if !customers.is_empty() {
+        parts.push(Box::new(move |q| {
+            q.push("l.customer_id = any(");
+            q.push_bind(customers.clone());
+            q.push(")");
+        }));
+    }
+    if !plan_codes.is_empty() {
+        parts.push(Box::new(|q| {
+            q.push("l.plan_code = any(");
+            q.push_bind(plan_codes.to_vec());
+            q.push(")");
+        }));
+    }
+    parts
+}
+
 /// One page of the partner's licences of one product type.
 ///
 /// A search is a `UNION` of one query per index (key and order number through their trigram
@@ -142,36 +212,8 @@ pub async fn list(
     list: LicenseList<'_>,
 ) -> sqlx::Result<Vec<LicenseRow>> {
     let key = list.sort.key();
-    // The tenant scope, product type and status filter: written into every part of the query.
-    let scope = |q: &mut QueryBuilder<Postgres>| {
-        q.push(" where l.partner_id = ");
-        q.push_bind(partner_id);
-        q.push(" and l.product_type = ");
-        q.push_bind(list.product_type.to_owned());
-        match list.filter {
-            LicenseFilter::All => {}
-            LicenseFilter::Unassigned => {
-                q.push(" and l.customer_id is null");
-            }
-            LicenseFilter::Associated => {
-                q.push(" and l.customer_id is not null");
-            }
-            LicenseFilter::ExpiringSoon => {
-                q.push(" and l.status <> 'expired' and l.ends_on >= ");
-                q.push_bind(list.today);
-                q.push(" and l.ends_on <= ");
-                q.push_bind(list.today + Duration::days(EXPIRING_DAYS));
-            }
-            LicenseFilter::Expired => {
-                q.push(" and (l.status = 'expired' or l.ends_on < ");
-                q.push_bind(list.today);
-                q.push(")");
-            }
-        }
-        key.push_after(q, list.after);
-    };
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(ROW);
-    scope(&mut q);
+    push_scope(&mut q, partner_id, &list);
     if let Some((term, plan_codes)) = list.search {
         let pattern = format!("%{}%", escape_like(term));
         // The matching customers are looked up first: with their ids in hand PostgreSQL plans
@@ -179,40 +221,16 @@ pub async fn list(
         // partner's whole list in sort order looking for customers that were never there.
         let customers =
             tenancy::customers_matching(pool, partner_id, term, MAX_MATCHING_CUSTOMERS).await?;
-        let mut parts: Vec<SqlCondition> = vec![
-            Box::new(|q| {
-                q.push("l.key ilike ");
-                q.push_bind(pattern.clone());
-            }),
-            Box::new(|q| {
-                q.push("l.order_id in (select o.id from orders o where o.partner_id = ");
-                q.push_bind(partner_id);
-                q.push(" and o.number ilike ");
-                q.push_bind(pattern.clone());
-                q.push(")");
-            }),
-        ];
-        if !customers.is_empty() {
-            parts.push(Box::new(move |q| {
-                q.push("l.customer_id = any(");
-                q.push_bind(customers.clone());
-                q.push(")");
-            }));
-        }
-        if !plan_codes.is_empty() {
-            parts.push(Box::new(|q| {
-                q.push("l.plan_code = any(");
-                q.push_bind(plan_codes.to_vec());
-                q.push(")");
-            }));
-        }
         q.push(" and l.id in (");
-        for (i, part) in parts.iter().enumerate() {
+        for (i, part) in search_parts(partner_id, pattern, customers, plan_codes)
+            .iter()
+            .enumerate()
+        {
             if i > 0 {
                 q.push(" union ");
             }
             q.push("(select l.id from licenses l");
-            scope(&mut q);
+            push_scope(&mut q, partner_id, &list);
             q.push(" and ");
             part(&mut q);
             key.push_order_and_limit(&mut q, list.limit);

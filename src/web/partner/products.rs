@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::Date;
 
-use crate::accounts::model::AccountId;
+use crate::catalog::Catalog;
 use crate::error::AppError;
+use crate::ids::{AccountId, LicenseId};
 use crate::licenses::list::{self as license_list, LicenseFilter, LicenseList, LicenseSort};
 use crate::licenses::{self, AssociateError, LicenseRow, TypeCount};
 use crate::paging::{split_page, Choice, KeyCursor};
@@ -65,6 +66,20 @@ pub struct ListQuery {
     after: String,
 }
 
+/// The codes of the product type's plans whose name or code contains the search. Matched here
+/// against the in-memory catalog, so the query searches plan codes through an index instead of
+/// joining names row by row.
+fn plans_matching(catalog: &Catalog, product_type: &str, search: &str) -> Vec<String> {
+    let lowered = search.to_lowercase();
+    catalog
+        .plans_of(product_type)
+        .filter(|p| {
+            p.name.to_lowercase().contains(&lowered) || p.code.to_lowercase().contains(&lowered)
+        })
+        .map(|p| p.code.clone())
+        .collect()
+}
+
 pub async fn get_product_list(
     State(state): State<AppState>,
     partner: CurrentPartner,
@@ -81,32 +96,18 @@ pub async fn get_product_list(
     let (sort, sort_error) = choose::<LicenseSort>(&query.sort);
     let search = query.q.trim();
     let after = KeyCursor::decode(&query.after, sort.key().kind);
-    // Plan names are matched here against the in-memory catalog, so the query searches plan
-    // codes through an index instead of joining names row by row.
-    let lowered = search.to_lowercase();
-    let plan_codes: Vec<String> = state
-        .catalog
-        .plans_of(&product_type)
-        .filter(|p| {
-            p.name.to_lowercase().contains(&lowered) || p.code.to_lowercase().contains(&lowered)
-        })
-        .map(|p| p.code.clone())
-        .collect();
+    let plan_codes = plans_matching(&state.catalog, &product_type, search);
     let today = state.clock.now().date();
-    let mut rows = license_list::list(
-        &state.db,
-        partner.account.id,
-        LicenseList {
-            product_type: &product_type,
-            search: (!search.is_empty()).then_some((search, plan_codes.as_slice())),
-            filter,
-            sort,
-            after: after.as_ref(),
-            today,
-            limit: PAGE_SIZE + 1,
-        },
-    )
-    .await?;
+    let list = LicenseList {
+        product_type: &product_type,
+        search: (!search.is_empty()).then_some((search, plan_codes.as_slice())),
+        filter,
+        sort,
+        after: after.as_ref(),
+        today,
+        limit: PAGE_SIZE + 1,
+    };
+    let mut rows = license_list::list(&state.db, partner.account.id, list).await?;
     let base = format!("/partner/products/{product_type}");
     let params = [
         ("q", search),
@@ -161,7 +162,7 @@ async fn license_of(
     partner: &CurrentPartner,
     id: &str,
 ) -> Result<LicenseRow, AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let id: LicenseId = id.parse().map_err(|_| AppError::NotFound)?;
     licenses::find(&state.db, partner.account.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -225,10 +226,10 @@ pub async fn post_associate(
         let page = associate_page(&state, &partner, license.clone(), "", Some(error)).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
-    let Ok(customer) = uuid::Uuid::parse_str(form.customer_id.trim()) else {
+    let Ok(customer) = form.customer_id.trim().parse::<AccountId>() else {
         return refuse("Choose a customer from the list.").await;
     };
-    match licenses::set_customer(&state.db, &partner.account, license.id, Some(AccountId(customer)), &client.ip, state.clock.now()).await {
+    match licenses::set_customer(&state.db, &partner.account, license.id, Some(customer), &client.ip, state.clock.now()).await {
         Ok(()) => {}
         Err(AssociateError::CustomerNotEligible) => {
             return refuse("Products can be associated only with your customers who have activated their accounts.").await
