@@ -2,15 +2,15 @@
 //! collects its pending commands (marked delivered, so each is delivered once); a scheduled
 //! check marks instances offline after three silent minutes and alerts once per incident.
 
+use super::model::AlertTarget;
+use super::{record_event, store, token_hash, EventKind, PbxStatus};
+use crate::ids::{PbxCommandId, PbxId};
+use crate::mail::messages::Notice;
+use crate::mail::outbox;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 use time::OffsetDateTime;
-use uuid::Uuid;
-
-use super::{record_event, token_hash, EventKind, OFFLINE_AFTER};
-use crate::mail::messages::Notice;
-use crate::mail::outbox;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +55,7 @@ fn checked(report: &Report) -> Result<(i32, i32), HeartbeatError> {
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Command {
-    pub id: Uuid,
+    pub id: PbxCommandId,
     pub kind: String,
 }
 
@@ -78,22 +78,9 @@ impl From<sqlx::Error> for HeartbeatError {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Target {
-    id: Uuid,
-    status: String,
-    name: String,
-    offline_alerted_at: Option<OffsetDateTime>,
-    alert_to: String,
-    customer_id: crate::accounts::model::AccountId,
-}
-
-const TARGET: &str = "select i.id, i.status::text as status, i.name, i.offline_alerted_at, \
-     coalesce(i.alarm_email, c.email) as alert_to, i.customer_id from pbx_instances i join accounts c on c.id = i.customer_id";
-
 async fn alert(
     conn: &mut sqlx::PgConnection,
-    target: &Target,
+    target: &AlertTarget,
     subject: &str,
     body: &str,
     now: OffsetDateTime,
@@ -122,26 +109,14 @@ pub async fn accept(
 ) -> Result<Vec<Command>, HeartbeatError> {
     let (extensions_in_use, active_calls) = checked(report)?;
     let mut tx = pool.begin().await?;
-    let target: Option<Target> =
-        sqlx::query_as(&format!("{TARGET} where i.token_hash = $1 for update of i"))
-            .bind(token_hash(token))
-            .fetch_optional(&mut *tx)
-            .await?;
-    let target = target.ok_or(HeartbeatError::Unauthorized)?;
-    if target.status != "running" {
-        return Err(HeartbeatError::NotRunning(target.status));
+    let target = store::lock_by_token(&mut tx, token_hash(token))
+        .await?
+        .ok_or(HeartbeatError::Unauthorized)?;
+    if target.status != PbxStatus::Running {
+        return Err(HeartbeatError::NotRunning(target.status.code().to_owned()));
     }
-    sqlx::query(
-        "update pbx_instances set software_version = $2, extensions_in_use = $3, active_calls = $4, \
-         last_heartbeat_at = $5, offline_alerted_at = null where id = $1",
-    )
-    .bind(target.id)
-    .bind(&report.version)
-    .bind(extensions_in_use)
-    .bind(active_calls)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let counts = (extensions_in_use, active_calls);
+    store::update_reported(&mut tx, target.id, &report.version, counts, now).await?;
     if target.offline_alerted_at.is_some() {
         record_event(&mut tx, target.id, EventKind::BackOnline, json!({}), now).await?;
         let body = format!("{} is online again.", target.name);
@@ -154,15 +129,7 @@ pub async fn accept(
         )
         .await?;
     }
-    let commands: Vec<(Uuid, String)> = sqlx::query_as(
-        "update pbx_commands set delivered_at = $2 where id in (select id from pbx_commands \
-         where instance_id = $1 and delivered_at is null order by created_at for update skip locked) \
-         returning id, kind",
-    )
-    .bind(target.id)
-    .bind(now)
-    .fetch_all(&mut *tx)
-    .await?;
+    let commands = store::take_commands(&mut tx, target.id, now).await?;
     for (id, kind) in &commands {
         record_event(
             &mut tx,
@@ -180,32 +147,17 @@ pub async fn accept(
         .collect())
 }
 
-/// Running instances silent for longer than `OFFLINE_AFTER` that have not been alerted.
-fn offline_check() -> crate::jobs::Job {
-    crate::jobs::Job {
-        name: "pbx_offline",
-        table: "pbx_instances i",
-        alias: "i",
-        due: format!(
-            "i.status = 'running' and i.last_heartbeat_at < $1 - interval '{} seconds' \
-             and i.offline_alerted_at is null",
-            OFFLINE_AFTER.whole_seconds()
-        ),
-        order: "i.last_heartbeat_at",
-    }
-}
-
 /// Marks silent running instances offline and alerts once per incident; returns how many.
 /// Each instance is claimed and handled in its own transaction (`crate::jobs`): one that fails
 /// is recorded and retried later, and the others are still checked.
 pub async fn check_offline(pool: &PgPool, now: OffsetDateTime) -> anyhow::Result<usize> {
-    let job = offline_check();
+    let job = store::offline_check();
     let mut alerted = 0;
     for id in job.due_items(pool, now, 200).await? {
         let Some(mut item) = job.claim(pool, id, now).await? else {
             continue;
         };
-        let outcome = mark_offline(item.conn(), id, now).await;
+        let outcome = mark_offline(item.conn(), PbxId(id), now).await;
         if item.finish(outcome).await?.is_some() {
             alerted += 1;
         }
@@ -215,18 +167,11 @@ pub async fn check_offline(pool: &PgPool, now: OffsetDateTime) -> anyhow::Result
 
 async fn mark_offline(
     conn: &mut sqlx::PgConnection,
-    id: Uuid,
+    id: PbxId,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let target: Target = sqlx::query_as(&format!("{TARGET} where i.id = $1"))
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query("update pbx_instances set offline_alerted_at = $2 where id = $1")
-        .bind(target.id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    let target = store::find_target(&mut *conn, id).await?;
+    store::mark_offline_alerted(&mut *conn, target.id, now).await?;
     record_event(conn, target.id, EventKind::WentOffline, json!({}), now).await?;
     let body = format!("{} has not reported for 3 minutes and is offline. You will get one more email when it is back.", target.name);
     alert(

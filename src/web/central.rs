@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use crate::accounts::model::{Email, Role};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
+use crate::ids::PbxId;
 use crate::pbx::{self, Action, Event, InstanceView, PbxState, Viewer};
 use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
@@ -124,7 +125,7 @@ impl InstancePage {
 async fn instance_page(
     state: &AppState,
     op: &Operator,
-    id: uuid::Uuid,
+    id: PbxId,
     new_token: Option<String>,
     error: Option<(&'static str, &'static str)>,
 ) -> Result<InstancePage, AppError> {
@@ -144,8 +145,8 @@ async fn instance_page(
     })
 }
 
-fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+fn parse_id(raw: &str) -> Result<PbxId, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 pub async fn get_instance(

@@ -1,0 +1,224 @@
+//! The SQL of `pbx_instances`, `pbx_commands` and `pbx_events`. Reads through a [`Viewer`] are
+//! scoped to the customer's own instances or the partner's customers'.
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+
+use super::model::{AlertTarget, Event, EventKind, InstanceView, Viewer, OFFLINE_AFTER};
+use crate::ids::{AccountId, PbxCommandId, PbxId};
+
+const VIEW: &str = "select i.id, i.name, i.region, i.status, i.software_version, i.extensions_in_use, \
+     i.active_calls, i.last_heartbeat_at, i.alarm_email, i.token_hash is not null as has_token, pl.name as plan_name, \
+     s.units, s.status = 'trial' as on_trial, s.trial_ends_at, i.customer_id, c.email as customer_email, \
+     exists (select 1 from pbx_commands k where k.instance_id = i.id and k.kind = 'restart' and k.delivered_at is null) \
+       as restart_pending \
+     from pbx_instances i join subscriptions s on s.id = i.subscription_id join plans pl on pl.code = s.plan_code \
+     join accounts c on c.id = i.customer_id";
+
+/// The viewer's instances (only those of `customer`, when given), newest first, at most `limit`.
+pub async fn list(
+    pool: &PgPool,
+    viewer: Viewer,
+    customer: Option<AccountId>,
+    limit: i64,
+) -> sqlx::Result<Vec<InstanceView>> {
+    let (filter, id) = viewer.filter();
+    sqlx::query_as(&format!(
+        "{VIEW} where {filter} and ($2::uuid is null or i.customer_id = $2) \
+         order by i.created_at desc limit $3"
+    ))
+    .bind(id)
+    .bind(customer)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn find(
+    pool: &PgPool,
+    viewer: Viewer,
+    instance: PbxId,
+) -> sqlx::Result<Option<InstanceView>> {
+    let (filter, id) = viewer.filter();
+    sqlx::query_as(&format!("{VIEW} where {filter} and i.id = $2"))
+        .bind(id)
+        .bind(instance)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn events(pool: &PgPool, instance: PbxId) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(
+        "select at, kind, details from pbx_events where instance_id = $1 order by at desc limit 50",
+    )
+    .bind(instance)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn insert_event(
+    conn: &mut PgConnection,
+    instance: PbxId,
+    kind: EventKind,
+    details: serde_json::Value,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into pbx_events (id, instance_id, at, kind, details) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(instance)
+    .bind(now)
+    .bind(kind.code())
+    .bind(details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_name(
+    conn: &mut PgConnection,
+    id: PbxId,
+    name: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update pbx_instances set name = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_alarm_email(
+    conn: &mut PgConnection,
+    id: PbxId,
+    email: Option<&str>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update pbx_instances set alarm_email = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(email)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the instance's bearer token (its hash); the old token stops working.
+pub async fn update_token_hash(
+    conn: &mut PgConnection,
+    id: PbxId,
+    hash: Vec<u8>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update pbx_instances set token_hash = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Queues a restart, delivered with the instance's next heartbeat.
+pub async fn insert_restart(
+    conn: &mut PgConnection,
+    id: PbxId,
+    requested_by: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into pbx_commands (id, instance_id, kind, requested_by, created_at) values ($1, $2, 'restart', $3, $4)")
+        .bind(PbxCommandId::new()).bind(id).bind(requested_by).bind(now).execute(conn).await?;
+    Ok(())
+}
+
+const TARGET: &str = "select i.id, i.status, i.name, i.offline_alerted_at, \
+     coalesce(i.alarm_email, c.email) as alert_to, i.customer_id from pbx_instances i join accounts c on c.id = i.customer_id";
+
+/// The instance a token hash belongs to, locked until the transaction ends.
+pub async fn lock_by_token(
+    conn: &mut PgConnection,
+    hash: Vec<u8>,
+) -> sqlx::Result<Option<AlertTarget>> {
+    sqlx::query_as(&format!("{TARGET} where i.token_hash = $1 for update of i"))
+        .bind(hash)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find_target(conn: &mut PgConnection, id: PbxId) -> sqlx::Result<AlertTarget> {
+    sqlx::query_as(&format!("{TARGET} where i.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+/// What a heartbeat reports; the instance counts as online again.
+pub async fn update_reported(
+    conn: &mut PgConnection,
+    id: PbxId,
+    version: &str,
+    (extensions_in_use, active_calls): (i32, i32),
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update pbx_instances set software_version = $2, extensions_in_use = $3, active_calls = $4, \
+         last_heartbeat_at = $5, offline_alerted_at = null where id = $1",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(extensions_in_use)
+    .bind(active_calls)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the instance's undelivered commands delivered and returns them, oldest first; a
+/// concurrent heartbeat skips those already being delivered.
+pub async fn take_commands(
+    conn: &mut PgConnection,
+    id: PbxId,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<(PbxCommandId, String)>> {
+    sqlx::query_as(
+        "update pbx_commands set delivered_at = $2 where id in (select id from pbx_commands \
+         where instance_id = $1 and delivered_at is null order by created_at for update skip locked) \
+         returning id, kind",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn mark_offline_alerted(
+    conn: &mut PgConnection,
+    id: PbxId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update pbx_instances set offline_alerted_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Running instances silent for longer than `OFFLINE_AFTER` that have not been alerted.
+pub fn offline_check() -> crate::jobs::Job {
+    crate::jobs::Job {
+        name: "pbx_offline",
+        table: "pbx_instances i",
+        alias: "i",
+        due: format!(
+            "i.status = 'running' and i.last_heartbeat_at < $1 - interval '{} seconds' \
+             and i.offline_alerted_at is null",
+            OFFLINE_AFTER.whole_seconds()
+        ),
+        order: "i.last_heartbeat_at",
+    }
+}
