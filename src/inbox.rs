@@ -1,8 +1,8 @@
 //! What waits for an account manager's decision: pending removal requests and partnership
 //! applications of the manager's partners. The console's navigation shows both counts on every
 //! page, so they are read together in one statement (one round trip per page load). The
-//! scoping is the same as the queues' in `removals` and `partnership`: through the partner's
-//! `manager_id`.
+//! scoping is the same as the queues' in `removals` and `partnership`: through
+//! `managed_partner_ids`, the one definition of the manager's partners.
 
 use sqlx::PgPool;
 
@@ -18,11 +18,11 @@ pub struct PendingCounts {
 pub async fn pending_counts(pool: &PgPool, manager_id: AccountId) -> sqlx::Result<PendingCounts> {
     sqlx::query_as(
         "select \
-           (select count(*) from removal_requests r join accounts p on p.id = r.partner_id \
-             where r.status = 'pending' and p.manager_id = $1) as removals, \
+           (select count(*) from removal_requests r where r.status = 'pending' \
+             and r.partner_id in (select id from managed_partner_ids($1) id)) as removals, \
            (select count(*) from partnership_applications a join accounts c on c.id = a.customer_id \
-             join accounts p on p.id = c.partner_id \
-             where a.status = 'pending' and p.manager_id = $1) as applications",
+             where a.status = 'pending' \
+             and c.partner_id in (select id from managed_partner_ids($1) id)) as applications",
     )
     .bind(manager_id)
     .fetch_one(pool)

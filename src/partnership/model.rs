@@ -118,9 +118,6 @@ pub struct QueueRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DecidedRow {
     #[sqlx(flatten)]
-    pub application: Application,
-    pub applicant_email: String,
-    pub applicant_name: String,
-    pub partner_company: String,
+    pub queued: QueueRow,
     pub decided_by: Option<String>,
 }

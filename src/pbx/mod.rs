@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 pub use model::{
     Action, Event, EventKind, InstanceView, PbxState, PbxStatus, Viewer, OFFLINE_AFTER,
 };
-pub use store::{events, find};
+pub use store::{events, find, insert_event as record_event};
 
 use crate::accounts::model::Account;
 use crate::audit::{self, Entry};
@@ -34,16 +34,6 @@ pub async fn list_for_partner_customer(
     limit: i64,
 ) -> sqlx::Result<Vec<InstanceView>> {
     store::list(pool, Viewer::Partner(partner_id), Some(customer_id), limit).await
-}
-
-pub async fn record_event(
-    conn: &mut PgConnection,
-    instance: PbxId,
-    kind: EventKind,
-    details: serde_json::Value,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    store::insert_event(conn, instance, kind, details, now).await
 }
 
 /// Writes what `action` changes; returns its event, the event's details and, for `NewToken`,

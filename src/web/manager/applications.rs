@@ -47,7 +47,8 @@ const WORDING: Wording = Wording {
 };
 
 /// A decided application as the history shows it.
-fn entry(row: &DecidedRow, zone: &Zone) -> Entry {
+fn entry(decided: &DecidedRow, zone: &Zone) -> Entry {
+    let row = &decided.queued;
     let application = &row.application;
     let about = format!(
         "{} · customer of {}",
@@ -68,7 +69,7 @@ fn entry(row: &DecidedRow, zone: &Zone) -> Entry {
             },
         ],
         approved: application.status == ApplicationStatus::Approved,
-        decided_by: row.decided_by.clone(),
+        decided_by: decided.decided_by.clone(),
         decided_at: decided::at(application.decided_at, zone),
         reason: application.decision_reason.clone(),
         asked: None,
@@ -94,7 +95,7 @@ async fn applications_page(
         .chrome("Partnership applications", "applications")
         .await?;
     let position = |r: &DecidedRow| {
-        let application = &r.application;
+        let application = &r.queued.application;
         Cursor::new(
             application.decided_at.unwrap_or(application.created_at),
             application.id,
