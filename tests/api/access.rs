@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use yeastar_portal::accounts::model::Role;
 
-use crate::helpers::{add_customer_form, client, location, spawn_app, PASSWORD};
+use crate::helpers::{add_customer_form, assert_says, client, location, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn a_partner_cannot_list_or_open_another_partners_customer() {
@@ -64,12 +64,7 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
     let response = app
         .post_multipart(&partner, "/partner/customers/new", form)
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("Nothing was changed"));
+    assert_says(response, StatusCode::FORBIDDEN, "Nothing was changed").await;
     let form = add_customer_form("forged-token-value", "wrong-token@c.test");
     let response = app
         .post_multipart(&partner, "/partner/customers/new", form)

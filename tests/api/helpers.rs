@@ -1,5 +1,5 @@
-//! `spawn_app`: the real server on a port of its own, over its own fresh PostgreSQL database (dropped
-//! afterwards), sending mail to a real SMTP listener; plus the steps a user takes.
+//! `spawn_app`: the real server on a port of its own, over its own fresh PostgreSQL database
+//! (dropped afterwards), sending mail to a real SMTP listener; plus the steps a user takes.
 
 use std::path::PathBuf;
 
@@ -181,11 +181,16 @@ pub fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A 422 whose page says `text`.
-pub async fn assert_refused_with(response: Response, text: &str) {
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+/// A response of `status` whose page says `text`.
+pub async fn assert_says(response: Response, status: StatusCode, text: &str) {
+    assert_eq!(response.status(), status);
     let page = response.text().await.unwrap();
     assert!(page.contains(text), "{text} in {page}");
+}
+
+/// A 422 whose page says `text`.
+pub async fn assert_refused_with(response: Response, text: &str) {
+    assert_says(response, StatusCode::UNPROCESSABLE_ENTITY, text).await;
 }
 
 /// The value of the page's hidden `csrf_token` input.

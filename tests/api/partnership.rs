@@ -3,7 +3,9 @@
 use reqwest::{Client, StatusCode};
 use yeastar_portal::accounts::model::AccountId;
 
-use crate::helpers::{assert_refused_with, client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_refused_with, assert_says, client, location, spawn_app, TestApp, PASSWORD,
+};
 
 async fn apply(app: &TestApp, browser: &Client, company: &str) -> reqwest::Response {
     let csrf = app.csrf_for(browser, "/customer/partnership").await;
@@ -299,12 +301,12 @@ async fn a_partner_cannot_turn_off_two_factor_of_a_customer_with_partner_access(
     let refused = app
         .post_form(&partner, &path, &[("csrf_token", &csrf)])
         .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("This account has Partner Portal access of its own"));
+    assert_says(
+        refused,
+        StatusCode::FORBIDDEN,
+        "This account has Partner Portal access of its own",
+    )
+    .await;
     assert_eq!(
         app.count("select count(*) from accounts where two_factor_enabled")
             .await,

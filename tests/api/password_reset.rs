@@ -8,7 +8,9 @@ use tokio::sync::watch;
 use yeastar_portal::accounts::model::Role;
 use yeastar_portal::auth::password_reset;
 
-use crate::helpers::{assert_refused_with, client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_refused_with, assert_says, client, location, spawn_app, TestApp, PASSWORD,
+};
 
 async fn forgot_form(app: &TestApp, email: &str) -> (Client, String, Vec<(String, String)>) {
     let browser = client();
@@ -289,12 +291,7 @@ async fn a_reset_link_expires_after_one_hour() {
     let response = app
         .submit_reset(&link, "A brand new password 7", None)
         .await;
-    assert_eq!(response.status(), StatusCode::GONE);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("This reset link has expired"));
+    assert_says(response, StatusCode::GONE, "This reset link has expired").await;
     assert_eq!(
         location(&app.login(&client(), "slow@reset.test", PASSWORD).await),
         "/customer"

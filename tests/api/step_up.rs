@@ -5,7 +5,9 @@
 use reqwest::{Client, StatusCode};
 use time::Duration;
 
-use crate::helpers::{assert_refused_with, client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_refused_with, assert_says, client, location, spawn_app, TestApp, PASSWORD,
+};
 
 const SIGNED_OUT: &str =
     "You were signed out because a password or code was entered incorrectly too many times.";
@@ -151,12 +153,7 @@ async fn turning_two_factor_on_needs_the_current_password() {
     let done = app
         .confirm_two_factor_setup(&browser, "/customer", (&secret, &csrf), PASSWORD, false)
         .await;
-    assert_eq!(done.status(), StatusCode::OK);
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("Two-factor authentication is on."));
+    assert_says(done, StatusCode::OK, "Two-factor authentication is on.").await;
     assert_eq!(app.sessions_of(id).await, 2, "the box was not ticked");
     let code = app.current_code(&secret);
     assert_eq!(code.len(), 6);
@@ -175,12 +172,12 @@ async fn turning_two_factor_on_can_sign_out_every_other_session() {
     let done = app
         .confirm_two_factor_setup(&browser, "/customer", (&secret, &csrf), PASSWORD, true)
         .await;
-    assert_eq!(done.status(), StatusCode::OK);
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("Your 2 other sessions were signed out."));
+    assert_says(
+        done,
+        StatusCode::OK,
+        "Your 2 other sessions were signed out.",
+    )
+    .await;
     for other in [&phone, &laptop] {
         let page = app.get(other, "/customer").await;
         assert!(location(&page).starts_with("/login"));

@@ -6,7 +6,7 @@ use time::{Date, Duration};
 use yeastar_portal::pricing::{self, Configuration};
 use yeastar_portal::subscriptions::proration;
 
-use crate::helpers::{client, csrf_token, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{assert_says, client, csrf_token, location, spawn_app, TestApp, PASSWORD};
 
 /// A signed-in customer with an active annual subscription; returns its page's path.
 async fn subscribed(app: &TestApp, email: &str, plan: &str, units: &str) -> (Client, String) {
@@ -157,12 +157,12 @@ async fn a_review_of_a_subscription_that_changed_meanwhile_is_refused() {
     assert_eq!(location(&other), sub);
 
     let refused = app.confirm_change(&browser, &sub, &stale).await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("This subscription changed since you reviewed the change"));
+    assert_says(
+        refused,
+        StatusCode::CONFLICT,
+        "This subscription changed since you reviewed the change",
+    )
+    .await;
     assert_eq!(change_orders(&app).await, 1, "only the other tab's order");
     let units: i32 = app.one("select units from subscriptions").await;
     assert_eq!(units, 30);
@@ -190,12 +190,7 @@ async fn a_review_confirmed_on_a_later_day_is_refused_because_its_price_changed(
         }
     }
     let refused = app.confirm_change(&browser, &sub, &confirmation).await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("Review the change again"));
+    assert_says(refused, StatusCode::CONFLICT, "Review the change again").await;
     assert_eq!(change_orders(&app).await, 0);
 }
 

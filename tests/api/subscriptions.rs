@@ -194,7 +194,12 @@ async fn adding_extensions_mid_term_is_charged_for_the_rest_of_the_term() {
         assert_eq!(location(&response), sub);
         let delta = full_term(units) - full_term(previous as u32);
         let expected = yeastar_portal::subscriptions::proration::prorate(delta, start, end, target);
-        let charged: i64 = app.one("select total_minor from orders where kind = 'change' order by created_at desc limit 1").await;
+        let charged: i64 = app
+            .one(
+                "select total_minor from orders where kind = 'change' \
+                 order by created_at desc limit 1",
+            )
+            .await;
         assert_eq!(charged, expected, "{days_in} days into the term");
         assert!(
             days_in > 0 || charged == delta,
