@@ -34,60 +34,28 @@ impl App {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        Self::build_at_bound_address(config, clock, |_, _| {}).await
+    }
+
+    /// As `build_with_clock`, and once the listener is bound `on_bound` gets the address it got
+    /// and may complete the configuration with it before anything reads it: a server on port 0
+    /// learns its port only then, and its links must name it. The listener is kept, so nothing
+    /// else can take the port in between.
+    pub async fn build_at_bound_address(
+        mut config: Config,
+        clock: Clock,
+        on_bound: impl FnOnce(SocketAddr, &mut Config),
+    ) -> anyhow::Result<Self> {
         // Before anything else, so a misconfigured server stops at once with the reason.
         config.check_secret_key()?;
-        let db = crate::db::prepare(
-            config.database_url.expose(),
-            config.database_max_connections,
-        )
-        .await?;
-        let session_store = PostgresStore::new(db.clone());
-        session_store
-            .migrate()
-            .await
-            .context("could not create the session table")?;
+        let (db, session_store) = open_database(&config).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("could not listen on {}", config.bind_addr))?;
-        let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
-        let secrets = secret_box(&config);
-        let catalog = Arc::new(crate::catalog::load(&db).await?);
-        let state = AppState {
-            db,
-            config: Arc::new(config),
-            clock,
-            hasher,
-            secrets,
-            catalog,
-            // A PBX reports every 30-60 s; this leaves room for many PBXs behind one address.
-            api_limits: crate::web::rate_limit::RateLimiter::new(600),
-        };
+        on_bound(listener.local_addr()?, &mut config);
+        let state = app_state(db, config, clock).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let mut workers = Vec::new();
-        if state.config.mail_worker {
-            let worker = mail_worker(&state.config, state.db.clone(), state.clock.clone())?;
-            workers.push(tokio::spawn(worker.run(shutdown_rx.clone())));
-            workers.push(tokio::spawn(crate::auth::password_reset::sweep_queue(
-                state.db.clone(),
-                state.config.public_base().to_owned(),
-                state.clock.clone(),
-                shutdown_rx.clone(),
-            )));
-        }
-        if state.config.scheduled_jobs {
-            workers.push(tokio::spawn(run_scheduled_jobs(
-                state.clone(),
-                shutdown_rx.clone(),
-            )));
-        }
-        let deletion = session_store.clone();
-        let mut stop = shutdown_rx.clone();
-        workers.push(tokio::spawn(async move {
-            tokio::select! {
-                _ = deletion.continuously_delete_expired(std::time::Duration::from_secs(300)) => {}
-                _ = stop.changed() => {}
-            }
-        }));
+        let workers = start_workers(&state, &session_store, &shutdown_rx)?;
         let router = web::router(state.clone(), session_store);
         Ok(Self {
             listener,
@@ -128,6 +96,73 @@ impl App {
         tracing::info!("portal stopped");
         Ok(())
     }
+}
+
+/// The database, migrated, and the session store's table in it.
+async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, PostgresStore)> {
+    let db = crate::db::prepare(
+        config.database_url.expose(),
+        config.database_max_connections,
+    )
+    .await?;
+    let session_store = PostgresStore::new(db.clone());
+    session_store
+        .migrate()
+        .await
+        .context("could not create the session table")?;
+    Ok((db, session_store))
+}
+
+/// What every request shares: the pool, the configuration, the hasher, the keys, the catalog.
+async fn app_state(db: sqlx::PgPool, config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    let hasher = tokio::task::spawn_blocking(PasswordHasher::new).await??;
+    let secrets = secret_box(&config);
+    let catalog = Arc::new(crate::catalog::load(&db).await?);
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        clock,
+        hasher,
+        secrets,
+        catalog,
+        // A PBX reports every 30-60 s; this leaves room for many PBXs behind one address.
+        api_limits: crate::web::rate_limit::RateLimiter::new(600),
+    })
+}
+
+/// The background work as configured (mail, the reset queue, scheduled jobs) and the expired
+/// sessions' deletion; each stops when `shutdown` changes.
+fn start_workers(
+    state: &AppState,
+    session_store: &PostgresStore,
+    shutdown: &watch::Receiver<bool>,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let mut workers = Vec::new();
+    if state.config.mail_worker {
+        let worker = mail_worker(&state.config, state.db.clone(), state.clock.clone())?;
+        workers.push(tokio::spawn(worker.run(shutdown.clone())));
+        workers.push(tokio::spawn(crate::auth::password_reset::sweep_queue(
+            state.db.clone(),
+            state.config.public_base().to_owned(),
+            state.clock.clone(),
+            shutdown.clone(),
+        )));
+    }
+    if state.config.scheduled_jobs {
+        workers.push(tokio::spawn(run_scheduled_jobs(
+            state.clone(),
+            shutdown.clone(),
+        )));
+    }
+    let deletion = session_store.clone();
+    let mut stop = shutdown.clone();
+    workers.push(tokio::spawn(async move {
+        tokio::select! {
+            _ = deletion.continuously_delete_expired(std::time::Duration::from_secs(300)) => {}
+            _ = stop.changed() => {}
+        }
+    }));
+    Ok(workers)
 }
 
 /// Seals with `SECRET_KEY`, and also opens what `SECRET_KEY_PREVIOUS` sealed.

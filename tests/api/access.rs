@@ -1,9 +1,9 @@
-//! Who may see what: roles, tenants, CSRF, sign-in and sign-out.
+//! Who may see what: roles (each its own security page), tenants, CSRF, sign-in and sign-out.
 
 use reqwest::StatusCode;
 use yeastar_portal::accounts::model::Role;
 
-use crate::helpers::{add_customer_form, client, location, spawn_app, PASSWORD};
+use crate::helpers::{add_customer_form, assert_says, client, location, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn a_partner_cannot_list_or_open_another_partners_customer() {
@@ -29,8 +29,7 @@ async fn a_partner_cannot_list_or_open_another_partners_customer() {
 async fn a_customer_cannot_open_partner_or_manager_pages_and_a_stranger_is_sent_to_sign_in() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@roles.test").await;
-    app.active_account(Role::Customer, "cust@roles.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "cust@roles.test").await;
     let customer = client();
     assert_eq!(
         location(&app.login(&customer, "cust@roles.test", PASSWORD).await),
@@ -62,25 +61,14 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
     app.csrf_for(&partner, "/partner/customers/new").await;
 
     let form = add_customer_form("", "no-token@c.test");
-    let response = partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("Nothing was changed"));
+    let response = app
+        .post_multipart(&partner, "/partner/customers/new", form)
+        .await;
+    assert_says(response, StatusCode::FORBIDDEN, "Nothing was changed").await;
     let form = add_customer_form("forged-token-value", "wrong-token@c.test");
-    let response = partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_multipart(&partner, "/partner/customers/new", form)
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         app.count("select count(*) from accounts where role = 'customer'")
@@ -121,7 +109,7 @@ async fn signing_in_rotates_the_session_id_and_signing_out_ends_it_on_the_server
     let app = spawn_app().await;
     app.partner("rotate@partner.test").await;
     let browser = client();
-    let login_page = browser.get(app.url("/login")).send().await.unwrap();
+    let login_page = app.get(&browser, "/login").await;
     let anonymous_cookie = login_page.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -172,8 +160,7 @@ async fn each_role_lands_on_its_own_portal() {
     let app = spawn_app().await;
     let (manager, partner) = app.partner("land@partner.test").await;
     let _ = manager;
-    app.active_account(Role::Customer, "land@customer.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "land@customer.test").await;
     for (email, home) in [
         ("manager-of-land@partner.test", "/manager/partners"),
         ("land@partner.test", "/partner/customers"),
@@ -181,7 +168,7 @@ async fn each_role_lands_on_its_own_portal() {
     ] {
         let browser = client();
         assert_eq!(location(&app.login(&browser, email, PASSWORD).await), home);
-        let response = browser.get(app.url("/")).send().await.unwrap();
+        let response = app.get(&browser, "/").await;
         assert_eq!(location(&response), home);
     }
     let (status, html) = app.get_html(&client(), "/no-such-page").await;
@@ -197,4 +184,18 @@ async fn health_and_readiness_answer() {
     let ready = client().get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     assert!(ready.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn every_role_has_its_own_security_page_and_not_anothers() {
+    let app = spawn_app().await;
+    let (partner, _) = app.signed_in_partner("sec@partner.test").await;
+    let (status, _) = app.get_html(&partner, "/partner/security").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get_html(&partner, "/customer/security").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let manager = client();
+    app.login(&manager, "manager-of-sec@partner.test", PASSWORD)
+        .await;
+    app.enable_two_factor(&manager, "/manager").await;
 }

@@ -40,11 +40,9 @@ async fn activation_link_is_accepted_just_before_48_hours_and_refused_at_48_hour
         StatusCode::GONE,
         "posting the form after expiry is refused too"
     );
-    let status: String =
-        sqlx::query_scalar("select status::text from accounts where email = 'late@c.test'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let status: String = app
+        .one("select status::text from accounts where email = 'late@c.test'")
+        .await;
     assert_eq!(status, "pending_activation");
 }
 

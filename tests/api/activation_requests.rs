@@ -32,8 +32,7 @@ fn main_of(html: &str) -> &str {
 }
 
 async fn requested(app: &TestApp) -> i64 {
-    app.count("select count(*) from audit_log where action = 'activation.requested'")
-        .await
+    app.audit_count("activation.requested").await
 }
 
 #[tokio::test]

@@ -1,22 +1,11 @@
-//! The audit logs read as sentences with labelled details, filter by date, and stay scoped
-//! to the reader's tenant.
+//! The audit logs read as sentences with labelled details, filter by action, account and date,
+//! page and export as CSV, stay scoped to the reader's tenant, and cannot be changed.
 
 use reqwest::{Client, StatusCode};
 use time::Duration;
 use yeastar_portal::accounts::model::{AccountId, Role};
 
 use crate::helpers::{add_named_customer_form, location, spawn_app, TestApp, PASSWORD};
-
-/// Gives an account a person's name, as its owner would have typed it.
-async fn name(app: &TestApp, account: AccountId, first: &str, last: &str) {
-    sqlx::query("update accounts set first_name = $2, last_name = $3 where id = $1")
-        .bind(account)
-        .bind(first)
-        .bind(last)
-        .execute(&app.db)
-        .await
-        .unwrap();
-}
 
 async fn id_of(app: &TestApp, email: &str) -> AccountId {
     AccountId(
@@ -33,22 +22,18 @@ async fn id_of(app: &TestApp, email: &str) -> AccountId {
 async fn nora_adds_alice(app: &TestApp, domain: &str) -> (Client, Client, AccountId) {
     let nora_email = format!("nora@{domain}");
     let (manager, partner) = app.partner(&nora_email).await;
-    name(app, partner, "Nora", "Winters").await;
-    name(app, manager, "Sam", "Okafor").await;
+    app.rename(partner, "Nora", "Winters").await;
+    app.rename(manager, "Sam", "Okafor").await;
     let nora = app.signed_in_as(&nora_email).await;
     let alice_email = format!("alice@customer.{domain}");
     let csrf = app.csrf_for(&nora, "/partner/customers/new").await;
-    let added = nora
-        .post(app.url("/partner/customers/new"))
-        .multipart(add_named_customer_form(
-            &csrf,
-            &alice_email,
-            "Alice",
-            "Martin",
-        ))
-        .send()
-        .await
-        .unwrap();
+    let added = app
+        .post_multipart(
+            &nora,
+            "/partner/customers/new",
+            add_named_customer_form(&csrf, &alice_email, "Alice", "Martin"),
+        )
+        .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     app.drain_outbox().await;
     let link = app.smtp.to(&alice_email)[0].link("/activate/").unwrap();
@@ -99,11 +84,9 @@ async fn the_log_tells_who_did_what_to_whom_in_a_sentence_with_labelled_details(
         assert!(!html.contains("{&quot;"), "no JSON");
     }
 
-    let csv = manager
-        .get(app.url("/manager/audit.csv?action=removal.requested"))
-        .send()
+    let csv = app
+        .get(&manager, "/manager/audit.csv?action=removal.requested")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -121,7 +104,7 @@ async fn the_log_tells_who_did_what_to_whom_in_a_sentence_with_labelled_details(
 async fn a_subscription_change_is_told_with_its_plan_extensions_and_amount() {
     let app = spawn_app().await;
     let (browser, alice) = app.signed_in_customer("alice@change.test").await;
-    name(&app, alice, "Alice", "Martin").await;
+    app.rename(alice, "Alice", "Martin").await;
     let fields = [
         ("plan", "cloud_pbx_enterprise"),
         ("units", "20"),
@@ -246,10 +229,8 @@ async fn a_partner_reads_only_its_own_tenant_even_when_asking_for_another() {
     let app = spawn_app().await;
     let (nora, _, _) = nora_adds_alice(&app, "mine.test").await;
     let (_, other) = app.partner("p@theirs.test").await;
-    let bob = app
-        .active_account(Role::Customer, "bob@theirs.test", None, Some(other))
-        .await;
-    name(&app, bob, "Bob", "Stone").await;
+    let bob = app.customer_of(other, "bob@theirs.test").await;
+    app.rename(bob, "Bob", "Stone").await;
     app.signed_in_as("bob@theirs.test").await;
 
     let (_, own) = app.get_html(&nora, "/partner/audit").await;
@@ -264,13 +245,97 @@ async fn a_partner_reads_only_its_own_tenant_even_when_asking_for_another() {
         .get_html(&nora, "/partner/audit?account=bob%40theirs.test")
         .await;
     assert_eq!(entries(&by_email), 0);
-    let csv = nora
-        .get(app.url("/partner/audit.csv"))
-        .send()
+    let csv = app
+        .get(&nora, "/partner/audit.csv")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
     assert!(csv.contains("Alice Martin signed in") && !csv.contains("Bob Stone"));
+}
+
+#[tokio::test]
+async fn the_audit_log_is_filtered_paginated_exported_and_scoped() {
+    let app = spawn_app().await;
+    let (_, partner_id) = app.partner("p@audit.test").await;
+    for i in 0..30 {
+        app.create_account(
+            Role::Customer,
+            &format!("c{i}@audit.test"),
+            None,
+            Some(partner_id),
+        )
+        .await;
+    }
+    let (_, other) = app.partner("p@other-audit.test").await;
+    app.create_account(Role::Customer, "hidden@other-audit.test", None, Some(other))
+        .await;
+    let manager = app.signed_in_as("manager-of-p@audit.test").await;
+
+    let (status, page) = app
+        .get_html(&manager, "/manager/audit?action=account.created")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(entries(&page), 32, "30 customers, the partner, the manager");
+    let (_, first) = app.get_html(&manager, "/manager/audit").await;
+    assert_eq!(entries(&first), 50);
+    let next_start = first.find("/manager/audit?after=").expect("a next page");
+    let next: String = first[next_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let (_, second) = app.get_html(&manager, &next.replace("&amp;", "&")).await;
+    assert!(entries(&second) > 0);
+    assert!(
+        !first.contains("hidden@other-audit.test") && !second.contains("hidden@other-audit.test")
+    );
+
+    let (_, by_account) = app
+        .get_html(&manager, "/manager/audit?account=c7%40audit.test")
+        .await;
+    assert_eq!(entries(&by_account), 2, "created and activation sent");
+    let (status, bad) = app
+        .get_html(&manager, "/manager/audit?from=yesterday")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("“yesterday” is not a date. Choose a day from the calendar."));
+    // Today as the manager's zone has it (the test accounts are in Germany).
+    let today = yeastar_portal::format::Zone::parse("Europe/Berlin")
+        .unwrap()
+        .local_date(app.now())
+        .to_string();
+    let (_, dated) = app
+        .get_html(
+            &manager,
+            &format!("/manager/audit?action=account.created&from={today}&to={today}"),
+        )
+        .await;
+    assert_eq!(entries(&dated), 32);
+
+    let csv = app
+        .get(&manager, "/manager/audit.csv?action=activation.sent")
+        .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = csv.text().await.unwrap();
+    assert!(body.starts_with("time_utc,action,actor,target,partner,client_ip,details,summary\r\n"));
+    assert_eq!(body.lines().count(), 1 + 32);
+
+    let partner = app.signed_in_as("p@audit.test").await;
+    let (_, own) = app
+        .get_html(&partner, "/partner/audit?action=account.created")
+        .await;
+    assert_eq!(entries(&own), 31);
+    assert!(!own.contains("hidden@other-audit.test"));
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_changed() {
+    let app = spawn_app().await;
+    app.partner("p@append.test").await;
+    let update = sqlx::query("update audit_log set action = 'tampered'")
+        .execute(&app.db)
+        .await;
+    assert!(update.is_err());
+    let delete = sqlx::query("delete from audit_log").execute(&app.db).await;
+    assert!(delete.is_err());
 }

@@ -1,7 +1,6 @@
 //! The customer's Billing page: the orders of their subscriptions, each with its invoice.
 
 use reqwest::StatusCode;
-use yeastar_portal::accounts::model::Role;
 
 use crate::fixtures::{paid_pbx, purchase, sign_in};
 use crate::helpers::spawn_app;
@@ -10,9 +9,7 @@ use crate::helpers::spawn_app;
 async fn billing_lists_the_orders_of_the_customers_subscriptions_with_their_invoices() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@bill.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@bill.test", None, Some(partner))
-        .await;
+    let customer = app.customer_of(partner, "c@bill.test").await;
     let customer_browser = sign_in(&app, "c@bill.test", "/customer").await;
     let partner_browser = sign_in(&app, "p@bill.test", "/partner/customers").await;
     paid_pbx(&app, &customer_browser).await;
@@ -25,11 +22,9 @@ async fn billing_lists_the_orders_of_the_customers_subscriptions_with_their_invo
     .fetch_one(&app.db)
     .await
     .unwrap();
-    let partner_order: String =
-        sqlx::query_scalar("select number from orders where subscription_id is null")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let partner_order: String = app
+        .one("select number from orders where subscription_id is null")
+        .await;
 
     let (status, html) = app.get_html(&customer_browser.0, "/customer/billing").await;
     assert_eq!(status, StatusCode::OK);
@@ -58,20 +53,16 @@ async fn billing_lists_the_orders_of_the_customers_subscriptions_with_their_invo
 async fn an_invoice_is_found_only_among_the_customers_own_subscription_orders() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@bill.test").await;
-    app.active_account(Role::Customer, "c@bill.test", None, Some(partner))
-        .await;
-    app.active_account(Role::Customer, "neighbour@bill.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "c@bill.test").await;
+    app.customer_of(partner, "neighbour@bill.test").await;
     let owner = sign_in(&app, "c@bill.test", "/customer").await;
     let neighbour = sign_in(&app, "neighbour@bill.test", "/customer").await;
     let partner_browser = sign_in(&app, "p@bill.test", "/partner/customers").await;
     paid_pbx(&app, &owner).await;
     let (partner_order, _) = purchase(&app, &partner_browser).await;
-    let order: uuid::Uuid =
-        sqlx::query_scalar("select id from orders where subscription_id is not null")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let order: uuid::Uuid = app
+        .one("select id from orders where subscription_id is not null")
+        .await;
 
     let (status, _) = app
         .get_html(&neighbour.0, &format!("/customer/billing/{order}/invoice"))
@@ -96,9 +87,7 @@ async fn an_invoice_is_found_only_among_the_customers_own_subscription_orders() 
 async fn billing_pages_through_many_orders_with_a_cursor() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@bill.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@bill.test", None, Some(partner))
-        .await;
+    let customer = app.customer_of(partner, "c@bill.test").await;
     let browser = sign_in(&app, "c@bill.test", "/customer").await;
     paid_pbx(&app, &browser).await;
     // 29 more orders of the same subscription (as renewals would make), one second apart.

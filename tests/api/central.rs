@@ -3,7 +3,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use time::Duration;
-use yeastar_portal::accounts::model::{AccountId, Role};
+use yeastar_portal::accounts::model::AccountId;
 
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
@@ -13,8 +13,7 @@ pub(crate) async fn customer_with_pbx(
     email: &str,
     partner: AccountId,
 ) -> (Client, String) {
-    app.active_account(Role::Customer, email, None, Some(partner))
-        .await;
+    app.customer_of(partner, email).await;
     let browser = client();
     app.login(&browser, email, PASSWORD).await;
     let csrf = app.csrf_for(&browser, "/customer/trials").await;
@@ -133,11 +132,7 @@ async fn a_queued_restart_is_delivered_on_the_next_heartbeat_exactly_once() {
     assert_eq!(second["commands"].as_array().unwrap().len(), 0);
     let (_, page) = app.get_html(&browser, &path).await;
     assert!(page.contains("Restart requested") && page.contains("Restart delivered to the PBX"));
-    assert_eq!(
-        app.count("select count(*) from audit_log where action = 'pbx.restart_queued'")
-            .await,
-        1
-    );
+    assert_eq!(app.audit_count("pbx.restart_queued").await, 1);
 }
 
 #[tokio::test]

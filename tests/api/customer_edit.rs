@@ -2,7 +2,6 @@
 //! customer holds.
 
 use reqwest::StatusCode;
-use yeastar_portal::accounts::model::Role;
 
 use crate::fixtures::{paid_pbx, purchase, sign_in};
 use crate::helpers::{location, spawn_app, TestApp};
@@ -40,9 +39,7 @@ async fn customer_row(app: &TestApp, email: &str) -> (String, String, Option<Str
 async fn a_partner_edits_a_customers_account_information_and_the_change_is_audited_old_to_new() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@edit.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@edit.test", None, Some(partner))
-        .await;
+    let customer = app.customer_of(partner, "c@edit.test").await;
     let (browser, _) = sign_in(&app, "p@edit.test", "/partner/customers").await;
     let path = format!("/partner/customers/{customer}/edit");
 
@@ -114,9 +111,7 @@ async fn a_partner_edits_a_customers_account_information_and_the_change_is_audit
         ],
     );
     app.post_form(&browser, &path, &same).await;
-    let entries = app
-        .count("select count(*) from audit_log where action = 'customer.updated'")
-        .await;
+    let entries = app.audit_count("customer.updated").await;
     assert_eq!(entries, 1);
 }
 
@@ -124,9 +119,7 @@ async fn a_partner_edits_a_customers_account_information_and_the_change_is_audit
 async fn a_bad_edit_is_refused_next_to_its_field_with_the_input_kept_and_nothing_saved() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@edit.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@edit.test", None, Some(partner))
-        .await;
+    let customer = app.customer_of(partner, "c@edit.test").await;
     let (browser, csrf) = sign_in(&app, "p@edit.test", "/partner/customers").await;
     let path = format!("/partner/customers/{customer}/edit");
     let before = app.database_fingerprint().await;
@@ -160,9 +153,7 @@ async fn another_partners_customer_cannot_be_edited_or_even_found() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@edit.test").await;
     app.partner("other@edit.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@edit.test", None, Some(partner))
-        .await;
+    let customer = app.customer_of(partner, "c@edit.test").await;
     let (other, csrf) = sign_in(&app, "other@edit.test", "/partner/customers").await;
     let path = format!("/partner/customers/{customer}/edit");
 
@@ -178,9 +169,7 @@ async fn another_partners_customer_cannot_be_edited_or_even_found() {
 async fn the_customer_page_lists_the_customers_licences_subscriptions_and_pbxs_with_links() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@a.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@a.test", None, Some(partner))
-        .await;
+    let customer = app.customer_of(partner, "c@a.test").await;
     let partner_browser = sign_in(&app, "p@a.test", "/partner/customers").await;
     let customer_browser = sign_in(&app, "c@a.test", "/customer").await;
     let (instance, subscription) = paid_pbx(&app, &customer_browser).await;

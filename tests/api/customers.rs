@@ -11,12 +11,9 @@ async fn post_add(
     partner: &reqwest::Client,
     form: Form,
 ) -> (StatusCode, String) {
-    let response = partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_multipart(partner, "/partner/customers/new", form)
+        .await;
     let status = response.status();
     (status, response.text().await.unwrap())
 }
@@ -136,12 +133,9 @@ async fn a_profile_image_is_stored_reencoded_as_a_square_and_served_to_the_partn
         "profile_image",
         file_part(png(800, 600), "me.png", "image/png"),
     );
-    let response = partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_multipart(&partner, "/partner/customers/new", form)
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get_html(&partner, &location(&response)).await;
     let src_start = page
@@ -151,16 +145,13 @@ async fn a_profile_image_is_stored_reencoded_as_a_square_and_served_to_the_partn
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let image = partner.get(app.url(&src)).send().await.unwrap();
+    let image = app.get(&partner, &src).await;
     assert_eq!(image.headers()["content-type"], "image/png");
     let decoded = image::load_from_memory(&image.bytes().await.unwrap()).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (256, 256));
     // Someone else's browser cannot fetch it.
     let (stranger, _) = app.signed_in_partner("p@stranger.test").await;
-    assert_eq!(
-        stranger.get(app.url(&src)).send().await.unwrap().status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.status_of(&stranger, &src).await, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -220,8 +211,7 @@ async fn the_list_is_newest_first_searchable_and_paginated_by_keyset() {
 async fn a_customer_sees_and_edits_their_account_information_but_not_the_email() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@acct.test").await;
-    app.active_account(Role::Customer, "me@acct-customer.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "me@acct-customer.test").await;
     let customer = client();
     app.login(&customer, "me@acct-customer.test", PASSWORD)
         .await;

@@ -113,8 +113,7 @@ async fn decided_removals_show_who_decided_when_and_why_newest_first_in_pages() 
 async fn an_application_shows_its_country_and_date_and_its_decision_joins_the_history() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("sales@app-history.test").await;
-    app.active_account(Role::Customer, "boss@app-history.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "boss@app-history.test").await;
     let applicant = sign_in(&app, "boss@app-history.test", "/customer/partnership").await;
     let applied_at = app.now();
     let id = partnership_application(&app, &applicant).await;

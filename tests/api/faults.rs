@@ -77,12 +77,9 @@ async fn customers_added_while_smtp_is_down_get_their_pages_at_once_and_each_ema
     // The SMTP server comes up on the same port. Each email is due again at its own
     // `next_attempt_at` (backoff from 5 s); the worker polls every 5 s on top of that.
     let up = SmtpSink::start_on(port).await;
-    let window: f64 = sqlx::query_scalar(
-        "select extract(epoch from max(next_attempt_at) - now())::float8 from email_outbox",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let window: f64 = app
+        .one("select extract(epoch from max(next_attempt_at) - now())::float8 from email_outbox")
+        .await;
     let window = Duration::from_secs_f64(window.max(0.0)) + Duration::from_secs(5 + 2);
     let started = Instant::now();
     while up.received().len() < queued as usize {
@@ -168,11 +165,7 @@ async fn answers_unavailable_quickly(app: &TestApp, partner: &reqwest::Client) {
     );
 
     let started = Instant::now();
-    let page = partner
-        .get(app.url("/partner/customers"))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(partner, "/partner/customers").await;
     let page_took = started.elapsed();
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(
@@ -228,7 +221,7 @@ async fn while_postgresql_stops_answering_readyz_still_says_503_within_its_bound
     }
     proxy.restore().await;
     let restored = Instant::now();
-    while probe.get(app.url("/readyz")).send().await.unwrap().status() != StatusCode::OK {
+    while app.status_of(&probe, "/readyz").await != StatusCode::OK {
         assert!(restored.elapsed() < Duration::from_secs(15), "ready again");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

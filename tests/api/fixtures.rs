@@ -22,7 +22,7 @@ pub async fn sign_in(app: &TestApp, email: &str, page: &str) -> Browser {
 }
 
 pub async fn id(app: &TestApp, sql: &str) -> Uuid {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
+    app.one(sql).await
 }
 
 /// The newest session id of `account` (a second sign-in made for the purpose).
@@ -46,12 +46,9 @@ pub async fn pending_with_image(app: &TestApp, (partner, csrf): &Browser) -> Uui
         "profile_image",
         file_part(png(64, 64), "me.png", "image/png"),
     );
-    let added = partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let added = app
+        .post_multipart(partner, "/partner/customers/new", form)
+        .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     id(
         app,

@@ -1,5 +1,5 @@
-//! `spawn_app`: the real server on a free port, over its own fresh PostgreSQL database (dropped
-//! afterwards), sending mail to a real SMTP listener; plus the steps a user takes.
+//! `spawn_app`: the real server on a port of its own, over its own fresh PostgreSQL database
+//! (dropped afterwards), sending mail to a real SMTP listener; plus the steps a user takes.
 
 use std::path::PathBuf;
 
@@ -8,20 +8,26 @@ use reqwest::{redirect, Client, Response, StatusCode};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yeastar_portal::accounts::model::{AccountId, AccountInfo, Email, Role};
-use yeastar_portal::accounts::{self, NewAccount};
 use yeastar_portal::app::{mail_worker, App};
 use yeastar_portal::clock::Clock;
 use yeastar_portal::config::{Config, Secret};
 use yeastar_portal::mail::worker::Worker;
 use yeastar_portal::subscriptions::jobs;
 
+pub use self::account_steps::{add_customer_form, add_named_customer_form};
+pub use self::purchase_steps::buy;
 use crate::smtp::SmtpSink;
 
+// Accounts: created, activated, partners and their customers, signed in; the Add Partner form.
+mod account_steps;
 // Sign-in security steps (2FA setup, sessions, bursts, the reset queue): more `TestApp` methods.
 mod auth_steps;
+// Reading list pages: columns, Next page links, every row across the pages.
+pub mod list_pages;
 // Capturing log lines, for tests that check what the operator is told.
 pub mod logs;
+// The partner's purchase form, reviewed and confirmed.
+pub mod purchase_steps;
 // Changes to a subscription: the change form, its review and its confirmation.
 mod subscription_steps;
 
@@ -91,20 +97,20 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
     }
 }
 
-/// Builds and runs the app on a free loopback port (named in `config`).
+/// Builds and runs the app on a free loopback port: the app binds port 0 and keeps the
+/// listener, and `config` is completed with the address it got (links in emails name it).
 async fn start(
     config: &mut Config,
     clock: &Clock,
 ) -> (String, PgPool, tokio::task::JoinHandle<()>) {
-    // Links in emails must point at this server: bind first, then name the port.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
-    config.bind_addr = format!("127.0.0.1:{port}").parse().unwrap();
-    config.public_url = format!("http://127.0.0.1:{port}");
-    let app = App::build_with_clock(config.clone(), clock.clone())
-        .await
-        .expect("the app builds");
+    config.bind_addr = "127.0.0.1:0".parse().unwrap();
+    let app = App::build_at_bound_address(config.clone(), clock.clone(), |bound, config| {
+        config.bind_addr = bound;
+        config.public_url = format!("http://{bound}");
+    })
+    .await
+    .expect("the app builds");
+    config.clone_from(&app.state().config);
     let address = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
     let server = tokio::spawn(async move {
@@ -175,6 +181,18 @@ pub fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A response of `status` whose page says `text`.
+pub async fn assert_says(response: Response, status: StatusCode, text: &str) {
+    assert_eq!(response.status(), status);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(text), "{text} in {page}");
+}
+
+/// A 422 whose page says `text`.
+pub async fn assert_refused_with(response: Response, text: &str) {
+    assert_says(response, StatusCode::UNPROCESSABLE_ENTITY, text).await;
+}
+
 /// The value of the page's hidden `csrf_token` input.
 pub fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
@@ -205,8 +223,18 @@ impl TestApp {
         self.worker().drain().await.unwrap()
     }
 
+    /// `GET path` as `client`.
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The status of `GET path` as `client`.
+    pub async fn status_of(&self, client: &Client, path: &str) -> StatusCode {
+        self.get(client, path).await.status()
+    }
+
     pub async fn get_html(&self, client: &Client, path: &str) -> (StatusCode, String) {
-        let response = client.get(self.url(path)).send().await.unwrap();
+        let response = self.get(client, path).await;
         let status = response.status();
         (status, response.text().await.unwrap())
     }
@@ -226,6 +254,16 @@ impl TestApp {
         client
             .post(self.url(path))
             .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a multipart form (the Add Partner form, an upload) as `client`.
+    pub async fn post_multipart(&self, client: &Client, path: &str, form: Form) -> Response {
+        client
+            .post(self.url(path))
+            .multipart(form)
             .send()
             .await
             .unwrap()
@@ -266,85 +304,6 @@ impl TestApp {
         .await
     }
 
-    /// Creates an account the way the CLI does and returns its id and activation link.
-    pub async fn create_account(
-        &self,
-        role: Role,
-        email: &str,
-        manager: Option<AccountId>,
-        partner: Option<AccountId>,
-    ) -> (AccountId, String) {
-        let created = accounts::create_pending_account(
-            &self.db,
-            NewAccount {
-                role,
-                email: Email::parse(email).unwrap(),
-                info: AccountInfo {
-                    first_name: "Test".into(),
-                    last_name: format!("{role:?}"),
-                    company: format!("{email} Ltd"),
-                    phone: String::new(),
-                    country: Some("DE".into()),
-                    address: String::new(),
-                    city: String::new(),
-                    state: String::new(),
-                    postcode: String::new(),
-                },
-                manager_id: manager,
-                partner_id: partner,
-                created_by: None,
-                profile_png: None,
-                invited_by: "Yeastar".into(),
-                client_ip: None,
-            },
-            self.config.public_base(),
-            self.clock.now(),
-        )
-        .await
-        .map_err(|e| e.to_string())
-        .unwrap();
-        (created.id, created.activation_link)
-    }
-
-    /// An active account ready to sign in with `PASSWORD`.
-    pub async fn active_account(
-        &self,
-        role: Role,
-        email: &str,
-        manager: Option<AccountId>,
-        partner: Option<AccountId>,
-    ) -> AccountId {
-        let (id, link) = self.create_account(role, email, manager, partner).await;
-        let response = self.activate(&link, PASSWORD).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "activation of {email}"
-        );
-        id
-    }
-
-    /// A manager and an active partner assigned to it.
-    pub async fn partner(&self, email: &str) -> (AccountId, AccountId) {
-        let manager_email = format!("manager-of-{email}");
-        let manager = self
-            .active_account(Role::Manager, &manager_email, None, None)
-            .await;
-        let partner = self
-            .active_account(Role::Partner, email, Some(manager), None)
-            .await;
-        (manager, partner)
-    }
-
-    /// A signed-in client of an active partner.
-    pub async fn signed_in_partner(&self, email: &str) -> (Client, AccountId) {
-        let (_, partner) = self.partner(email).await;
-        let client = client();
-        let response = self.login(&client, email, PASSWORD).await;
-        assert_eq!(location(&response), "/partner/customers");
-        (client, partner)
-    }
-
     /// Subscribes through review and confirm; returns the confirm response.
     pub async fn subscribe(&self, browser: &Client, fields: &[(&str, &str)]) -> Response {
         let csrf = self.csrf_for(browser, "/customer/subscribe").await;
@@ -372,18 +331,6 @@ impl TestApp {
             .unwrap()
     }
 
-    /// A client signed in as an existing active account.
-    pub async fn signed_in_as(&self, email: &str) -> Client {
-        let client = client();
-        let response = self.login(&client, email, PASSWORD).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "sign-in of {email}"
-        );
-        client
-    }
-
     /// A digest of every row of every table in the app's schema (sessions live elsewhere), so
     /// a test can assert that a refused request wrote nothing at all.
     pub async fn database_fingerprint(&self) -> Vec<(String, String)> {
@@ -407,35 +354,30 @@ impl TestApp {
         digests
     }
 
-    pub async fn count(&self, sql: &str) -> i64 {
+    /// How many audit entries of `action` the log holds.
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        sqlx::query_scalar("select count(*) from audit_log where action = $1")
+            .bind(action)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// The one value the query `sql` selects.
+    pub async fn one<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.one(sql).await
     }
 
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
-}
-
-/// The Add Partner form as a person fills it in.
-pub fn add_customer_form(csrf: &str, email: &str) -> Form {
-    add_named_customer_form(csrf, email, "Wei", "Zhang")
-}
-
-/// The Add Partner form for a customer of the given name.
-pub fn add_named_customer_form(csrf: &str, email: &str, first: &str, last: &str) -> Form {
-    Form::new()
-        .text("csrf_token", csrf.to_owned())
-        .text("user_type", "customer")
-        .text("email", email.to_owned())
-        .text("first_name", first.to_owned())
-        .text("last_name", last.to_owned())
-        .text("company", "Harbour Logistics")
-        .text("phone", "+86 592 5503301")
-        .text("country", "CN")
-        .text("address", "23 Wanghai Road")
-        .text("city", "Xiamen")
-        .text("state", "Fujian")
-        .text("postcode", "361000")
 }
 
 pub fn file_part(bytes: Vec<u8>, name: &str, mime: &str) -> Part {

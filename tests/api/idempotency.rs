@@ -3,7 +3,6 @@
 //! never with a 500 — concurrent repeats, a key seen from another tenant, a different cart.
 
 use reqwest::{Client, StatusCode};
-use yeastar_portal::accounts::model::Role;
 
 use crate::helpers::{hidden_fields, location, spawn_app, TestApp};
 
@@ -130,8 +129,7 @@ async fn eight_concurrent_purchase_confirmations_make_one_order_and_no_500() {
 async fn eight_concurrent_subscribe_confirmations_make_one_subscription_and_no_500() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@subkeys.test").await;
-    app.active_account(Role::Customer, "c@subkeys.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "c@subkeys.test").await;
     let customer = app.signed_in_as("c@subkeys.test").await;
     let form = subscribe_review(&app, &customer).await;
     let responses = futures_join(&app, &customer, "/customer/subscribe/confirm", &form, 8).await;
@@ -150,8 +148,7 @@ async fn a_subscribe_key_reused_by_another_customer_of_the_same_partner_makes_th
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@shared.test").await;
     for email in ["a@shared.test", "b@shared.test"] {
-        app.active_account(Role::Customer, email, None, Some(partner))
-            .await;
+        app.customer_of(partner, email).await;
     }
     let a = app.signed_in_as("a@shared.test").await;
     let b = app.signed_in_as("b@shared.test").await;

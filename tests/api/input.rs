@@ -2,7 +2,6 @@
 //! in any field of any form or list query get a 422 naming the field, and nothing is written.
 
 use reqwest::{Client, StatusCode};
-use yeastar_portal::accounts::model::Role;
 
 use crate::helpers::{add_customer_form, client, spawn_app, TestApp};
 
@@ -20,8 +19,7 @@ pub struct Actors {
 
 pub async fn actors(app: &TestApp) -> Actors {
     let (manager_id, partner_id) = app.partner("p@input.test").await;
-    app.active_account(Role::Customer, "c@input.test", None, Some(partner_id))
-        .await;
+    app.customer_of(partner_id, "c@input.test").await;
     let _ = manager_id;
     let visitor = client();
     let partner = app.signed_in_as("p@input.test").await;
@@ -165,7 +163,38 @@ fn chars_for(field: &str) -> impl Iterator<Item = &'static str> + '_ {
         .filter(move |c| *c != "\n" || !TEXTAREAS.contains(&field))
 }
 
-async fn assert_refused(app: &TestApp, response: reqwest::Response, what: &str, field: &str) {
+/// One request of a table of forms: the actor's role, the path (with `{id}` filled in), the
+/// field that carries the bad value, the value, and every field's value.
+type Case = (
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+    Vec<(String, String)>,
+);
+
+/// Every request of `table`: each field of each form, with each hostile value it is tried with.
+fn cases(table: &'static [(&'static str, &'static str, &'static [&'static str])]) -> Vec<Case> {
+    let mut all = Vec::new();
+    for &(role, path, names) in table {
+        let path = path.replace("{id}", ID);
+        for &field in names {
+            for bad in chars_for(field) {
+                all.push((role, path.clone(), field, bad, fields(names, field, bad)));
+            }
+        }
+    }
+    all
+}
+
+/// Refused with a 422 page that names the field and says what to do, having written nothing
+/// (the database as `before`).
+async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    (what, field): (&str, &str),
+    before: &[(String, String)],
+) {
     assert_eq!(
         response.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -178,7 +207,11 @@ async fn assert_refused(app: &TestApp, response: reqwest::Response, what: &str, 
         "{what}: the page names the field"
     );
     assert!(html.contains("Go back"), "{what}: the page says what to do");
-    let _ = app;
+    assert_eq!(
+        app.database_fingerprint().await,
+        before,
+        "{what} wrote something"
+    );
 }
 
 #[tokio::test]
@@ -186,28 +219,18 @@ async fn a_control_character_in_any_post_form_field_is_refused_with_a_422_and_no
     let app = spawn_app().await;
     let actors = actors(&app).await;
     let before = app.database_fingerprint().await;
-    for &(role, path, names) in POST_FORMS {
-        let path = path.replace("{id}", ID);
+    for (role, path, field, bad, values) in cases(POST_FORMS) {
         let (browser, csrf) = actor(&actors, role);
-        for field in names {
-            for bad in chars_for(field) {
-                let mut form = vec![("csrf_token".to_owned(), csrf.clone())];
-                form.extend(fields(names, field, bad));
-                let response = browser
-                    .post(app.url(&path))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap();
-                let what = format!("POST {path} with {bad:?} in {field} as {role}");
-                assert_refused(&app, response, &what, field).await;
-                assert_eq!(
-                    app.database_fingerprint().await,
-                    before,
-                    "{what} wrote something"
-                );
-            }
-        }
+        let mut form = vec![("csrf_token".to_owned(), csrf.clone())];
+        form.extend(values);
+        let response = browser
+            .post(app.url(&path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let what = format!("POST {path} with {bad:?} in {field} as {role}");
+        assert_refused(&app, response, (&what, field), &before).await;
     }
 }
 
@@ -216,27 +239,16 @@ async fn a_control_character_in_any_list_query_is_refused_with_a_422_and_nothing
     let app = spawn_app().await;
     let actors = actors(&app).await;
     let before = app.database_fingerprint().await;
-    for &(role, path, names) in GET_QUERIES {
-        let path = path.replace("{id}", ID);
+    for (role, path, field, bad, query) in cases(GET_QUERIES) {
         let (browser, _) = actor(&actors, role);
-        for field in names {
-            for bad in chars_for(field) {
-                let query = fields(names, field, bad);
-                let response = browser
-                    .get(app.url(&path))
-                    .query(&query)
-                    .send()
-                    .await
-                    .unwrap();
-                let what = format!("GET {path} with {bad:?} in {field} as {role}");
-                assert_refused(&app, response, &what, field).await;
-                assert_eq!(
-                    app.database_fingerprint().await,
-                    before,
-                    "{what} wrote something"
-                );
-            }
-        }
+        let response = browser
+            .get(app.url(&path))
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        let what = format!("GET {path} with {bad:?} in {field} as {role}");
+        assert_refused(&app, response, (&what, field), &before).await;
     }
 }
 
@@ -257,12 +269,9 @@ async fn a_control_character_in_the_add_customer_form_is_shown_next_to_the_field
             let (head, tail) = typed.split_at(3);
             let form = add_customer_form(&csrf, "new@multipart.test")
                 .text(field, format!("{head}{bad}{tail}"));
-            let response = partner
-                .post(app.url("/partner/customers/new"))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
+            let response = app
+                .post_multipart(&partner, "/partner/customers/new", form)
+                .await;
             let what = format!("Add customer with {bad:?} in {field}");
             assert_eq!(
                 response.status(),
@@ -294,9 +303,7 @@ async fn a_control_character_in_the_add_customer_form_is_shown_next_to_the_field
 async fn line_breaks_and_tabs_are_kept_in_a_textarea() {
     let app = spawn_app().await;
     let (partner, partner_id) = app.signed_in_partner("p@textarea.test").await;
-    let customer = app
-        .active_account(Role::Customer, "c@textarea.test", None, Some(partner_id))
-        .await;
+    let customer = app.customer_of(partner_id, "c@textarea.test").await;
     let path = format!("/partner/customers/{customer}/removal-request");
     let csrf = app.csrf_for(&partner, &path).await;
     let reason = "Contract ended.\r\nPlease remove:\tall access.";
@@ -308,9 +315,6 @@ async fn line_breaks_and_tabs_are_kept_in_a_textarea() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let stored: String = sqlx::query_scalar("select reason from removal_requests")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let stored: String = app.one("select reason from removal_requests").await;
     assert_eq!(stored.replace("\r\n", "\n"), reason.replace("\r\n", "\n"));
 }

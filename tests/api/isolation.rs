@@ -210,7 +210,7 @@ async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_chan
         world.actors.len()
     );
 
-    let before = app.table_digests().await;
+    let before = app.database_fingerprint().await;
     let failures = refusals(&app, &world, &tenant_routes).await;
     assert!(
         failures.is_empty(),
@@ -218,7 +218,7 @@ async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_chan
         failures.join("\n")
     );
     assert_eq!(
-        app.table_digests().await,
+        app.database_fingerprint().await,
         before,
         "refused requests changed nothing"
     );
@@ -230,7 +230,7 @@ async fn every_id_bearing_route_answers_only_its_rightful_actors_and_others_chan
         failures.join("\n")
     );
     assert_ne!(
-        app.table_digests().await,
+        app.database_fingerprint().await,
         before,
         "the rightful actors' changes were made"
     );
@@ -250,7 +250,7 @@ async fn every_post_route_refuses_a_missing_or_another_sessions_csrf_token_and_c
     );
     eprintln!("CSRF matrix: {} POST routes x 3 cases", posts.len());
     let mut failures = Vec::new();
-    let before = app.table_digests().await;
+    let before = app.database_fingerprint().await;
     for route in &posts {
         let Some(path) = world.path(&route.path) else {
             failures.push(format!(
@@ -303,7 +303,7 @@ async fn every_post_route_refuses_a_missing_or_another_sessions_csrf_token_and_c
         failures.join("\n")
     );
     assert_eq!(
-        app.table_digests().await,
+        app.database_fingerprint().await,
         before,
         "refused requests changed nothing"
     );

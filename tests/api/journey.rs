@@ -77,12 +77,13 @@ async fn partner_adds_a_customer_who_activates_from_the_email_and_signs_in() {
     let response = app.login(&partner, "sales@northwind.test", PASSWORD).await;
     assert_eq!(location(&response), "/partner/customers");
     let csrf = app.csrf_for(&partner, "/partner/customers/new").await;
-    let response = partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(add_customer_form(&csrf, "wei.zhang@harbour.test"))
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_multipart(
+            &partner,
+            "/partner/customers/new",
+            add_customer_form(&csrf, "wei.zhang@harbour.test"),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let customer_page = location(&response);
     let (_, html) = app.get_html(&partner, &customer_page).await;

@@ -2,11 +2,10 @@
 //! and events, countries (all through `yeastar_portal::labels`).
 
 use time::Duration;
-use yeastar_portal::accounts::model::Role;
 
 use crate::central::{beat, customer_with_pbx, issue_token, REPORT};
+use crate::helpers::buy;
 use crate::helpers::{client, location, spawn_app, PASSWORD};
-use crate::orders::buy;
 
 #[tokio::test]
 async fn a_subscription_names_its_add_ons_term_and_plan_in_words() {
@@ -178,13 +177,7 @@ async fn an_application_shows_its_country_by_name_and_its_status_in_words() {
 async fn licences_and_orders_name_the_plan_with_its_product_and_a_capitalised_status() {
     let app = spawn_app().await;
     let (partner, partner_id) = app.signed_in_partner("seller@licence-words.test").await;
-    app.active_account(
-        Role::Customer,
-        "user@licence-words.test",
-        None,
-        Some(partner_id),
-    )
-    .await;
+    app.customer_of(partner_id, "user@licence-words.test").await;
     buy(
         &app,
         &partner,

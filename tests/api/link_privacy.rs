@@ -78,17 +78,13 @@ impl FileOutboxServer {
     async fn start(app: &TestApp) -> Self {
         let scratch = std::env::temp_dir().join(format!("yp-logs-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(scratch.join("mail")).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let base = format!("http://127.0.0.1:{port}");
+        // Port 0: the server binds a port of its own and logs it. The links it writes name no
+        // port; only their tokens are read here.
         let child = Command::new(env!("CARGO_BIN_EXE_yeastar-portal"))
             .arg("serve")
             .env("DATABASE_URL", app.config.database_url.expose())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("PUBLIC_URL", &base)
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("PUBLIC_URL", "http://127.0.0.1")
             .env("MAIL_DIR", scratch.join("mail"))
             .env_remove("SMTP_URL")
             .env("RUST_LOG", "info,tower_http=debug")
@@ -96,6 +92,14 @@ impl FileOutboxServer {
             .stderr(std::fs::File::create(scratch.join("stderr.log")).unwrap())
             .spawn()
             .unwrap();
+        let log = scratch.join("stderr.log");
+        let mut base = String::new();
+        wait_until("the server's address in its log", async || {
+            let logged = std::fs::read_to_string(&log).unwrap_or_default();
+            base = listening_address(&logged).map_or_else(String::new, |at| format!("http://{at}"));
+            !base.is_empty()
+        })
+        .await;
         let probe = client();
         wait_until("the server", async || {
             probe.get(format!("{base}/healthz")).send().await.is_ok()
@@ -136,6 +140,13 @@ impl FileOutboxServer {
         let _ = std::fs::remove_dir_all(&self.scratch);
         logged
     }
+}
+
+/// The address in the server's `portal listening address=…` log line.
+fn listening_address(logged: &str) -> Option<String> {
+    let line = logged.lines().find(|l| l.contains("portal listening"))?;
+    let at = line.split("address=").nth(1)?;
+    Some(at.split_whitespace().next()?.to_owned())
 }
 
 async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {

@@ -40,10 +40,7 @@ async fn an_email_queued_while_smtp_is_down_arrives_once_it_is_back_up() {
     assert_eq!(worker.deliver_one().await.unwrap(), Some(Delivery::Sent));
     let mail = up.wait_for(1).await;
     assert_eq!(mail[0].link("/activate/").unwrap(), link);
-    let status: String = sqlx::query_scalar("select status::text from email_outbox")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let status: String = app.one("select status::text from email_outbox").await;
     assert_eq!(status, "sent");
 }
 

@@ -1,74 +1,14 @@
-//! Purchase, orders, licences and Associate a User.
+//! Purchases and orders: review and confirm priced by the engine, refused configurations, one
+//! order per review, all or nothing; the order list's filters and sorts; orders outliving the
+//! customer; placeholder prices marked once per page.
 
-use reqwest::{Client, StatusCode};
-use yeastar_portal::accounts::model::Role;
+use reqwest::StatusCode;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
-use crate::helpers::{client, csrf_token, hidden_fields, location, spawn_app, TestApp, PASSWORD};
-
-/// The purchase form as a partner fills it in; `extra` adds or overrides fields.
-fn purchase_fields(extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = [
-        ("plan", "cloud_pbx_ultimate"),
-        ("units", "20"),
-        ("term", "2y"),
-        ("licenses", "1"),
-        ("addon.high_availability", "1"),
-        ("addon.recording_minutes", ""),
-        ("customer_email", ""),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    for (k, v) in extra {
-        fields.retain(|(key, _)| key != k);
-        fields.push((k.to_string(), v.to_string()));
-    }
-    fields
-}
-
-async fn post(
-    app: &TestApp,
-    browser: &Client,
-    path: &str,
-    csrf: &str,
-    fields: &[(String, String)],
-) -> reqwest::Response {
-    let mut form: Vec<(String, String)> = vec![("csrf_token".into(), csrf.into())];
-    form.extend_from_slice(fields);
-    browser
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Reviews, then confirms; returns the review page's hidden fields and the confirm response.
-pub(crate) async fn buy(
-    app: &TestApp,
-    browser: &Client,
-    extra: &[(&str, &str)],
-) -> (Vec<(String, String)>, reqwest::Response) {
-    let csrf = app.csrf_for(browser, "/partner/purchase").await;
-    let review = post(
-        app,
-        browser,
-        "/partner/purchase/review",
-        &csrf,
-        &purchase_fields(extra),
-    )
-    .await;
-    assert_eq!(review.status(), StatusCode::OK);
-    let html = review.text().await.unwrap();
-    let hidden = hidden_fields(&html, "/partner/purchase/confirm");
-    let confirm = browser
-        .post(app.url("/partner/purchase/confirm"))
-        .form(&hidden)
-        .send()
-        .await
-        .unwrap();
-    (hidden, confirm)
-}
+use crate::helpers::list_pages::{set, sorted, walk};
+use crate::helpers::purchase_steps::{post, purchase_fields};
+use crate::helpers::{buy, client, csrf_token, location, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn a_partner_reviews_and_confirms_a_purchase_priced_by_the_engine() {
@@ -113,11 +53,7 @@ async fn a_partner_reviews_and_confirms_a_purchase_priced_by_the_engine() {
             .await,
         1
     );
-    assert_eq!(
-        app.count("select count(*) from audit_log where action = 'order.placed'")
-            .await,
-        1
-    );
+    assert_eq!(app.audit_count("order.placed").await, 1);
 }
 
 #[tokio::test]
@@ -201,227 +137,90 @@ async fn a_purchase_that_fails_half_way_leaves_nothing() {
             "{table} is empty"
         );
     }
-    assert_eq!(
-        app.count("select count(*) from audit_log where action = 'order.placed'")
-            .await,
-        0
-    );
-}
-
-async fn first_license(app: &TestApp) -> uuid::Uuid {
-    sqlx::query_scalar("select id from licenses order by created_at limit 1")
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
-
-async fn associate(
-    app: &TestApp,
-    partner: &Client,
-    license: uuid::Uuid,
-    customer: &str,
-) -> reqwest::Response {
-    let path = format!("/partner/licenses/{license}/associate");
-    let csrf = app.csrf_for(partner, "/partner/products").await;
-    app.post_form(
-        partner,
-        &path,
-        &[("csrf_token", &csrf), ("customer_id", customer)],
-    )
-    .await
+    assert_eq!(app.audit_count("order.placed").await, 0);
 }
 
 #[tokio::test]
-async fn licences_are_associated_only_with_my_own_activated_customers() {
+async fn orders_filtered_by_status_and_sorted_by_date_or_total_page_through_ties_once_each() {
     let app = spawn_app().await;
-    let (partner, partner_id) = app.signed_in_partner("assoc@orders.test").await;
-    let active = app
-        .active_account(Role::Customer, "active@assoc.test", None, Some(partner_id))
-        .await;
-    let (pending, _) = app
-        .create_account(Role::Customer, "pending@assoc.test", None, Some(partner_id))
-        .await;
-    let (_, other_partner) = app.partner("other@assoc-partner.test").await;
-    let theirs = app
-        .active_account(
-            Role::Customer,
-            "theirs@assoc.test",
-            None,
-            Some(other_partner),
-        )
-        .await;
-    buy(&app, &partner, &[]).await;
-    let license = first_license(&app).await;
-
-    let (_, page) = app
-        .get_html(&partner, &format!("/partner/licenses/{license}/associate"))
-        .await;
-    assert!(page.contains("active@assoc.test"));
-    assert!(
-        !page.contains("pending@assoc.test") && !page.contains("theirs@assoc.test"),
-        "only activated own customers are offered"
-    );
-
-    let refused = associate(&app, &partner, license, &pending.to_string()).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("only with your customers who have activated"));
-    assert_eq!(
-        associate(&app, &partner, license, &theirs.to_string())
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.count("select count(*) from licenses where customer_id is not null")
-            .await,
-        0,
-        "nothing changed"
-    );
-
-    let ok = associate(&app, &partner, license, &active.to_string()).await;
-    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.count("select count(*) from audit_log where action = 'license.associated'")
-            .await,
-        1
-    );
-    // Another partner cannot touch this licence.
-    let (stranger, _) = app.signed_in_partner("stranger@orders.test").await;
-    let (status, _) = app
-        .get_html(&stranger, &format!("/partner/licenses/{license}/associate"))
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-
-    // Dissociate, audited too.
-    let csrf = app.csrf_for(&partner, "/partner/products").await;
-    app.post_form(
-        &partner,
-        &format!("/partner/licenses/{license}/dissociate"),
-        &[("csrf_token", &csrf)],
-    )
-    .await;
-    assert_eq!(
-        app.count("select count(*) from licenses where customer_id is not null")
-            .await,
-        0
-    );
-    assert_eq!(
-        app.count("select count(*) from audit_log where action = 'license.dissociated'")
-            .await,
-        1
-    );
-}
-
-#[tokio::test]
-async fn the_purchased_product_list_is_searchable_and_paginated_over_hundreds_of_licences() {
-    let app = spawn_app().await;
-    let (partner, partner_id) = app.signed_in_partner("many@orders.test").await;
-    app.active_account(
-        Role::Customer,
-        "zoe@acme-dental.test",
-        None,
-        Some(partner_id),
-    )
-    .await;
-    for _ in 0..3 {
-        buy(&app, &partner, &[("licenses", "100")]).await;
+    let (partner, partner_id) = app.signed_in_partner("p@order-list.test").await;
+    // 27 orders in three sizes (ties on the total), created in groups of ten (ties on time).
+    for i in 0..27 {
+        let units = ["10", "20", "30"][i % 3];
+        buy(&app, &partner, &[("units", units)]).await;
+        if i % 10 == 9 {
+            app.clock.advance(Duration::seconds(1));
+        }
     }
-    buy(
-        &app,
-        &partner,
-        &[
-            ("licenses", "2"),
-            ("customer_email", "zoe@acme-dental.test"),
-        ],
-    )
-    .await;
-    assert_eq!(app.count("select count(*) from licenses").await, 302);
-
-    let (_, first) = app.get_html(&partner, "/partner/products/cloud_pbx").await;
-    assert_eq!(first.matches("<td data-label=\"Licence key\">").count(), 25);
-    let mut next = first;
-    let mut pages = 1;
-    while let Some(start) = next.find("/partner/products/cloud_pbx?after=") {
-        let url: String = next[start..].chars().take_while(|c| *c != '"').collect();
-        next = app.get_html(&partner, &url.replace("&amp;", "&")).await.1;
-        pages += 1;
-    }
-    assert_eq!(pages, 13, "302 licences in pages of 25");
-
-    let key: String = sqlx::query_scalar("select key from licenses order by created_at limit 1")
-        .fetch_one(&app.db)
+    let (other, _) = app.signed_in_partner("p@other-order-list.test").await;
+    buy(&app, &other, &[]).await;
+    // Payment is recorded outside the portal; mark some orders paid and one cancelled.
+    sqlx::query("update orders set status = 'paid' where units = 20")
+        .execute(&app.db)
         .await
         .unwrap();
-    let (_, by_key) = app
-        .get_html(
+    sqlx::query("update orders set status = 'cancelled' where number = 'YP-001003'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let rows: Vec<(String, OffsetDateTime, i64, Uuid, String)> = sqlx::query_as(
+        "select number, created_at, total_minor, id, status::text from orders where partner_id = $1",
+    )
+    .bind(partner_id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let numbers = |rows: Vec<(String, OffsetDateTime, i64, Uuid, String)>| {
+        rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
+    };
+    let by_time = sorted(&rows, |a, b| (a.1, a.3).cmp(&(b.1, b.3)));
+    let by_total = sorted(&rows, |a, b| (a.2, a.3).cmp(&(b.2, b.3)));
+    let cases = [
+        ("oldest", numbers(by_time.clone())),
+        ("newest", numbers(by_time.into_iter().rev().collect())),
+        ("total", numbers(by_total.clone())),
+        ("total_desc", numbers(by_total.into_iter().rev().collect())),
+    ];
+    for (sort, expected) in cases {
+        let seen = walk(
+            &app,
             &partner,
-            &format!("/partner/products/cloud_pbx?q={}", &key[..9].to_lowercase()),
+            &format!("/partner/orders?sort={sort}"),
+            "Order",
         )
         .await;
-    assert!(by_key.contains(&key));
-    let (_, by_customer) = app
-        .get_html(&partner, "/partner/products/cloud_pbx?q=acme")
+        assert_eq!(seen.len(), 27, "{sort}: every order once");
+        assert_eq!(seen, expected, "{sort}");
+    }
+    for status in ["paid", "cancelled", "awaiting_payment"] {
+        let expected = set(rows
+            .iter()
+            .filter(|r| r.4 == status)
+            .map(|r| r.0.clone())
+            .collect());
+        let seen = walk(
+            &app,
+            &partner,
+            &format!("/partner/orders?status={status}&sort=total"),
+            "Order",
+        )
         .await;
+        assert_eq!(set(seen), expected, "{status}");
+    }
+    let (_, paid) = app.get_html(&partner, "/partner/orders?status=paid").await;
     assert_eq!(
-        by_customer
-            .matches("<td data-label=\"Licence key\">")
-            .count(),
-        2
+        paid.matches("<td data-label=\"Status\">Paid</td>").count(),
+        9
     );
-}
-
-#[tokio::test]
-async fn a_customer_sees_exactly_their_products() {
-    let app = spawn_app().await;
-    let (partner, partner_id) = app.signed_in_partner("seller@orders.test").await;
-    app.active_account(Role::Customer, "mine@products.test", None, Some(partner_id))
-        .await;
-    app.active_account(
-        Role::Customer,
-        "notmine@products.test",
-        None,
-        Some(partner_id),
-    )
-    .await;
-    buy(
-        &app,
-        &partner,
-        &[("licenses", "2"), ("customer_email", "mine@products.test")],
-    )
-    .await;
-    buy(
-        &app,
-        &partner,
-        &[
-            ("licenses", "3"),
-            ("customer_email", "notmine@products.test"),
-            ("plan", "cloud_pbx_enterprise"),
-            ("addon.high_availability", ""),
-        ],
-    )
-    .await;
-    let customer = client();
-    app.login(&customer, "mine@products.test", PASSWORD).await;
-    let (_, page) = app.get_html(&customer, "/customer/products").await;
-    assert_eq!(
-        page.matches("<td data-label=\"Licence key\" class=\"ident\">")
-            .count(),
-        2
-    );
-    assert!(page.contains("Ultimate") && !page.contains("Enterprise"));
+    assert!(!paid.contains("YP-001028"), "another partner's order");
 }
 
 #[tokio::test]
 async fn orders_and_licences_survive_the_customers_removal() {
     let app = spawn_app().await;
     let (partner, partner_id) = app.signed_in_partner("keeps@orders.test").await;
-    let customer = app
-        .active_account(Role::Customer, "leaver@orders.test", None, Some(partner_id))
-        .await;
+    let customer = app.customer_of(partner_id, "leaver@orders.test").await;
     buy(
         &app,
         &partner,
@@ -439,10 +238,7 @@ async fn orders_and_licences_survive_the_customers_removal() {
     let manager = client();
     app.login(&manager, "manager-of-keeps@orders.test", PASSWORD)
         .await;
-    let request: uuid::Uuid = sqlx::query_scalar("select id from removal_requests")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let request: uuid::Uuid = app.one("select id from removal_requests").await;
     let (_, queue) = app.get_html(&manager, "/manager/removals").await;
     app.post_form(
         &manager,

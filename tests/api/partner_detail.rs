@@ -17,10 +17,7 @@ fn nav_count(html: &str, label: &str) -> Option<u32> {
 async fn customers(app: &TestApp, partner: AccountId, emails: &[&str]) -> Vec<AccountId> {
     let mut ids = Vec::new();
     for email in emails {
-        ids.push(
-            app.active_account(Role::Customer, email, None, Some(partner))
-                .await,
-        );
+        ids.push(app.customer_of(partner, email).await);
     }
     ids
 }
@@ -37,10 +34,7 @@ async fn a_manager_sees_a_partners_members_customers_orders_and_open_requests() 
     removal_requests(&app, &partner_browser, &active[1..]).await;
     let applicant = sign_in(&app, "a@detail.test", "/customer").await;
     partnership_application(&app, &applicant).await;
-    let order_number: String = sqlx::query_scalar("select number from orders")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let order_number: String = app.one("select number from orders").await;
 
     let (manager, _) = sign_in(&app, "manager-of-sales@detail.test", "/manager/partners").await;
     let (_, list) = app.get_html(&manager, "/manager/partners").await;

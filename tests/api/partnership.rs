@@ -1,9 +1,11 @@
 //! Applying for partnership, from the application to the manager's decision.
 
 use reqwest::{Client, StatusCode};
-use yeastar_portal::accounts::model::{AccountId, Role};
+use yeastar_portal::accounts::model::AccountId;
 
-use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_refused_with, assert_says, client, location, spawn_app, TestApp, PASSWORD,
+};
 
 async fn apply(app: &TestApp, browser: &Client, company: &str) -> reqwest::Response {
     let csrf = app.csrf_for(browser, "/customer/partnership").await;
@@ -26,11 +28,9 @@ async fn decide(
     decision: &str,
     reason: &str,
 ) -> reqwest::Response {
-    let id: uuid::Uuid =
-        sqlx::query_scalar("select id from partnership_applications where status = 'pending'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let id: uuid::Uuid = app
+        .one("select id from partnership_applications where status = 'pending'")
+        .await;
     let csrf = app.csrf_for(manager, "/manager/applications").await;
     app.post_form(
         manager,
@@ -48,8 +48,7 @@ async fn decide(
 async fn an_application_is_reviewed_by_the_partners_manager_and_the_applicant_is_emailed() {
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@apply.test").await;
-    app.active_account(Role::Customer, "owner@voip-shop.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "owner@voip-shop.test").await;
     let customer = client();
     app.login(&customer, "owner@voip-shop.test", PASSWORD).await;
 
@@ -223,7 +222,7 @@ async fn approving_a_partnership_ends_the_applicants_sessions() {
     );
     assert_eq!(app.sessions_of(id).await, 0);
     for old in [&browser, &elsewhere] {
-        let page = old.get(app.url("/partner/customers")).send().await.unwrap();
+        let page = app.get(old, "/partner/customers").await;
         assert!(location(&page).starts_with("/login"), "signed out");
     }
     let fresh = client();
@@ -249,10 +248,7 @@ async fn a_removed_applicant_cannot_be_approved() {
         ("reason", "Closed the business"),
     ];
     app.post_form(&partner, &path, &fields).await;
-    let request: uuid::Uuid = sqlx::query_scalar("select id from removal_requests")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let request: uuid::Uuid = app.one("select id from removal_requests").await;
     let csrf = app.csrf_for(&manager, "/manager/removals").await;
     let removed = app
         .post_form(
@@ -264,12 +260,11 @@ async fn a_removed_applicant_cannot_be_approved() {
     assert_eq!(location(&removed), "/manager/removals");
 
     let refused = decide(&app, &manager, "approve", "").await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("account was removed, so it cannot be given Partner Portal access"));
+    assert_refused_with(
+        refused,
+        "account was removed, so it cannot be given Partner Portal access",
+    )
+    .await;
     assert_eq!(
         app.count("select count(*) from accounts where partner_access")
             .await,
@@ -306,12 +301,12 @@ async fn a_partner_cannot_turn_off_two_factor_of_a_customer_with_partner_access(
     let refused = app
         .post_form(&partner, &path, &[("csrf_token", &csrf)])
         .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("This account has Partner Portal access of its own"));
+    assert_says(
+        refused,
+        StatusCode::FORBIDDEN,
+        "This account has Partner Portal access of its own",
+    )
+    .await;
     assert_eq!(
         app.count("select count(*) from accounts where two_factor_enabled")
             .await,

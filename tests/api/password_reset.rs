@@ -1,13 +1,16 @@
 //! Forgot-password requests: limited per email and per address, answered at once and the same
 //! way for known and unknown emails, and each new link (or a password change) replaces the
-//! older ones.
+//! older ones. A link works once, for an hour, ends every session and never bypasses two-factor.
 
 use reqwest::{Client, StatusCode};
+use time::Duration;
 use tokio::sync::watch;
 use yeastar_portal::accounts::model::Role;
 use yeastar_portal::auth::password_reset;
 
-use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_refused_with, assert_says, client, location, spawn_app, TestApp, PASSWORD,
+};
 
 async fn forgot_form(app: &TestApp, email: &str) -> (Client, String, Vec<(String, String)>) {
     let browser = client();
@@ -125,16 +128,7 @@ async fn a_password_change_replaces_outstanding_reset_links() {
     let links = links_to(&app, "changed@reset.test").await;
     let csrf = app.csrf_for(&browser, "/customer/security").await;
     let changed = app
-        .post_form(
-            &browser,
-            "/customer/security/password",
-            &[
-                ("csrf_token", &csrf),
-                ("current_password", PASSWORD),
-                ("password", "Changed password 99"),
-                ("password_confirm", "Changed password 99"),
-            ],
-        )
+        .change_password(&browser, &csrf, "Changed password 99")
         .await;
     assert_eq!(location(&changed), "/customer/security");
     let (status, page) = app.get_html(&client(), path_of(&app, &links[0])).await;
@@ -251,4 +245,77 @@ async fn a_request_left_queued_when_the_server_stopped_is_emailed_by_the_next_on
             .await,
         0
     );
+}
+
+#[tokio::test]
+async fn a_reset_link_works_once_ends_every_session_and_gives_the_same_answer_for_unknown_emails() {
+    let app = spawn_app().await;
+    let signed_in = app.signed_in_customer("forgetful@reset.test").await.0;
+    assert!(
+        app.request_reset("nobody@reset.test").await.is_empty(),
+        "no email for an unknown address"
+    );
+    let link = app.request_reset("forgetful@reset.test").await;
+    assert!(!link.is_empty());
+
+    let response = app
+        .submit_reset(&link, "A brand new password 7", None)
+        .await;
+    assert_eq!(location(&response), "/login");
+    let old = app.get(&signed_in, "/customer").await;
+    assert!(
+        location(&old).starts_with("/login"),
+        "the old session ended"
+    );
+    assert_eq!(
+        location(
+            &app.login(&client(), "forgetful@reset.test", "A brand new password 7")
+                .await
+        ),
+        "/customer"
+    );
+
+    let again = app
+        .submit_reset(&link, "Yet another password 8", None)
+        .await;
+    assert_eq!(again.status(), StatusCode::GONE);
+    assert!(again.text().await.unwrap().contains("already used"));
+}
+
+#[tokio::test]
+async fn a_reset_link_expires_after_one_hour() {
+    let app = spawn_app().await;
+    app.signed_in_customer("slow@reset.test").await;
+    let link = app.request_reset("slow@reset.test").await;
+    app.clock.advance(Duration::hours(1));
+    let response = app
+        .submit_reset(&link, "A brand new password 7", None)
+        .await;
+    assert_says(response, StatusCode::GONE, "This reset link has expired").await;
+    assert_eq!(
+        location(&app.login(&client(), "slow@reset.test", PASSWORD).await),
+        "/customer"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_never_bypasses_two_factor() {
+    let app = spawn_app().await;
+    let browser = app.signed_in_customer("guarded@reset.test").await.0;
+    let (secret, _) = app.enable_two_factor(&browser, "/customer").await;
+    let link = app.request_reset("guarded@reset.test").await;
+    let path = link.strip_prefix(&app.address).unwrap();
+    let (_, form) = app.get_html(&client(), path).await;
+    assert!(form.contains("Authentication code"));
+
+    let without = app
+        .submit_reset(&link, "A brand new password 7", None)
+        .await;
+    assert_refused_with(without, "That code is not valid").await;
+    app.clock.advance(Duration::seconds(30));
+    let code = app.current_code(&secret);
+    let with = app
+        .submit_reset(&link, "A brand new password 7", Some(&code))
+        .await;
+    assert_eq!(location(&with), "/login");
 }

@@ -11,12 +11,10 @@ async fn the_purchase_form_offers_only_the_partners_activated_customers_to_choos
     let app = spawn_app().await;
     let (_, partner) = app.partner("p@choose.test").await;
     let (_, other) = app.partner("other@choose.test").await;
-    app.active_account(Role::Customer, "ready@choose.test", None, Some(partner))
-        .await;
+    app.customer_of(partner, "ready@choose.test").await;
     app.create_account(Role::Customer, "pending@choose.test", None, Some(partner))
         .await;
-    app.active_account(Role::Customer, "theirs@choose.test", None, Some(other))
-        .await;
+    app.customer_of(other, "theirs@choose.test").await;
     let browser = sign_in(&app, "p@choose.test", "/partner/customers").await;
 
     let (status, html) = app.get_html(&browser.0, "/partner/purchase").await;

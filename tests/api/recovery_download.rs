@@ -4,7 +4,7 @@
 use reqwest::header;
 use reqwest::StatusCode;
 
-use crate::helpers::{csrf_token, hidden_fields, spawn_app};
+use crate::helpers::{assert_refused_with, csrf_token, hidden_fields, spawn_app};
 
 #[tokio::test]
 async fn the_codes_shown_once_download_as_a_text_file_that_is_not_cached_and_stay_valid() {
@@ -90,12 +90,7 @@ async fn only_the_accounts_current_unused_codes_are_ever_sent_back() {
     };
 
     let made_up = download("abcde-fghjk".into()).await;
-    assert_eq!(made_up.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(made_up
-        .text()
-        .await
-        .unwrap()
-        .contains("not your current recovery codes"));
+    assert_refused_with(made_up, "not your current recovery codes").await;
     let injected = download(format!("{} <script>alert(1)</script>", codes[0])).await;
     assert_eq!(injected.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let repeated = download(format!("{} {}", codes[0], codes[0])).await;

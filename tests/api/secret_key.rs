@@ -6,15 +6,13 @@ use std::time::{Duration as StdDuration, Instant};
 
 use reqwest::StatusCode;
 use time::Duration;
-use yeastar_portal::accounts::model::Role;
+use yeastar_portal::accounts::model::AccountId;
 use yeastar_portal::app::App;
 use yeastar_portal::auth::secretbox::SecretBox;
-use yeastar_portal::auth::totp;
 use yeastar_portal::config::{Secret, DEV_SECRET_KEY};
 
 use crate::helpers::logs::CapturedLogs;
 use crate::helpers::{client, location, spawn_app, spawn_app_configured, TestApp, PASSWORD};
-use crate::security::{enable_two_factor, request_reset, submit_reset};
 use crate::smtp::SmtpSink;
 
 const KEY_A: &str = "first-production-key-0123456789abcdef";
@@ -84,23 +82,26 @@ async fn serve_without_a_secret_key_on_a_public_address_exits_with_a_clear_messa
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// A server sealing with `KEY_A` and a signed-in customer (of a new partner) who turned
+/// two-factor on: the app, the customer's id, the secret and the recovery codes.
+async fn two_factor_customer_under_key_a(
+    email: &str,
+) -> (TestApp, AccountId, Vec<u8>, Vec<String>) {
+    let app = spawn_app_configured(SmtpSink::start().await, |c| {
+        c.secret_key = Secret::new(KEY_A)
+    })
+    .await;
+    let (browser, account) = app.signed_in_customer(email).await;
+    let (secret, codes) = app.enable_two_factor(&browser, "/customer").await;
+    (app, account, secret, codes)
+}
+
 /// Signs `email` in with its password and the current code of `secret`.
 async fn sign_in_with_totp(app: &TestApp, email: &str, secret: &[u8]) -> String {
     // Each sign-in needs a fresh time step: a spent one is refused as a replay.
     app.clock.advance(Duration::seconds(30));
-    let browser = client();
-    let response = app.login(&browser, email, PASSWORD).await;
-    assert_eq!(location(&response), "/login/two-factor");
-    let csrf = app.csrf_for(&browser, "/login/two-factor").await;
-    let code = totp::code_at(secret, app.now().unix_timestamp() as u64);
-    let response = app
-        .post_form(
-            &browser,
-            "/login/two-factor",
-            &[("csrf_token", &csrf), ("code", &code)],
-        )
-        .await;
-    location(&response)
+    let code = app.current_code(secret);
+    location(&app.sign_in_with_code(&client(), email, &code).await)
 }
 
 async fn stored_secret(app: &TestApp, email: &str) -> Vec<u8> {
@@ -113,20 +114,8 @@ async fn stored_secret(app: &TestApp, email: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_totp_secret_survives_a_key_rotation_and_is_resealed_under_the_new_key() {
-    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
-        c.secret_key = Secret::new(KEY_A)
-    })
-    .await;
     let email = "rotation@customer.test";
-    let (_, partner) = app.partner("rotation@partner.test").await;
-    app.active_account(Role::Customer, email, None, Some(partner))
-        .await;
-    let browser = client();
-    assert_eq!(
-        location(&app.login(&browser, email, PASSWORD).await),
-        "/customer"
-    );
-    let (secret, _) = enable_two_factor(&app, &browser, "/customer").await;
+    let (mut app, _, secret, _) = two_factor_customer_under_key_a(email).await;
     assert!(SecretBox::new(KEY_A)
         .open(&stored_secret(&app, email).await)
         .is_ok());
@@ -166,17 +155,8 @@ fn reseal(app: &TestApp, key: &str, previous: Option<&str>) -> std::process::Out
 
 #[tokio::test]
 async fn reseal_secrets_completes_a_rotation_for_accounts_that_have_not_signed_in() {
-    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
-        c.secret_key = Secret::new(KEY_A)
-    })
-    .await;
     let email = "dormant@customer.test";
-    let (_, partner) = app.partner("dormant@partner.test").await;
-    app.active_account(Role::Customer, email, None, Some(partner))
-        .await;
-    let browser = client();
-    app.login(&browser, email, PASSWORD).await;
-    let (secret, _) = enable_two_factor(&app, &browser, "/customer").await;
+    let (mut app, _, secret, _) = two_factor_customer_under_key_a(email).await;
 
     // A key that sealed nothing here: refused, nothing changed.
     let wrong = reseal(&app, "an-unrelated-key-0123456789abcdefgh", None);
@@ -214,18 +194,8 @@ async fn reseal_secrets_completes_a_rotation_for_accounts_that_have_not_signed_i
 
 #[tokio::test]
 async fn a_totp_secret_no_key_opens_gets_a_clear_answer_and_recovery_codes_still_sign_in() {
-    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
-        c.secret_key = Secret::new(KEY_A)
-    })
-    .await;
     let email = "lost-key@customer.test";
-    let (_, partner) = app.partner("lost-key@partner.test").await;
-    let account = app
-        .active_account(Role::Customer, email, None, Some(partner))
-        .await;
-    let browser = client();
-    app.login(&browser, email, PASSWORD).await;
-    let (secret, codes) = enable_two_factor(&app, &browser, "/customer").await;
+    let (mut app, account, secret, codes) = two_factor_customer_under_key_a(email).await;
 
     // Rotated without SECRET_KEY_PREVIOUS: nothing opens the stored secret any more.
     app.restart_with(|c| c.secret_key = Secret::new(KEY_B))
@@ -236,7 +206,7 @@ async fn a_totp_secret_no_key_opens_gets_a_clear_answer_and_recovery_codes_still
     let response = app.login(&browser, email, PASSWORD).await;
     assert_eq!(location(&response), "/login/two-factor");
     let csrf = app.csrf_for(&browser, "/login/two-factor").await;
-    let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+    let code = app.current_code(&secret);
     let form = [("csrf_token", csrf.as_str()), ("code", code.as_str())];
     let refused = app.post_form(&browser, "/login/two-factor", &form).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -263,30 +233,25 @@ async fn a_totp_secret_no_key_opens_gets_a_clear_answer_and_recovery_codes_still
 
 #[tokio::test]
 async fn a_reset_for_an_account_whose_totp_secret_no_key_opens_takes_a_recovery_code() {
-    let mut app = spawn_app_configured(SmtpSink::start().await, |c| {
-        c.secret_key = Secret::new(KEY_A)
-    })
-    .await;
     let email = "lost-key-reset@customer.test";
-    let (_, partner) = app.partner("lost-key-reset@partner.test").await;
-    app.active_account(Role::Customer, email, None, Some(partner))
-        .await;
-    let browser = client();
-    app.login(&browser, email, PASSWORD).await;
-    let (secret, codes) = enable_two_factor(&app, &browser, "/customer").await;
+    let (mut app, _, secret, codes) = two_factor_customer_under_key_a(email).await;
     app.restart_with(|c| c.secret_key = Secret::new(KEY_B))
         .await;
 
-    let link = request_reset(&app, email).await;
+    let link = app.request_reset(email).await;
     app.clock.advance(Duration::seconds(30));
-    let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
-    let refused = submit_reset(&app, &link, "A brand new password 7", Some(&code)).await;
+    let code = app.current_code(&secret);
+    let refused = app
+        .submit_reset(&link, "A brand new password 7", Some(&code))
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert!(
         page.contains("Your two-factor key cannot be read"),
         "{page}"
     );
-    let done = submit_reset(&app, &link, "A brand new password 7", Some(&codes[0])).await;
+    let done = app
+        .submit_reset(&link, "A brand new password 7", Some(&codes[0]))
+        .await;
     assert_eq!(location(&done), "/login");
 }

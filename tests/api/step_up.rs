@@ -4,9 +4,10 @@
 
 use reqwest::{Client, StatusCode};
 use time::Duration;
-use yeastar_portal::auth::totp;
 
-use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_refused_with, assert_says, client, location, spawn_app, TestApp, PASSWORD,
+};
 
 const SIGNED_OUT: &str =
     "You were signed out because a password or code was entered incorrectly too many times.";
@@ -32,13 +33,10 @@ async fn assert_signed_out(app: &TestApp, browser: &Client, response: reqwest::R
     assert_eq!(location(&response), "/login");
     let (_, page) = app.get_html(browser, "/login").await;
     assert!(page.contains(SIGNED_OUT), "the reason is shown");
-    let portal = browser.get(app.url("/customer")).send().await.unwrap();
+    let portal = app.get(browser, "/customer").await;
     assert!(location(&portal).starts_with("/login"), "the session ended");
     assert_eq!(
-        app.count(
-            "select count(*) from audit_log where action = 'session.ended_after_failed_step_up'"
-        )
-        .await,
+        app.audit_count("session.ended_after_failed_step_up").await,
         1
     );
 }
@@ -50,12 +48,7 @@ async fn five_wrong_current_passwords_on_the_security_page_end_the_session() {
     let (browser, id) = app.signed_in_customer("guess@step-up.test").await;
     for _ in 0..4 {
         let refused = change_password(&app, &browser, "wrong password 1").await;
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused
-            .text()
-            .await
-            .unwrap()
-            .contains("The current password is incorrect."));
+        assert_refused_with(refused, "The current password is incorrect.").await;
     }
     let fifth = change_password(&app, &browser, "wrong password 1").await;
     assert_signed_out(&app, &browser, fifth).await;
@@ -160,14 +153,9 @@ async fn turning_two_factor_on_needs_the_current_password() {
     let done = app
         .confirm_two_factor_setup(&browser, "/customer", (&secret, &csrf), PASSWORD, false)
         .await;
-    assert_eq!(done.status(), StatusCode::OK);
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("Two-factor authentication is on."));
+    assert_says(done, StatusCode::OK, "Two-factor authentication is on.").await;
     assert_eq!(app.sessions_of(id).await, 2, "the box was not ticked");
-    let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+    let code = app.current_code(&secret);
     assert_eq!(code.len(), 6);
 }
 
@@ -184,14 +172,14 @@ async fn turning_two_factor_on_can_sign_out_every_other_session() {
     let done = app
         .confirm_two_factor_setup(&browser, "/customer", (&secret, &csrf), PASSWORD, true)
         .await;
-    assert_eq!(done.status(), StatusCode::OK);
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("Your 2 other sessions were signed out."));
+    assert_says(
+        done,
+        StatusCode::OK,
+        "Your 2 other sessions were signed out.",
+    )
+    .await;
     for other in [&phone, &laptop] {
-        let page = other.get(app.url("/customer")).send().await.unwrap();
+        let page = app.get(other, "/customer").await;
         assert!(location(&page).starts_with("/login"));
     }
     let (status, _) = app.get_html(&browser, "/customer/security").await;

@@ -6,7 +6,7 @@ use time::{Date, Duration};
 use yeastar_portal::pricing::{self, Configuration};
 use yeastar_portal::subscriptions::proration;
 
-use crate::helpers::{client, csrf_token, location, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{assert_says, client, csrf_token, location, spawn_app, TestApp, PASSWORD};
 
 /// A signed-in customer with an active annual subscription; returns its page's path.
 async fn subscribed(app: &TestApp, email: &str, plan: &str, units: &str) -> (Client, String) {
@@ -78,10 +78,7 @@ async fn an_upgrade_is_reviewed_with_its_exact_amount_and_confirm_places_that_on
             &yeastar_portal::format::Zone::parse("Europe/Berlin").unwrap()
         )
     )));
-    let units: i32 = sqlx::query_scalar("select units from subscriptions")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let units: i32 = app.one("select units from subscriptions").await;
     assert_eq!(units, 20, "nothing changes before the confirmation");
 
     let confirmation = TestApp::change_confirmation(&sub, &html);
@@ -114,14 +111,13 @@ async fn an_upgrade_is_reviewed_with_its_exact_amount_and_confirm_places_that_on
 async fn two_concurrent_confirms_of_one_review_make_one_order() {
     let app = spawn_app().await;
     let (browser, sub) = subscribed(&app, "twice@changes.test", "cloud_pbx_enterprise", "20").await;
-    let review = app
-        .review_change(
+    let confirmation = app
+        .reviewed_change(
             &browser,
             &sub,
             &[("plan", "cloud_pbx_ultimate"), ("units", "30")],
         )
         .await;
-    let confirmation = TestApp::change_confirmation(&sub, &review.text().await.unwrap());
     let (one, two) = tokio::join!(
         app.confirm_change(&browser, &sub, &confirmation),
         app.confirm_change(&browser, &sub, &confirmation)
@@ -133,10 +129,9 @@ async fn two_concurrent_confirms_of_one_review_make_one_order() {
     assert_eq!(change_orders(&app).await, 1);
     let full = full_term(&app, "cloud_pbx_ultimate", 30, app.now().date()).await
         - full_term(&app, "cloud_pbx_enterprise", 20, app.now().date()).await;
-    let charged: i64 = sqlx::query_scalar("select total_minor from orders where kind = 'change'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let charged: i64 = app
+        .one("select total_minor from orders where kind = 'change'")
+        .await;
     assert_eq!(charged, full, "on the first day the whole difference");
 }
 
@@ -144,14 +139,13 @@ async fn two_concurrent_confirms_of_one_review_make_one_order() {
 async fn a_review_of_a_subscription_that_changed_meanwhile_is_refused() {
     let app = spawn_app().await;
     let (browser, sub) = subscribed(&app, "stale@changes.test", "cloud_pbx_enterprise", "20").await;
-    let first = app
-        .review_change(
+    let stale = app
+        .reviewed_change(
             &browser,
             &sub,
             &[("plan", "cloud_pbx_enterprise"), ("units", "25")],
         )
         .await;
-    let stale = TestApp::change_confirmation(&sub, &first.text().await.unwrap());
     // Another tab changes the subscription first.
     let other = app
         .change_subscription(
@@ -163,17 +157,14 @@ async fn a_review_of_a_subscription_that_changed_meanwhile_is_refused() {
     assert_eq!(location(&other), sub);
 
     let refused = app.confirm_change(&browser, &sub, &stale).await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("This subscription changed since you reviewed the change"));
+    assert_says(
+        refused,
+        StatusCode::CONFLICT,
+        "This subscription changed since you reviewed the change",
+    )
+    .await;
     assert_eq!(change_orders(&app).await, 1, "only the other tab's order");
-    let units: i32 = sqlx::query_scalar("select units from subscriptions")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let units: i32 = app.one("select units from subscriptions").await;
     assert_eq!(units, 30);
 }
 
@@ -181,14 +172,13 @@ async fn a_review_of_a_subscription_that_changed_meanwhile_is_refused() {
 async fn a_review_confirmed_on_a_later_day_is_refused_because_its_price_changed() {
     let app = spawn_app().await;
     let (browser, sub) = subscribed(&app, "later@changes.test", "cloud_pbx_enterprise", "20").await;
-    let review = app
-        .review_change(
+    let mut confirmation = app
+        .reviewed_change(
             &browser,
             &sub,
             &[("plan", "cloud_pbx_ultimate"), ("units", "20")],
         )
         .await;
-    let mut confirmation = TestApp::change_confirmation(&sub, &review.text().await.unwrap());
     // The tab stays open for days; the customer signs in again and submits the old review.
     app.clock.advance(Duration::days(40));
     let browser = client();
@@ -200,12 +190,7 @@ async fn a_review_confirmed_on_a_later_day_is_refused_because_its_price_changed(
         }
     }
     let refused = app.confirm_change(&browser, &sub, &confirmation).await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("Review the change again"));
+    assert_says(refused, StatusCode::CONFLICT, "Review the change again").await;
     assert_eq!(change_orders(&app).await, 0);
 }
 
@@ -300,13 +285,7 @@ async fn a_cancelled_downgrade_is_gone_and_the_term_end_renews_the_old_plan() {
         .await,
         1
     );
-    assert_eq!(
-        app.count(
-            "select count(*) from audit_log where action = 'subscription.downgrade_cancelled'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.audit_count("subscription.downgrade_cancelled").await, 1);
     let twice = app
         .post_form(&browser, &cancel, &[("csrf_token", &csrf)])
         .await;
@@ -336,14 +315,13 @@ async fn a_cancelled_downgrade_is_gone_and_the_term_end_renews_the_old_plan() {
 async fn the_reviews_change_button_brings_back_the_form_as_reviewed() {
     let app = spawn_app().await;
     let (browser, sub) = subscribed(&app, "edit@changes.test", "cloud_pbx_enterprise", "20").await;
-    let review = app
-        .review_change(
+    let fields = app
+        .reviewed_change(
             &browser,
             &sub,
             &[("plan", "cloud_pbx_ultimate"), ("units", "30")],
         )
         .await;
-    let fields = TestApp::change_confirmation(&sub, &review.text().await.unwrap());
     let edit = browser
         .post(app.url(&format!("{sub}/change/edit")))
         .form(&fields)

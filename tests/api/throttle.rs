@@ -1,9 +1,11 @@
-//! The sign-in throttle holds under bursts: attempts are counted before they are checked, so
-//! parallel requests cannot all get a verdict.
+//! The sign-in throttle: failures lock an email (known or not) for a growing delay and a success
+//! resets the counter; it holds under bursts, as attempts are counted before they are checked,
+//! so parallel requests cannot all get a verdict.
 
 use reqwest::StatusCode;
+use time::Duration;
 
-use crate::helpers::{client, location, spawn_app, PASSWORD};
+use crate::helpers::{assert_says, client, location, spawn_app, PASSWORD};
 
 const BURST: usize = 60;
 /// Free failures per account (`throttle::ACCOUNT`): the most verdicts a burst may get.
@@ -56,11 +58,7 @@ async fn sixty_concurrent_wrong_passwords_for_one_email_get_at_most_five_verdict
         .iter()
         .filter(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY)
         .all(|(_, body)| body.contains("The email address or password is incorrect.")));
-    assert_eq!(
-        app.count("select count(*) from audit_log where action = 'sign_in.failed'")
-            .await,
-        FREE as i64
-    );
+    assert_eq!(app.audit_count("sign_in.failed").await, FREE as i64);
     // Even the right password waits now.
     let locked = app.login(&client(), "burst@throttle.test", PASSWORD).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -121,14 +119,74 @@ async fn a_right_password_gives_its_attempt_back() {
         .count("select count(*) from login_throttle where locked_until is not null")
         .await;
     assert_eq!(locked, 0);
-    let client_failures: i32 =
-        sqlx::query_scalar("select failures from login_throttle where key = 'ip:127.0.0.1'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let client_failures: i32 = app
+        .one("select failures from login_throttle where key = 'ip:127.0.0.1'")
+        .await;
     assert_eq!(
         client_failures,
         (FREE - 1) as i32,
         "only the wrong ones count"
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_and_a_success_resets_the_counter() {
+    let app = spawn_app().await;
+    app.partner("throttled@partner.test").await;
+    for _ in 0..5 {
+        let r = app
+            .login(&client(), "throttled@partner.test", "wrong password 1")
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Now even the right password waits, with a message that does not reveal the account.
+    let locked = app
+        .login(&client(), "throttled@partner.test", PASSWORD)
+        .await;
+    assert_says(
+        locked,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many failed sign-in attempts.",
+    )
+    .await;
+    for _ in 0..5 {
+        app.login(&client(), "nobody@partner.test", "wrong password 1")
+            .await;
+    }
+    let unknown = app.login(&client(), "nobody@partner.test", PASSWORD).await;
+    assert_eq!(
+        unknown.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "unknown emails are throttled the same way"
+    );
+
+    app.clock.advance(Duration::seconds(2));
+    let ok = app
+        .login(&client(), "throttled@partner.test", PASSWORD)
+        .await;
+    assert_eq!(location(&ok), "/partner/customers");
+    assert_eq!(
+        app.count(
+            "select count(*) from login_throttle where key = 'account:throttled@partner.test'"
+        )
+        .await,
+        0
+    );
+    // The delay grows with each failure past the free ones.
+    for _ in 0..5 {
+        app.login(&client(), "throttled@partner.test", "wrong password 1")
+            .await;
+    }
+    app.clock.advance(Duration::seconds(2));
+    app.login(&client(), "throttled@partner.test", "wrong password 1")
+        .await;
+    app.clock.advance(Duration::seconds(1));
+    let still = app
+        .login(&client(), "throttled@partner.test", PASSWORD)
+        .await;
+    assert_eq!(
+        still.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the second lock lasts 2 s"
     );
 }

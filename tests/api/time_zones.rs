@@ -3,7 +3,6 @@
 //! browser at the first sign-in, else from the account's country.
 
 use reqwest::{Client, StatusCode};
-use yeastar_portal::accounts::model::AccountId;
 
 use crate::helpers::{client, csrf_token, location, spawn_app, TestApp, PASSWORD};
 
@@ -24,14 +23,6 @@ async fn login_from_zone(app: &TestApp, browser: &Client, email: &str, zone: &st
         )
         .await;
     location(&response)
-}
-
-async fn stored_zone(app: &TestApp, id: AccountId) -> Option<String> {
-    sqlx::query_scalar("select time_zone from accounts where id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
 }
 
 /// Saves Account Information as the page's form does, with `zone` in the select.
@@ -61,7 +52,7 @@ async fn a_customer_in_berlin_sees_a_known_utc_instant_as_berlin_time_with_the_z
     let saved = save_account(&app, &browser, "Wong Dental", "Europe/Berlin").await;
     assert_eq!(location(&saved), "/customer/account");
     assert_eq!(
-        stored_zone(&app, customer).await.as_deref(),
+        app.stored_zone(customer).await.as_deref(),
         Some("Europe/Berlin")
     );
 
@@ -144,7 +135,7 @@ async fn an_invalid_time_zone_is_refused_next_to_the_field_with_the_input_kept()
         before,
         "nothing was saved"
     );
-    assert_eq!(stored_zone(&app, customer).await, None);
+    assert_eq!(app.stored_zone(customer).await, None);
 
     // The same on a partner's Security page.
     let (partner, partner_id) = app.signed_in_partner("tz@invalid-partner.test").await;
@@ -160,7 +151,7 @@ async fn an_invalid_time_zone_is_refused_next_to_the_field_with_the_input_kept()
     let html = response.text().await.unwrap();
     assert!(html.contains("Choose a time zone from the list."), "{html}");
     assert!(html.contains("<option value=\"Europe/Atlantis\" selected>"));
-    assert_eq!(stored_zone(&app, partner_id).await, None);
+    assert_eq!(app.stored_zone(partner_id).await, None);
 }
 
 #[tokio::test]
@@ -204,7 +195,7 @@ async fn partners_and_managers_choose_their_zone_on_the_security_page() {
             "{page}"
         );
         assert_eq!(
-            stored_zone(&app, id).await.as_deref(),
+            app.stored_zone(id).await.as_deref(),
             Some("America/New_York")
         );
     }
@@ -230,7 +221,7 @@ async fn the_browsers_zone_is_taken_at_the_first_sign_in_only() {
         login_from_zone(&app, &browser, email, "Not/AZone").await,
         "/customer"
     );
-    assert_eq!(stored_zone(&app, customer).await, None);
+    assert_eq!(app.stored_zone(customer).await, None);
 
     let browser = client();
     assert_eq!(
@@ -238,7 +229,7 @@ async fn the_browsers_zone_is_taken_at_the_first_sign_in_only() {
         "/customer"
     );
     assert_eq!(
-        stored_zone(&app, customer).await.as_deref(),
+        app.stored_zone(customer).await.as_deref(),
         Some("Asia/Tokyo")
     );
     let (_, page) = app.get_html(&browser, "/customer/account").await;
@@ -248,7 +239,7 @@ async fn the_browsers_zone_is_taken_at_the_first_sign_in_only() {
     let traveller = client();
     login_from_zone(&app, &traveller, email, "America/Chicago").await;
     assert_eq!(
-        stored_zone(&app, customer).await.as_deref(),
+        app.stored_zone(customer).await.as_deref(),
         Some("Asia/Tokyo")
     );
 
@@ -257,7 +248,7 @@ async fn the_browsers_zone_is_taken_at_the_first_sign_in_only() {
     let again = client();
     login_from_zone(&app, &again, email, "Asia/Tokyo").await;
     assert_eq!(
-        stored_zone(&app, customer).await.as_deref(),
+        app.stored_zone(customer).await.as_deref(),
         Some("Europe/Lisbon")
     );
 }
@@ -273,7 +264,7 @@ async fn the_browsers_zone_is_kept_through_the_second_factor() {
         "/login/two-factor"
     );
     assert_eq!(
-        stored_zone(&app, customer).await,
+        app.stored_zone(customer).await,
         None,
         "not before the second factor"
     );
@@ -287,7 +278,7 @@ async fn the_browsers_zone_is_kept_through_the_second_factor() {
         .await;
     assert_eq!(location(&response), "/customer");
     assert_eq!(
-        stored_zone(&app, customer).await.as_deref(),
+        app.stored_zone(customer).await.as_deref(),
         Some("Pacific/Auckland")
     );
 }

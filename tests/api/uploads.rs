@@ -69,12 +69,8 @@ async fn add_with_image(app: &TestApp, email: &str, image: Vec<u8>) -> reqwest::
     let csrf = app.csrf_for(&partner, "/partner/customers/new").await;
     let form = add_customer_form(&csrf, email)
         .part("profile_image", file_part(image, "photo.png", "image/png"));
-    partner
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
+    app.post_multipart(&partner, "/partner/customers/new", form)
         .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -297,27 +297,4 @@ impl TestApp {
             customer_a,
         }
     }
-
-    /// One digest per table of the public schema: any insert, update or delete shows.
-    pub async fn table_digests(&self) -> Vec<(String, String)> {
-        let tables: Vec<String> = sqlx::query_scalar(
-            "select tablename::text from pg_tables where schemaname = 'public' \
-             and tablename <> '_sqlx_migrations' order by 1",
-        )
-        .fetch_all(&self.db)
-        .await
-        .unwrap();
-        let mut digests = Vec::new();
-        for table in tables {
-            let digest: String = sqlx::query_scalar(&format!(
-                "select count(*)::text || ':' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') \
-                 from public.\"{table}\" t"
-            ))
-            .fetch_one(&self.db)
-            .await
-            .unwrap();
-            digests.push((table, digest));
-        }
-        digests
-    }
 }

@@ -14,24 +14,15 @@ async fn a_partner_chooses_the_customer_at_purchase_and_edits_the_customers_info
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@edit-partner.test").await;
-        let customer = app
-            .active_account(
-                Role::Customer,
-                "it@harbour-freight.test",
-                None,
-                Some(partner),
-            )
-            .await;
+        let customer = app.customer_of(partner, "it@harbour-freight.test").await;
         // The customer runs a paid Cloud PBX, so their page has a subscription and a PBX.
         let customer_browser = sign_in(&app, "it@harbour-freight.test", "/customer").await;
         paid_pbx(&app, &customer_browser).await;
         let mut browser = Browser::start("partner-customer-actions", width, &app.address).await;
 
-        browser.goto("/login").await;
-        browser.fill("#email", "sales@edit-partner.test").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
-        browser.expect_path("/partner/customers").await;
+        browser
+            .sign_in("sales@edit-partner.test", "/partner/customers")
+            .await;
         browser.goto("/partner/purchase").await;
         browser.select("#plan", "cloud_pbx_enterprise").await;
         browser.fill("#units", "10").await;

@@ -4,31 +4,19 @@
 
 use reqwest::StatusCode;
 use time::Duration;
-use yeastar_portal::accounts::model::AccountId;
 
-use super::manager::{sign_in, sign_out};
 use super::{Browser, WIDTHS};
 use crate::helpers::{add_named_customer_form, location, TestApp, PASSWORD};
 
 const NORA: &str = "nora.winters@harbour-telecom.test";
 const ALICE: &str = "accounts-payable.alice@harbour-logistics-international.test";
 
-async fn name(app: &TestApp, account: AccountId, first: &str, last: &str) {
-    sqlx::query("update accounts set first_name = $2, last_name = $3 where id = $1")
-        .bind(account)
-        .bind(first)
-        .bind(last)
-        .execute(&app.db)
-        .await
-        .unwrap();
-}
-
 /// A log with a bit of everything: Nora adds Alice, Alice activates, fails a sign-in, signs
 /// in, subscribes, renames her PBX and upgrades; Nora asks for Alice's removal.
 async fn a_busy_log(app: &TestApp) {
     let (manager, partner) = app.partner(NORA).await;
-    name(app, partner, "Nora", "Winters").await;
-    name(app, manager, "Sam", "Okafor").await;
+    app.rename(partner, "Nora", "Winters").await;
+    app.rename(manager, "Sam", "Okafor").await;
     sqlx::query("update accounts set company = 'Harbour Telecom' where id = $1")
         .bind(partner)
         .execute(&app.db)
@@ -37,12 +25,9 @@ async fn a_busy_log(app: &TestApp) {
     let nora = app.signed_in_as(NORA).await;
     let csrf = app.csrf_for(&nora, "/partner/customers/new").await;
     let form = add_named_customer_form(&csrf, ALICE, "Alice", "Martin");
-    let added = nora
-        .post(app.url("/partner/customers/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let added = app
+        .post_multipart(&nora, "/partner/customers/new", form)
+        .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     app.drain_outbox().await;
     let link = app.smtp.to(ALICE)[0].link("/activate/").unwrap();
@@ -58,10 +43,7 @@ async fn a_busy_log(app: &TestApp) {
         ("term", "1y"),
     ];
     let sub = location(&app.subscribe(&alice, &plan).await);
-    let pbx: uuid::Uuid = sqlx::query_scalar("select id from pbx_instances")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let pbx: uuid::Uuid = app.one("select id from pbx_instances").await;
     let page = format!("/customer/central-management/{pbx}");
     let csrf = app.csrf_for(&alice, &page).await;
     let rename = [
@@ -94,12 +76,12 @@ async fn a_manager_and_a_partner_read_the_audit_log_as_sentences() {
         a_busy_log(&app).await;
         let mut browser = Browser::start("audit-logs", width, &app.address).await;
 
-        sign_in(
-            &browser,
-            "manager-of-nora.winters@harbour-telecom.test",
-            "/manager/partners",
-        )
-        .await;
+        browser
+            .sign_in(
+                "manager-of-nora.winters@harbour-telecom.test",
+                "/manager/partners",
+            )
+            .await;
         browser.goto("/manager/audit").await;
         let text = browser.text().await;
         assert!(text.contains("Nora Winters added customer Alice Martin"));
@@ -130,9 +112,9 @@ async fn a_manager_and_a_partner_read_the_audit_log_as_sentences() {
             .await;
         assert!(browser.text_of("#to-error").await.contains("is not a date"));
         browser.step("manager-audit-bad-date").await;
-        sign_out(&browser).await;
+        browser.sign_out().await;
 
-        sign_in(&browser, NORA, "/partner/customers").await;
+        browser.sign_in(NORA, "/partner/customers").await;
         browser.goto("/partner/audit").await;
         let text = browser.text().await;
         assert!(text.contains("Alice Martin subscribed to Cloud PBX"));

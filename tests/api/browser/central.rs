@@ -1,27 +1,16 @@
 //! Central Management and applying for partnership, in the browser.
 
-use yeastar_portal::accounts::model::Role;
-
 use super::{Browser, WIDTHS};
-use crate::helpers::{spawn_app, PASSWORD};
-
-async fn sign_in(browser: &Browser, email: &str, home: &str) {
-    browser.goto("/login").await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("form.stack button[type=submit]").await;
-    browser.expect_path(home).await;
-}
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_customer_watches_a_simulated_pbx_come_online_and_restarts_it() {
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@cm-partner.test").await;
-        app.active_account(Role::Customer, "it@cm-customer.test", None, Some(partner))
-            .await;
+        app.customer_of(partner, "it@cm-customer.test").await;
         let mut browser = Browser::start("central-management", width, &app.address).await;
-        sign_in(&browser, "it@cm-customer.test", "/customer").await;
+        browser.sign_in("it@cm-customer.test", "/customer").await;
         browser.goto("/customer/trials").await;
         browser
             .click("form[action='/customer/trials/cloud_pbx'] button")
@@ -61,7 +50,9 @@ async fn a_customer_watches_a_simulated_pbx_come_online_and_restarts_it() {
         browser.expect_path("/login").await;
 
         // The customer's partner manages the same PBX from the Partner Portal.
-        sign_in(&browser, "sales@cm-partner.test", "/partner/customers").await;
+        browser
+            .sign_in("sales@cm-partner.test", "/partner/customers")
+            .await;
         browser.goto("/partner/central-management").await;
         assert!(browser.text().await.contains("it@cm-customer.test"));
         browser.step("partner-list").await;
@@ -77,15 +68,11 @@ async fn a_customer_applies_for_partnership_and_the_manager_approves() {
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@apply-partner.test").await;
-        app.active_account(
-            Role::Customer,
-            "boss@future-partner.test",
-            None,
-            Some(partner),
-        )
-        .await;
+        app.customer_of(partner, "boss@future-partner.test").await;
         let mut browser = Browser::start("partnership", width, &app.address).await;
-        sign_in(&browser, "boss@future-partner.test", "/customer").await;
+        browser
+            .sign_in("boss@future-partner.test", "/customer")
+            .await;
         browser.goto("/customer/partnership").await;
         browser.step("application-form").await;
         browser
@@ -102,12 +89,9 @@ async fn a_customer_applies_for_partnership_and_the_manager_approves() {
         browser.click(".user-menu button").await;
         browser.expect_path("/login").await;
 
-        sign_in(
-            &browser,
-            "manager-of-sales@apply-partner.test",
-            "/manager/partners",
-        )
-        .await;
+        browser
+            .sign_in("manager-of-sales@apply-partner.test", "/manager/partners")
+            .await;
         browser.follow_nav("/manager/applications").await;
         assert!(
             browser.text().await.contains("Germany"),

@@ -16,10 +16,9 @@ async fn a_person_sees_clear_messages_for_a_wrong_password_an_expired_link_and_a
             .await;
         let mut browser = Browser::start("error-paths", width, &app.address).await;
 
-        browser.goto("/login").await;
-        browser.fill("#email", "sales@errors-partner.test").await;
-        browser.fill("#password", "not my password").await;
-        browser.click("form.stack button[type=submit]").await;
+        browser
+            .submit_sign_in("sales@errors-partner.test", "not my password")
+            .await;
         assert!(browser
             .text_of(".error-summary")
             .await
@@ -36,10 +35,9 @@ async fn a_person_sees_clear_messages_for_a_wrong_password_an_expired_link_and_a
         );
         browser.step("expired-link").await;
 
-        browser.goto("/login").await;
-        browser.fill("#email", "sales@errors-partner.test").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
+        browser
+            .submit_sign_in("sales@errors-partner.test", PASSWORD)
+            .await;
         browser.goto("/partner/customers/new").await;
         browser.fill("#email", "someone@customer.test").await;
         browser.fill("#first_name", "Sam").await;

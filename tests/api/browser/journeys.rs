@@ -135,14 +135,7 @@ async fn a_customer_activates_from_the_email_signs_in_and_sees_dashboard_and_acc
         browser.step("account-information").await;
 
         // Sign out through the user menu.
-        browser
-            .client()
-            .find(fantoccini::Locator::Css(".user-menu summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.open_user_menu().await;
         for href in [
             "/customer/account",
             "/customer/security",

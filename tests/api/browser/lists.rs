@@ -5,8 +5,8 @@ use time::Duration;
 use yeastar_portal::accounts::model::{AccountId, Role};
 
 use super::{Browser, WIDTHS};
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
-use crate::orders::buy;
+use crate::helpers::buy;
+use crate::helpers::{spawn_app, TestApp};
 
 async fn name(app: &TestApp, id: AccountId, first: &str, last: &str, company: &str) {
     sqlx::query("update accounts set first_name = $2, last_name = $3, company = $4 where id = $1")
@@ -52,9 +52,7 @@ async fn a_partner_searches_filters_and_sorts_customers_licences_and_orders() {
                 "Blue Harbour Hotels",
             ),
         ] {
-            let id = app
-                .active_account(Role::Customer, email, None, Some(partner))
-                .await;
+            let id = app.customer_of(partner, email).await;
             name(&app, id, first, last, company).await;
         }
         let seller = app.signed_in_as("sales@lists-partner.test").await;
@@ -68,20 +66,17 @@ async fn a_partner_searches_filters_and_sorts_customers_licences_and_orders() {
         )
         .await;
         buy(&app, &seller, &[("licenses", "3"), ("term", "monthly")]).await;
-        let key: String = sqlx::query_scalar(
-            "select l.key from licenses l join orders o on o.id = l.order_id \
+        let key: String = app
+            .one(
+                "select l.key from licenses l join orders o on o.id = l.order_id \
              where o.number = 'YP-001002' order by l.key limit 1",
-        )
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+            )
+            .await;
 
         let mut browser = Browser::start("partner-filters-lists", width, &app.address).await;
-        browser.goto("/login").await;
-        browser.fill("#email", "sales@lists-partner.test").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
-        browser.expect_path("/partner/customers").await;
+        browser
+            .sign_in("sales@lists-partner.test", "/partner/customers")
+            .await;
         browser.step("customers").await;
 
         browser.fill("#q", "pending").await;

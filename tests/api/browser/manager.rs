@@ -9,25 +9,6 @@ use super::{Browser, WIDTHS};
 use crate::fixtures::{self, partnership_application, purchase, removal_requests};
 use crate::helpers::{spawn_app, PASSWORD};
 
-pub(super) async fn sign_in(browser: &Browser, email: &str, home: &str) {
-    browser.goto("/login").await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("form.stack button[type=submit]").await;
-    browser.expect_path(home).await;
-}
-
-pub(super) async fn sign_out(browser: &Browser) {
-    let summary = browser
-        .client()
-        .find(fantoccini::Locator::Css(".user-menu summary"))
-        .await
-        .unwrap();
-    summary.click().await.unwrap();
-    browser.click(".user-menu button").await;
-    browser.expect_path("/login").await;
-}
-
 #[tokio::test]
 async fn a_manager_resends_an_expired_activation_email_and_the_customer_activates() {
     for width in WIDTHS {
@@ -43,12 +24,9 @@ async fn a_manager_resends_an_expired_activation_email_and_the_customer_activate
         app.clock.advance(Duration::hours(49));
         let mut browser = Browser::start("manager-resends-activation", width, &app.address).await;
 
-        sign_in(
-            &browser,
-            "manager-of-sales@resend-partner.test",
-            "/manager/partners",
-        )
-        .await;
+        browser
+            .sign_in("manager-of-sales@resend-partner.test", "/manager/partners")
+            .await;
         browser.step("partners").await;
         browser.goto("/manager/activations").await;
         assert!(browser.text().await.contains("late@resend-customer.test"));
@@ -71,7 +49,7 @@ async fn a_manager_resends_an_expired_activation_email_and_the_customer_activate
             .unwrap()
             .link("/activate/")
             .unwrap();
-        sign_out(&browser).await;
+        browser.sign_out().await;
         browser.goto(&link).await;
         assert!(browser
             .text()
@@ -88,12 +66,7 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@removal-partner.test").await;
         let customer = app
-            .active_account(
-                Role::Customer,
-                "leaving@removal-customer.test",
-                None,
-                Some(partner),
-            )
+            .customer_of(partner, "leaving@removal-customer.test")
             .await;
         // A renewal that cannot be priced (High Availability is not offered on Enterprise)
         // fails in the scheduled jobs and waits on the manager's Needs attention page.
@@ -116,7 +89,9 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
         assert_eq!(app.run_jobs().await.failed, 1);
         let mut browser = Browser::start("removal", width, &app.address).await;
 
-        sign_in(&browser, "sales@removal-partner.test", "/partner/customers").await;
+        browser
+            .sign_in("sales@removal-partner.test", "/partner/customers")
+            .await;
         browser
             .goto(&format!("/partner/customers/{customer}"))
             .await;
@@ -134,14 +109,11 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             .await;
         assert!(browser.text().await.contains("Removal requested"));
         browser.step("removal-pending").await;
-        sign_out(&browser).await;
+        browser.sign_out().await;
 
-        sign_in(
-            &browser,
-            "manager-of-sales@removal-partner.test",
-            "/manager/partners",
-        )
-        .await;
+        browser
+            .sign_in("manager-of-sales@removal-partner.test", "/manager/partners")
+            .await;
         let nav = browser.text_of("header.topbar").await;
         assert!(
             nav.contains("Removals 1") || width < 600,
@@ -177,7 +149,7 @@ async fn a_partner_asks_for_a_removal_and_the_manager_approves_it() {
             .await
             .contains("Test Manager approved the removal of Test Customer"));
         browser.step("audit-log").await;
-        sign_out(&browser).await;
+        browser.sign_out().await;
 
         browser
             .fill("#email", "leaving@removal-customer.test")
@@ -199,20 +171,9 @@ async fn a_manager_opens_a_partners_page_with_its_members_customers_orders_and_r
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@detail-partner.test").await;
         let leaving = app
-            .active_account(
-                Role::Customer,
-                "leaving@detail-customer.test",
-                None,
-                Some(partner),
-            )
+            .customer_of(partner, "leaving@detail-customer.test")
             .await;
-        app.active_account(
-            Role::Customer,
-            "boss@detail-customer.test",
-            None,
-            Some(partner),
-        )
-        .await;
+        app.customer_of(partner, "boss@detail-customer.test").await;
         app.create_account(
             Role::Customer,
             "new@detail-customer.test",
@@ -228,12 +189,9 @@ async fn a_manager_opens_a_partners_page_with_its_members_customers_orders_and_r
         partnership_application(&app, &applicant).await;
         let mut browser = Browser::start("manager-partner-detail", width, &app.address).await;
 
-        sign_in(
-            &browser,
-            "manager-of-sales@detail-partner.test",
-            "/manager/partners",
-        )
-        .await;
+        browser
+            .sign_in("manager-of-sales@detail-partner.test", "/manager/partners")
+            .await;
         if width >= 600 {
             let nav = browser.text_of("nav.portal-nav").await;
             assert!(

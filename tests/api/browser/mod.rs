@@ -14,9 +14,11 @@ mod lists;
 mod manager;
 mod purchase;
 mod self_service;
+mod steps;
 mod time_zone;
 mod two_factor;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -43,12 +45,28 @@ pub struct Browser {
     pub audits: Vec<String>,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Starts chromedriver on a port of its own (`--port=0`) and reads the port it reports, so no
+/// other process can take the port between choosing and binding it.
+fn start_driver() -> (Child, u16) {
+    let mut driver = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (scripts/test.sh installs chromium-driver)");
+    let mut lines = BufReader::new(driver.stdout.take().unwrap()).lines();
+    let marker = "started successfully on port ";
+    let port = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let at = line.find(marker)? + marker.len();
+            line[at..].trim_end_matches('.').parse().ok()
+        })
+        .expect("chromedriver reports its port");
+    // Keep reading what it prints, so a full pipe never blocks it.
+    std::thread::spawn(move || lines.for_each(drop));
+    (driver, port)
 }
 
 fn axe_source() -> String {
@@ -65,13 +83,7 @@ fn axe_source() -> String {
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium `width` pixels wide.
     pub async fn start(journey: &str, width: u32, base_url: &str) -> Self {
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver is installed (scripts/test.sh installs chromium-driver)");
+        let (driver, port) = start_driver();
         let profile = std::env::temp_dir().join(format!("yp-chromium-{}", uuid::Uuid::new_v4()));
         let height = if width < 600 { 812 } else { 900 };
         let mut capabilities = json!({
@@ -321,58 +333,6 @@ impl Browser {
             "{name}: at {} px the navigation row is cut off",
             self.width
         );
-    }
-
-    /// Follows the portal navigation's link to `href` as a person would: in the main row on a
-    /// desktop, through the compact menu (opened, and saved as a step) on a phone.
-    /// Turns two-factor authentication on from the setup page, as a person does: reads the key
-    /// shown, types the code an authenticator app gives for it at `now` and the password, and
-    /// submits. Returns the secret, for the codes of later sign-ins.
-    pub async fn confirm_two_factor_setup(
-        &self,
-        now: time::OffsetDateTime,
-        password: &str,
-    ) -> Vec<u8> {
-        let key = self.text_of("#totp-key").await;
-        let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
-            .to_bytes()
-            .unwrap();
-        let code = yeastar_portal::auth::totp::code_at(&secret, now.unix_timestamp() as u64);
-        self.fill("#code", &code).await;
-        self.fill("#setup_password", password).await;
-        self.click("form.stack button[type=submit]").await;
-        secret
-    }
-
-    pub async fn follow_nav(&mut self, href: &str) {
-        let main_row = self
-            .client()
-            .find(Locator::Css("nav.portal-nav"))
-            .await
-            .unwrap();
-        let phone = self.width < 600;
-        assert_eq!(
-            main_row.is_displayed().await.unwrap(),
-            !phone,
-            "the main row shows on a desktop only ({} px)",
-            self.width
-        );
-        let link = if phone {
-            self.press(".nav-menu summary").await;
-            format!(".nav-menu a[href='{href}']")
-        } else {
-            format!("nav.portal-nav a[href='{href}']")
-        };
-        let element = self.client().find(Locator::Css(&link)).await.unwrap();
-        assert!(
-            element.is_displayed().await.unwrap(),
-            "the navigation shows {href}"
-        );
-        if phone {
-            self.step("compact-menu-open").await;
-        }
-        self.click(&link).await;
-        self.expect_path(href).await;
     }
 
     async fn audit(&mut self, name: &str) {

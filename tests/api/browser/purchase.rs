@@ -1,8 +1,6 @@
 //! A partner buys a licence, finds it by search, associates it with a customer, and the
 //! customer sees it.
 
-use yeastar_portal::accounts::model::Role;
-
 use super::{Browser, WIDTHS};
 use crate::helpers::{spawn_app, PASSWORD};
 
@@ -11,20 +9,12 @@ async fn a_partner_buys_finds_and_associates_a_licence_and_the_customer_sees_it(
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@buy-partner.test").await;
-        app.active_account(
-            Role::Customer,
-            "owner@dental-clinic.test",
-            None,
-            Some(partner),
-        )
-        .await;
+        app.customer_of(partner, "owner@dental-clinic.test").await;
         let mut browser = Browser::start("purchase-and-associate", width, &app.address).await;
 
-        browser.goto("/login").await;
-        browser.fill("#email", "sales@buy-partner.test").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
-        browser.expect_path("/partner/customers").await;
+        browser
+            .sign_in("sales@buy-partner.test", "/partner/customers")
+            .await;
         browser.goto("/partner/purchase").await;
         browser.select("#plan", "cloud_pbx_ultimate").await;
         browser.fill("#units", "25").await;
@@ -52,10 +42,9 @@ async fn a_partner_buys_finds_and_associates_a_licence_and_the_customer_sees_it(
         assert!(browser.text().await.contains("YP-001001"));
         browser.step("orders").await;
 
-        let key: String = sqlx::query_scalar("select key from licenses order by key limit 1")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+        let key: String = app
+            .one("select key from licenses order by key limit 1")
+            .await;
         browser.goto("/partner/products").await;
         browser.step("products-and-purchase").await;
         browser.click("a[href='/partner/products/cloud_pbx']").await;

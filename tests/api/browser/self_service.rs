@@ -2,25 +2,18 @@
 //! with it, upgrades it through the review, schedules a downgrade and cancels it, and sees the
 //! product on the products page.
 
-use yeastar_portal::accounts::model::Role;
-
 use super::{Browser, WIDTHS};
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_customer_tries_estimates_subscribes_and_sees_the_product() {
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@self-partner.test").await;
-        app.active_account(Role::Customer, "lee@self-service.test", None, Some(partner))
-            .await;
+        app.customer_of(partner, "lee@self-service.test").await;
         let mut browser = Browser::start("customer-self-service", width, &app.address).await;
 
-        browser.goto("/login").await;
-        browser.fill("#email", "lee@self-service.test").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
-        browser.expect_path("/customer").await;
+        browser.sign_in("lee@self-service.test", "/customer").await;
         browser.goto("/customer/trials").await;
         browser.step("trials").await;
         browser

@@ -4,18 +4,9 @@
 
 use fantoccini::Locator;
 use serde_json::Value;
-use yeastar_portal::accounts::model::{AccountId, Role};
 
 use super::{Browser, WIDTHS};
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
-
-async fn stored_zone(app: &TestApp, id: AccountId) -> Option<String> {
-    sqlx::query_scalar("select time_zone from accounts where id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
+use crate::helpers::{spawn_app, PASSWORD};
 
 /// Brings `css` to the middle of the window, so the step's screenshot shows it.
 async fn scroll_to(browser: &Browser, css: &str) {
@@ -29,29 +20,17 @@ async fn scroll_to(browser: &Browser, css: &str) {
         .unwrap();
 }
 
-async fn sign_in(browser: &Browser, email: &str) {
-    browser.goto("/login").await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("form.stack button[type=submit]").await;
-}
-
 #[tokio::test]
 async fn a_customer_sees_and_chooses_their_time_zone() {
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@zone-partner.test").await;
-        let customer = app
-            .active_account(
-                Role::Customer,
-                "ana@zone-customer.test",
-                None,
-                Some(partner),
-            )
-            .await;
+        let customer = app.customer_of(partner, "ana@zone-customer.test").await;
         let mut browser = Browser::start("time-zone", width, &app.address).await;
 
-        sign_in(&browser, "ana@zone-customer.test").await;
+        browser
+            .submit_sign_in("ana@zone-customer.test", PASSWORD)
+            .await;
         browser.expect_path("/customer").await;
         // The sign-in form carried the browser's own zone, and the account took it.
         let reported = browser
@@ -67,7 +46,7 @@ async fn a_customer_sees_and_chooses_their_time_zone() {
         };
         let expected = yeastar_portal::format::Zone::parse(&reported).unwrap();
         assert_eq!(
-            stored_zone(&app, customer).await.as_deref(),
+            app.stored_zone(customer).await.as_deref(),
             Some(expected.name())
         );
 
@@ -108,7 +87,9 @@ async fn a_customer_sees_and_chooses_their_time_zone() {
         browser.close().await;
 
         let mut browser = Browser::start("time-zone-partner", width, &app.address).await;
-        sign_in(&browser, "sales@zone-partner.test").await;
+        browser
+            .submit_sign_in("sales@zone-partner.test", PASSWORD)
+            .await;
         browser.expect_path("/partner/customers").await;
         browser.goto("/partner/security").await;
         browser.select("#time_zone", "Asia/Singapore").await;

@@ -1,8 +1,6 @@
 //! A person turns on two-factor authentication and signs in with it.
 
 use time::Duration;
-use yeastar_portal::accounts::model::Role;
-use yeastar_portal::auth::totp;
 
 use super::{Browser, WIDTHS};
 use crate::helpers::{spawn_app, PASSWORD};
@@ -12,15 +10,10 @@ async fn a_customer_turns_on_two_factor_and_signs_in_with_a_code() {
     for width in WIDTHS {
         let app = spawn_app().await;
         let (_, partner) = app.partner("sales@tfa-partner.test").await;
-        app.active_account(Role::Customer, "ana@secure.test", None, Some(partner))
-            .await;
+        app.customer_of(partner, "ana@secure.test").await;
         let mut browser = Browser::start("two-factor", width, &app.address).await;
 
-        browser.goto("/login").await;
-        browser.fill("#email", "ana@secure.test").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click("form.stack button[type=submit]").await;
-        browser.expect_path("/customer").await;
+        browser.sign_in("ana@secure.test", "/customer").await;
         browser.goto("/customer/security").await;
         browser.step("security-off").await;
         browser
@@ -46,16 +39,7 @@ async fn a_customer_turns_on_two_factor_and_signs_in_with_a_code() {
         browser.expect_path("/customer/security").await;
         assert!(browser.text().await.contains("10 recovery codes left"));
         browser.step("security-on").await;
-        browser
-            .client()
-            .find(fantoccini::Locator::Css(".user-menu summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        browser.click(".user-menu button").await;
-        browser.expect_path("/login").await;
+        browser.sign_out().await;
 
         browser.fill("#email", "ana@secure.test").await;
         browser.fill("#password", PASSWORD).await;
@@ -63,7 +47,7 @@ async fn a_customer_turns_on_two_factor_and_signs_in_with_a_code() {
         browser.expect_path("/login/two-factor").await;
         browser.step("code-prompt").await;
         app.clock.advance(Duration::seconds(30));
-        let code = totp::code_at(&secret, app.now().unix_timestamp() as u64);
+        let code = app.current_code(&secret);
         browser.fill("#code", &code).await;
         browser.click("form.stack button[type=submit]").await;
         browser.expect_path("/customer").await;

@@ -45,7 +45,7 @@ impl TestApp {
         password: &str,
         end_others: bool,
     ) -> Response {
-        let code = totp::code_at(secret, self.now().unix_timestamp() as u64);
+        let code = self.current_code(secret);
         let mut fields = vec![
             ("csrf_token", csrf),
             ("code", &code),
@@ -79,6 +79,81 @@ impl TestApp {
             .collect();
         assert_eq!(codes.len(), 10, "ten recovery codes are shown once");
         (secret, codes)
+    }
+
+    /// The authenticator app's code for `secret` at the test clock's now.
+    pub fn current_code(&self, secret: &[u8]) -> String {
+        totp::code_at(secret, self.now().unix_timestamp() as u64)
+    }
+
+    /// Password, then the second factor; returns the response to the code form.
+    pub async fn sign_in_with_code(&self, browser: &Client, email: &str, code: &str) -> Response {
+        let response = self.login(browser, email, PASSWORD).await;
+        assert_eq!(location(&response), "/login/two-factor");
+        let csrf = self.csrf_for(browser, "/login/two-factor").await;
+        self.post_form(
+            browser,
+            "/login/two-factor",
+            &[("csrf_token", &csrf), ("code", code)],
+        )
+        .await
+    }
+
+    /// Asks for a reset link through the forgot-password form; returns the newest link mailed
+    /// to `email` (empty when none was).
+    pub async fn request_reset(&self, email: &str) -> String {
+        let browser = client();
+        let csrf = self.csrf_for(&browser, "/forgot-password").await;
+        let response = self
+            .post_form(
+                &browser,
+                "/forgot-password",
+                &[("csrf_token", &csrf), ("email", email)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("If an active account uses"));
+        self.reset_requests_handled().await;
+        self.drain_outbox().await;
+        self.smtp
+            .to(email)
+            .iter()
+            .rev()
+            .find_map(|m| m.link("/reset-password/"))
+            .unwrap_or_default()
+    }
+
+    /// Sets a new password through the reset link's form, with a second-factor code if given.
+    pub async fn submit_reset(&self, link: &str, password: &str, code: Option<&str>) -> Response {
+        let browser = client();
+        let path = link.strip_prefix(&self.address).unwrap().to_owned();
+        let (_, page) = self.get_html(&browser, "/login").await;
+        let csrf = csrf_token(&page);
+        let mut fields = vec![
+            ("csrf_token", csrf.as_str()),
+            ("password", password),
+            ("password_confirm", password),
+        ];
+        if let Some(code) = code {
+            fields.push(("code", code));
+        }
+        self.post_form(&browser, &path, &fields).await
+    }
+
+    /// Changes the customer's password from `PASSWORD` to `new` on the security page.
+    pub async fn change_password(&self, browser: &Client, csrf: &str, new: &str) -> Response {
+        self.post_form(
+            browser,
+            "/customer/security/password",
+            &[
+                ("csrf_token", csrf),
+                ("current_password", PASSWORD),
+                ("password", new),
+                ("password_confirm", new),
+            ],
+        )
+        .await
     }
 
     /// An active customer (of a new partner) signed in with `PASSWORD`.

@@ -26,6 +26,17 @@ impl TestApp {
         hidden_fields(review_html, &format!("{sub}/change/confirm"))
     }
 
+    /// Posts the change form and reads the confirmation fields off the review it answers.
+    pub async fn reviewed_change(
+        &self,
+        browser: &Client,
+        sub: &str,
+        fields: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
+        let review = self.review_change(browser, sub, fields).await;
+        Self::change_confirmation(sub, &review.text().await.unwrap())
+    }
+
     /// Posts a review's confirmation form.
     pub async fn confirm_change(
         &self,
