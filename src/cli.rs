@@ -4,7 +4,8 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 use crate::accounts::model::{AccountInfo, AccountStatus, Email, Role};
-use crate::accounts::{self, store as account_store, CreateAccountError, NewAccount};
+use crate::accounts::store as account_store;
+use crate::activation::invite::{self, CreateAccountError, NewAccount};
 use crate::app::{shutdown_signal, App};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -216,9 +217,9 @@ async fn create(
     manager_id: Option<crate::accounts::model::AccountId>,
     partner_id: Option<crate::accounts::model::AccountId>,
     invited_by: &str,
-) -> anyhow::Result<accounts::Created> {
+) -> anyhow::Result<invite::Created> {
     let email = Email::parse(email).map_err(|msg| anyhow::anyhow!("{email:?}: {msg}"))?;
-    let result = accounts::create_pending_account(
+    let result = invite::create_pending_account(
         pool,
         NewAccount {
             role,
@@ -247,7 +248,7 @@ async fn create(
     }
 }
 
-fn print_created(what: &str, email: &str, created: &accounts::Created) {
+fn print_created(what: &str, email: &str, created: &invite::Created) {
     println!("Created {what} {email} (pending activation); the activation email is queued.");
     println!(
         "Activation link, valid until {}:",

@@ -10,11 +10,12 @@ use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::accounts::model::Account;
-use crate::accounts::store::ACCOUNT_COLUMNS;
+use crate::accounts::credentials;
+use crate::accounts::model::{Account, AccountId};
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::clock::Clock;
+use crate::ids::SessionId;
 use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
 use crate::mail::outbox;
 use crate::tokens::{hash_token, new_token};
@@ -121,12 +122,7 @@ async fn handle(
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1) and status = 'active'"
-    ))
-    .bind(email)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let account = credentials::find_active_by_email(&mut *conn, email).await?;
     if let Some(account) = account {
         send_link(conn, &account, client_ip, public_base_url, now).await?;
     }
@@ -143,10 +139,7 @@ async fn send_link(
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     // One worker at a time per account (FK checks of other writers are not blocked).
-    sqlx::query("select 1 from accounts where id = $1 for no key update")
-        .bind(account.id)
-        .execute(&mut *conn)
-        .await?;
+    credentials::lock_for_credentials(&mut *conn, account.id).await?;
     let newer: bool = sqlx::query_scalar(
         "select exists (select 1 from password_reset_tokens where account_id = $1 and created_at > $2)",
     )
@@ -234,7 +227,7 @@ async fn find(
     lock: bool,
 ) -> sqlx::Result<ResetLink> {
     type Row = (
-        Uuid,
+        AccountId,
         OffsetDateTime,
         Option<OffsetDateTime>,
         Option<OffsetDateTime>,
@@ -259,12 +252,7 @@ async fn find(
     if now >= expires_at {
         return Ok(ResetLink::Expired);
     }
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and status = 'active'"
-    ))
-    .bind(account_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let account = credentials::find_active_by_id(&mut *conn, account_id).await?;
     Ok(account.map_or(ResetLink::Unknown, |a| ResetLink::Valid(Box::new(a))))
 }
 
@@ -277,17 +265,12 @@ async fn set_password(
     conn: &mut PgConnection,
     account: &Account,
     password_hash: &str,
-    keep_session: Option<Uuid>,
+    keep_session: Option<SessionId>,
     action: &str,
     client_ip: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    sqlx::query("update accounts set password_hash = $2, password_changed_at = $3, updated_at = $3 where id = $1")
-        .bind(account.id)
-        .bind(password_hash)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    credentials::set_password_hash(&mut *conn, account.id, password_hash, now).await?;
     let ended = sessions::end_all_but(conn, account.id, keep_session).await?;
     supersede_links(conn, account, now).await?;
     audit::record(
@@ -360,7 +343,7 @@ pub async fn change(
     pool: &PgPool,
     account: &Account,
     password_hash: &str,
-    current_session: Uuid,
+    current_session: SessionId,
     client_ip: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
@@ -381,8 +364,5 @@ pub async fn change(
 
 /// The stored hash, to check the current password before a change.
 pub async fn current_hash(pool: &PgPool, account: &Account) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select password_hash from accounts where id = $1")
-        .bind(account.id)
-        .fetch_one(pool)
-        .await
+    credentials::password_hash(pool, account.id).await
 }

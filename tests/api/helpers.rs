@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yeastar_portal::accounts::model::{AccountId, AccountInfo, Email, Role};
-use yeastar_portal::accounts::{self, NewAccount};
+use yeastar_portal::activation::invite::{self, NewAccount};
 use yeastar_portal::app::{mail_worker, App};
 use yeastar_portal::clock::Clock;
 use yeastar_portal::config::{Config, Secret};
@@ -274,7 +274,7 @@ impl TestApp {
         manager: Option<AccountId>,
         partner: Option<AccountId>,
     ) -> (AccountId, String) {
-        let created = accounts::create_pending_account(
+        let created = invite::create_pending_account(
             &self.db,
             NewAccount {
                 role,

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
-use crate::activation::{self, self_service, Contact, LinkState};
+use crate::accounts::pending::{self, Contact};
+use crate::activation::{self, self_service, LinkState};
 use crate::auth::password::{check_new_password, user_inputs};
 use crate::auth::throttle;
 use crate::error::AppError;
@@ -57,7 +58,7 @@ async fn link_state_page(
     link: LinkState,
 ) -> Result<Response, AppError> {
     let contact =
-        |account: Account| async move { activation::contact_for(&state.db, &account).await };
+        |account: Account| async move { pending::manager_contact(&state.db, &account).await };
     let expired = matches!(link, LinkState::Expired { .. });
     let (status, heading, message, contact, show_sign_in) = match link {
         LinkState::Valid { .. } => unreachable!("valid links show the form"),
