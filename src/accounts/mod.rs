@@ -4,8 +4,10 @@
 pub mod credentials;
 pub mod customer_list;
 pub mod edit;
+pub mod info;
 pub mod model;
 pub mod pending;
+pub mod profile_image;
 pub mod store;
 pub mod tenancy;
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::Invitee;
 use crate::accounts::model::{AccountId, AccountInfo, Email, FieldErrors, Role};
-use crate::accounts::store;
+use crate::accounts::{profile_image, store};
 use crate::audit;
 use crate::format::Zone;
 
@@ -123,7 +123,7 @@ async fn insert(
         other => other?,
     }
     if let Some(png) = &new.profile_png {
-        store::insert_profile_image(conn, id, png, now).await?;
+        profile_image::insert(conn, id, png, now).await?;
     }
     Ok(())
 }

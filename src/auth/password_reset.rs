@@ -8,12 +8,11 @@ use serde_json::json;
 use sqlx::{Acquire, PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 use crate::accounts::credentials;
-use crate::accounts::model::{Account, AccountId};
+use crate::accounts::model::Account;
 use crate::audit::{self, Entry};
-use crate::auth::sessions;
+use crate::auth::{sessions, store};
 use crate::clock::Clock;
 use crate::ids::SessionId;
 use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
@@ -31,17 +30,7 @@ pub async fn request(
     client_ip: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into password_reset_requests (id, email, client_ip, requested_at) \
-         values ($1, $2, $3, $4)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(email.trim())
-    .bind(client_ip)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
+    store::queue_reset_request(pool, email.trim(), client_ip, now).await
 }
 
 /// Handles every queued request, each in its own transaction (claimed with `SKIP LOCKED`, so
@@ -85,14 +74,7 @@ async fn process_one(
     now: OffsetDateTime,
 ) -> anyhow::Result<bool> {
     let mut tx = pool.begin().await?;
-    let claimed: Option<(Uuid, String, String, OffsetDateTime)> = sqlx::query_as(
-        "delete from password_reset_requests where id = \
-           (select id from password_reset_requests order by requested_at \
-            for update skip locked limit 1) \
-         returning id, email, client_ip, requested_at",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let claimed = store::claim_reset_request(&mut tx).await?;
     let Some((id, email, client_ip, requested_at)) = claimed else {
         return Ok(false);
     };
@@ -140,14 +122,7 @@ async fn send_link(
 ) -> anyhow::Result<()> {
     // One worker at a time per account (FK checks of other writers are not blocked).
     credentials::lock_for_credentials(&mut *conn, account.id).await?;
-    let newer: bool = sqlx::query_scalar(
-        "select exists (select 1 from password_reset_tokens where account_id = $1 and created_at > $2)",
-    )
-    .bind(account.id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    if newer {
+    if store::newer_reset_link_exists(&mut *conn, account.id, now).await? {
         return Ok(());
     }
     let (token, hash) = new_token();
@@ -164,17 +139,7 @@ async fn send_link(
     }
     .render()?;
     supersede_links(conn, account, now).await?;
-    sqlx::query(
-        "insert into password_reset_tokens (id, account_id, token_hash, created_at, expires_at) \
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(account.id)
-    .bind(hash)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut *conn)
-    .await?;
+    store::insert_reset_link(&mut *conn, account.id, &hash, now, expires_at).await?;
     outbox::enqueue(conn, &message, now).await?;
     audit::record(
         conn,
@@ -199,15 +164,7 @@ async fn supersede_links(
     account: &Account,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update password_reset_tokens set superseded_at = $2 \
-         where account_id = $1 and used_at is null and superseded_at is null",
-    )
-    .bind(account.id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    store::supersede_reset_links(conn, account.id, now).await
 }
 
 #[derive(Debug)]
@@ -226,20 +183,7 @@ async fn find(
     now: OffsetDateTime,
     lock: bool,
 ) -> sqlx::Result<ResetLink> {
-    type Row = (
-        AccountId,
-        OffsetDateTime,
-        Option<OffsetDateTime>,
-        Option<OffsetDateTime>,
-    );
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select account_id, expires_at, used_at, superseded_at from password_reset_tokens \
-         where token_hash = $1{}",
-        if lock { " for update" } else { "" }
-    ))
-    .bind(hash_token(token))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::find_reset_link(&mut *conn, &hash_token(token), lock).await?;
     let Some((account_id, expires_at, used_at, superseded_at)) = row else {
         return Ok(ResetLink::Unknown);
     };
@@ -327,13 +271,7 @@ pub async fn complete(
     )
     .await?;
     // This link and any other outstanding one for the account stop working.
-    sqlx::query(
-        "update password_reset_tokens set used_at = $2 where account_id = $1 and used_at is null",
-    )
-    .bind(account.id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::use_reset_links(&mut tx, account.id, now).await?;
     tx.commit().await?;
     Ok(link)
 }

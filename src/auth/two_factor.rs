@@ -6,11 +6,11 @@
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::recovery;
 use super::secretbox::{SecretBox, Unsealed};
 use super::sessions;
+use super::store;
 use super::totp;
 use crate::accounts::credentials;
 use crate::accounts::model::{Account, AccountId};
@@ -53,16 +53,7 @@ pub async fn verify(
         return Ok(CodeCheck::Wrong);
     };
     if recovery::looks_like_recovery_code(code) {
-        let used = sqlx::query(
-            "update recovery_codes set used_at = $3 \
-             where account_id = $1 and code_hash = $2 and used_at is null",
-        )
-        .bind(account_id)
-        .bind(recovery::hash(code))
-        .bind(now)
-        .execute(pool)
-        .await?;
-        if used.rows_affected() != 1 {
+        if !store::use_recovery_code(pool, account_id, &recovery::hash(code), now).await? {
             return Ok(CodeCheck::Wrong);
         }
         let remaining = codes_left(pool, account_id).await?;
@@ -140,12 +131,7 @@ pub async fn reseal_all(pool: &PgPool, secrets: &SecretBox) -> anyhow::Result<Re
 }
 
 pub async fn codes_left(pool: &PgPool, account_id: AccountId) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from recovery_codes where account_id = $1 and used_at is null",
-    )
-    .bind(account_id)
-    .fetch_one(pool)
-    .await
+    store::unused_recovery_codes(pool, account_id).await
 }
 
 async fn replace_codes(
@@ -153,21 +139,10 @@ async fn replace_codes(
     account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<String>> {
-    sqlx::query("delete from recovery_codes where account_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    store::delete_recovery_codes(&mut *conn, account_id).await?;
     let codes = recovery::generate();
     for code in &codes {
-        sqlx::query(
-            "insert into recovery_codes (id, account_id, code_hash, created_at) values ($1, $2, $3, $4)",
-        )
-        .bind(Uuid::new_v4())
-        .bind(account_id)
-        .bind(recovery::hash(code))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        store::insert_recovery_code(&mut *conn, account_id, &recovery::hash(code), now).await?;
     }
     Ok(codes)
 }
@@ -277,10 +252,7 @@ pub async fn disable(
 ) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     credentials::disable_two_factor(&mut tx, account.id, change.now).await?;
-    sqlx::query("delete from recovery_codes where account_id = $1")
-        .bind(account.id)
-        .execute(&mut *tx)
-        .await?;
+    store::delete_recovery_codes(&mut tx, account.id).await?;
     let by = if by_partner { "partner" } else { "owner" };
     audit(
         &mut tx,
@@ -343,13 +315,6 @@ pub async fn are_current_codes(
     if hashes.is_empty() || hashes.len() != codes.len() {
         return Ok(false);
     }
-    let found: i64 = sqlx::query_scalar(
-        "select count(*) from recovery_codes where account_id = $1 and used_at is null \
-         and code_hash = any($2)",
-    )
-    .bind(account_id)
-    .bind(&hashes)
-    .fetch_one(pool)
-    .await?;
+    let found = store::count_unused_among(pool, account_id, &hashes).await?;
     Ok(found == hashes.len() as i64)
 }
