@@ -4,7 +4,8 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 use crate::accounts::model::{AccountInfo, AccountStatus, Email, Role};
-use crate::accounts::{self, store as account_store, CreateAccountError, NewAccount};
+use crate::accounts::store as account_store;
+use crate::activation::invite::{self, CreateAccountError, NewAccount};
 use crate::app::{shutdown_signal, App};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -87,37 +88,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::ResealSecrets => {
-            let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
-            let secrets = crate::app::secret_box(&config);
-            let done = crate::auth::two_factor::reseal_all(&pool, &secrets).await?;
-            println!(
-                "TOTP secrets: {} re-sealed, {} already under SECRET_KEY, {} unreadable.",
-                done.resealed, done.current, done.unreadable
-            );
-            if done.unreadable > 0 {
-                bail!("{} TOTP secrets open with neither SECRET_KEY nor SECRET_KEY_PREVIOUS; keep the key they were sealed with", done.unreadable);
-            }
-            Ok(())
-        }
-        Command::CreateManager { email, name } => {
-            let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
-            let (first_name, last_name) = split_name(&name)?;
-            let info = info(first_name, last_name, "Yeastar", None)?;
-            let created = create(
-                &pool,
-                &config,
-                Role::Manager,
-                &email,
-                info,
-                None,
-                None,
-                "Yeastar",
-            )
-            .await?;
-            print_created("account manager", &email, &created);
-            Ok(())
-        }
+        Command::ResealSecrets => reseal_secrets(&config).await,
+        Command::CreateManager { email, name } => create_manager(&config, &email, &name).await,
         Command::CreatePartner {
             email,
             company,
@@ -125,33 +97,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             country,
         } => {
-            let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
-            let manager_account = account_store::find_by_email(&pool, &manager)
-                .await?
-                .filter(|a| a.role == Role::Manager && a.status != AccountStatus::Removed)
-                .with_context(|| format!("no account manager has the email {manager}"))?;
-            let (first_name, last_name) = match &name {
-                Some(name) => split_name(name)?,
-                None => (company.trim().to_owned(), String::new()),
+            let partner = NewPartner {
+                email,
+                company,
+                manager,
+                name,
+                country,
             };
-            let info = info(first_name, last_name, &company, country)?;
-            let invited_by = format!(
-                "Yeastar (your account manager {})",
-                manager_account.full_name()
-            );
-            let created = create(
-                &pool,
-                &config,
-                Role::Partner,
-                &email,
-                info,
-                Some(manager_account.id),
-                None,
-                &invited_by,
-            )
-            .await?;
-            print_created("partner", &email, &created);
-            Ok(())
+            create_partner(&config, partner).await
         }
         Command::SimulatePbx {
             token,
@@ -164,6 +117,75 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::demo::seed(&pool, &config, &Clock::system()).await
         }
     }
+}
+
+async fn reseal_secrets(config: &Config) -> anyhow::Result<()> {
+    let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
+    let secrets = crate::app::secret_box(config);
+    let done = crate::auth::two_factor::reseal_all(&pool, &secrets).await?;
+    println!(
+        "TOTP secrets: {} re-sealed, {} already under SECRET_KEY, {} unreadable.",
+        done.resealed, done.current, done.unreadable
+    );
+    if done.unreadable > 0 {
+        bail!("{} TOTP secrets open with neither SECRET_KEY nor SECRET_KEY_PREVIOUS; keep the key they were sealed with", done.unreadable);
+    }
+    Ok(())
+}
+
+async fn create_manager(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
+    let (first_name, last_name) = split_name(name)?;
+    let info = info(first_name, last_name, "Yeastar", None)?;
+    let created = create(&pool, config, Role::Manager, email, info, None, "Yeastar").await?;
+    print_created("account manager", email, &created);
+    Ok(())
+}
+
+/// The arguments of `create-partner`.
+struct NewPartner {
+    email: String,
+    company: String,
+    manager: String,
+    name: Option<String>,
+    country: Option<String>,
+}
+
+async fn create_partner(config: &Config, partner: NewPartner) -> anyhow::Result<()> {
+    let NewPartner {
+        email,
+        company,
+        manager,
+        name,
+        country,
+    } = partner;
+    let pool = crate::db::prepare(config.database_url.expose(), 2).await?;
+    let manager_account = account_store::find_by_email(&pool, &manager)
+        .await?
+        .filter(|a| a.role == Role::Manager && a.status != AccountStatus::Removed)
+        .with_context(|| format!("no account manager has the email {manager}"))?;
+    let (first_name, last_name) = match &name {
+        Some(name) => split_name(name)?,
+        None => (company.trim().to_owned(), String::new()),
+    };
+    let info = info(first_name, last_name, &company, country)?;
+    let invited_by = format!(
+        "Yeastar (your account manager {})",
+        manager_account.full_name()
+    );
+    let manager_id = Some(manager_account.id);
+    let created = create(
+        &pool,
+        config,
+        Role::Partner,
+        &email,
+        info,
+        manager_id,
+        &invited_by,
+    )
+    .await?;
+    print_created("partner", &email, &created);
+    Ok(())
 }
 
 fn split_name(name: &str) -> anyhow::Result<(String, String)> {
@@ -206,7 +228,7 @@ fn info(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A pending account added from the command line (no creator, no partner).
 async fn create(
     pool: &sqlx::PgPool,
     config: &Config,
@@ -214,18 +236,17 @@ async fn create(
     email: &str,
     info: AccountInfo,
     manager_id: Option<crate::accounts::model::AccountId>,
-    partner_id: Option<crate::accounts::model::AccountId>,
     invited_by: &str,
-) -> anyhow::Result<accounts::Created> {
+) -> anyhow::Result<invite::Created> {
     let email = Email::parse(email).map_err(|msg| anyhow::anyhow!("{email:?}: {msg}"))?;
-    let result = accounts::create_pending_account(
+    let result = invite::create_pending_account(
         pool,
         NewAccount {
             role,
             email: email.clone(),
             info,
             manager_id,
-            partner_id,
+            partner_id: None,
             created_by: None,
             profile_png: None,
             invited_by: invited_by.to_owned(),
@@ -247,7 +268,7 @@ async fn create(
     }
 }
 
-fn print_created(what: &str, email: &str, created: &accounts::Created) {
+fn print_created(what: &str, email: &str, created: &invite::Created) {
     println!("Created {what} {email} (pending activation); the activation email is queued.");
     println!(
         "Activation link, valid until {}:",

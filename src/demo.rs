@@ -6,8 +6,9 @@ use sqlx::PgPool;
 use time::Duration;
 
 use crate::accounts::model::{AccountId, AccountInfo, Email, Role};
-use crate::accounts::{self, store as account_store, NewAccount};
+use crate::accounts::store as account_store;
 use crate::activation;
+use crate::activation::invite::{self, NewAccount};
 use crate::auth::password::PasswordHasher;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -158,32 +159,111 @@ fn info(p: &Person<'_>) -> AccountInfo {
     }
 }
 
-async fn add(
-    pool: &PgPool,
-    config: &Config,
-    hasher: &PasswordHasher,
-    clock: &Clock,
-    new: NewAccount,
-    state: &str,
-) -> anyhow::Result<(AccountId, String)> {
-    let now = match state {
-        // Created three days ago, so its 48-hour link has expired.
-        "expired" => clock.now() - Duration::days(3),
-        _ => clock.now(),
-    };
-    let created = accounts::create_pending_account(pool, new, config.public_base(), now)
-        .await
-        .map_err(|err| anyhow::anyhow!("{err}"))?;
-    if state == "active" {
-        let token = created
-            .activation_link
-            .rsplit('/')
-            .next()
-            .unwrap_or_default();
-        let hash = hasher.hash(DEMO_PASSWORD.to_owned()).await?;
-        activation::activate(pool, token, &hash, clock.now()).await?;
+/// What every demo account is added with.
+struct Seeder<'a> {
+    pool: &'a PgPool,
+    config: &'a Config,
+    hasher: PasswordHasher,
+    clock: &'a Clock,
+}
+
+impl Seeder<'_> {
+    /// Adds the account as its creator would; `state` "active" activates it with the demo
+    /// password, "expired" dates it three days back. Returns its id and activation link.
+    async fn add(&self, new: NewAccount, state: &str) -> anyhow::Result<(AccountId, String)> {
+        let now = match state {
+            // Created three days ago, so its 48-hour link has expired.
+            "expired" => self.clock.now() - Duration::days(3),
+            _ => self.clock.now(),
+        };
+        let created =
+            invite::create_pending_account(self.pool, new, self.config.public_base(), now)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+        if state == "active" {
+            let token = created
+                .activation_link
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            let hash = self.hasher.hash(DEMO_PASSWORD.to_owned()).await?;
+            activation::activate(self.pool, token, &hash, self.clock.now()).await?;
+        }
+        Ok((created.id, created.activation_link))
     }
-    Ok((created.id, created.activation_link))
+
+    async fn manager(&self) -> anyhow::Result<AccountId> {
+        let info = AccountInfo {
+            company: "Yeastar".into(),
+            ..info(&Person {
+                email: "",
+                first: "Morgan",
+                last: "Lee",
+                company: "",
+                country: "CN",
+                city: "Xiamen",
+            })
+        };
+        let new = new_account(Role::Manager, MANAGER_EMAIL, info, "Yeastar".into())?;
+        Ok(self.add(new, "active").await?.0)
+    }
+
+    async fn partners(&self, manager_id: AccountId) -> anyhow::Result<Vec<AccountId>> {
+        let mut partner_ids = Vec::new();
+        for partner in &PARTNERS {
+            let invited_by = "Yeastar (your account manager Morgan Lee)".into();
+            let new = NewAccount {
+                manager_id: Some(manager_id),
+                created_by: Some(manager_id),
+                ..new_account(Role::Partner, partner.email, info(partner), invited_by)?
+            };
+            partner_ids.push(self.add(new, "active").await?.0);
+        }
+        Ok(partner_ids)
+    }
+
+    /// Adds every customer; returns the activation links of those left pending.
+    async fn customers(
+        &self,
+        partner_ids: &[AccountId],
+    ) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let mut pending_links = Vec::new();
+        for (partner, customer, state) in &CUSTOMERS {
+            let invited_by = format!("{} (your Yeastar partner)", PARTNERS[*partner].company);
+            let new = NewAccount {
+                partner_id: Some(partner_ids[*partner]),
+                created_by: Some(partner_ids[*partner]),
+                ..new_account(Role::Customer, customer.email, info(customer), invited_by)?
+            };
+            let (_, link) = self.add(new, state).await?;
+            if *state == "pending" {
+                pending_links.push((customer.email, link));
+            }
+        }
+        Ok(pending_links)
+    }
+}
+
+/// A demo account of `role` with no manager, partner or creator yet.
+fn new_account(
+    role: Role,
+    email: &str,
+    info: AccountInfo,
+    invited_by: String,
+) -> anyhow::Result<NewAccount> {
+    Ok(NewAccount {
+        role,
+        email: Email::parse(email)
+            .map_err(anyhow::Error::msg)
+            .context("demo email")?,
+        info,
+        manager_id: None,
+        partner_id: None,
+        created_by: None,
+        profile_png: None,
+        invited_by,
+        client_ip: None,
+    })
 }
 
 pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Result<()> {
@@ -194,89 +274,20 @@ pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Resu
         println!("The demo data is already there (sign in as {MANAGER_EMAIL} / {DEMO_PASSWORD}).");
         return Ok(());
     }
-    let hasher = PasswordHasher::new()?;
-    let email = |e: &str| {
-        Email::parse(e)
-            .map_err(anyhow::Error::msg)
-            .context("demo email")
-    };
-    let (manager_id, _) = add(
+    let seeder = Seeder {
         pool,
         config,
-        &hasher,
+        hasher: PasswordHasher::new()?,
         clock,
-        NewAccount {
-            role: Role::Manager,
-            email: email(MANAGER_EMAIL)?,
-            info: AccountInfo {
-                company: "Yeastar".into(),
-                ..info(&Person {
-                    email: "",
-                    first: "Morgan",
-                    last: "Lee",
-                    company: "",
-                    country: "CN",
-                    city: "Xiamen",
-                })
-            },
-            manager_id: None,
-            partner_id: None,
-            created_by: None,
-            profile_png: None,
-            invited_by: "Yeastar".into(),
-            client_ip: None,
-        },
-        "active",
-    )
-    .await?;
-    let mut partner_ids = Vec::new();
-    for partner in &PARTNERS {
-        let (id, _) = add(
-            pool,
-            config,
-            &hasher,
-            clock,
-            NewAccount {
-                role: Role::Partner,
-                email: email(partner.email)?,
-                info: info(partner),
-                manager_id: Some(manager_id),
-                partner_id: None,
-                created_by: Some(manager_id),
-                profile_png: None,
-                invited_by: "Yeastar (your account manager Morgan Lee)".into(),
-                client_ip: None,
-            },
-            "active",
-        )
-        .await?;
-        partner_ids.push(id);
-    }
-    let mut pending_links = Vec::new();
-    for (partner, customer, state) in &CUSTOMERS {
-        let (_, link) = add(
-            pool,
-            config,
-            &hasher,
-            clock,
-            NewAccount {
-                role: Role::Customer,
-                email: email(customer.email)?,
-                info: info(customer),
-                manager_id: None,
-                partner_id: Some(partner_ids[*partner]),
-                created_by: Some(partner_ids[*partner]),
-                profile_png: None,
-                invited_by: format!("{} (your Yeastar partner)", PARTNERS[*partner].company),
-                client_ip: None,
-            },
-            state,
-        )
-        .await?;
-        if *state == "pending" {
-            pending_links.push((customer.email, link));
-        }
-    }
+    };
+    let manager_id = seeder.manager().await?;
+    let partner_ids = seeder.partners(manager_id).await?;
+    let pending_links = seeder.customers(&partner_ids).await?;
+    print_summary(&pending_links);
+    Ok(())
+}
+
+fn print_summary(pending_links: &[(&str, String)]) {
     println!("Demo data created. Every active demo account uses the password {DEMO_PASSWORD}");
     println!();
     println!("  account manager  {MANAGER_EMAIL}");
@@ -294,5 +305,22 @@ pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Resu
     for (email, link) in pending_links {
         println!("  {email}: {link}");
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::accounts::model::FieldErrors;
+    use crate::auth::password::check_new_password;
+
+    #[test]
+    fn the_demo_password_passes_the_password_policy() {
+        let mut errors = FieldErrors::default();
+        check_new_password(
+            super::DEMO_PASSWORD,
+            super::DEMO_PASSWORD,
+            &["ann@example.com", "Ann", "Lee"],
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{:?}", errors.get("password"));
+    }
 }

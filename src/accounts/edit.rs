@@ -1,14 +1,16 @@
-//! A partner editing the account information of one of its customers: the same fields as when
-//! the customer was added, the Yeastar ID (email) fixed. Scoped to the partner in SQL, written
-//! and audited (every changed field with its old and new value) in one transaction.
+//! Editing account information: a partner editing one of its customers', or a person their own.
+//! The same fields as when the account was added, the Yeastar ID (email) fixed. A partner's edit
+//! is scoped to the partner in SQL; either is written and audited (every changed field with its
+//! old and new value) in one transaction.
 
 use serde_json::{json, Map, Value};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::model::{Account, AccountId, AccountInfo};
-use super::store::ACCOUNT_COLUMNS;
+use super::store;
 use crate::audit;
+use crate::format::Zone;
 
 /// What a saved edit changed: (field, old value, new value) for each field that differs.
 pub type Changes = Vec<(&'static str, String, String)>;
@@ -52,37 +54,66 @@ pub async fn update_customer_info(
 ) -> sqlx::Result<Option<Changes>> {
     let mut tx = pool.begin().await?;
     // Locked, so two edits at once each see (and audit) the other's values as "old".
-    let before: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and partner_id = $2 \
-         and role = 'customer' and status <> 'removed' for update"
-    ))
-    .bind(customer_id)
-    .bind(partner.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(before) = before else {
+    let Some(before) = store::lock_customer_of_partner(&mut tx, partner.id, customer_id).await?
+    else {
         return Ok(None);
     };
-    let changed = changes(&before, info);
-    if changed.is_empty() {
-        return Ok(Some(changed));
-    }
     // The row was found and locked as this partner's customer above, so the shared update by
     // id writes only that row.
-    super::store::update_info(&mut tx, customer_id, info, now).await?;
+    let changed = save_changes(&mut tx, partner.id, &before, info, client_ip, now).await?;
+    tx.commit().await?;
+    Ok(Some(changed))
+}
+
+/// A person saves their own account information and time zone (if sent): all or nothing,
+/// audited as a partner's edit is (every changed field with its old and new value).
+pub async fn update_own_info(
+    pool: &PgPool,
+    id: AccountId,
+    info: &AccountInfo,
+    zone: Option<&Zone>,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Changes> {
+    let mut tx = pool.begin().await?;
+    let before = store::lock(&mut tx, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let changed = save_changes(&mut tx, id, &before, info, client_ip, now).await?;
+    if let Some(zone) = zone {
+        store::update_time_zone(&mut tx, id, zone.name(), now).await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Writes `info` over the locked account `before` and records who changed which field, inside
+/// the caller's transaction; nothing when no field differs.
+async fn save_changes(
+    conn: &mut PgConnection,
+    actor: AccountId,
+    before: &Account,
+    info: &AccountInfo,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Changes> {
+    let changed = changes(before, info);
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    store::update_info(&mut *conn, before.id, info, now).await?;
     let details: Map<String, Value> = changed
         .iter()
         .map(|(field, old, new)| (field.to_string(), json!({ "from": old, "to": new })))
         .collect();
     let entry = audit::Entry {
-        actor: Some(partner.id),
+        actor: Some(actor),
         action: "customer.updated",
-        target: Some(customer_id),
-        partner: Some(partner.id),
+        target: Some(before.id),
+        partner: before.tenant(),
         client_ip: Some(client_ip),
         details: json!({ "changes": details }),
     };
-    audit::record(&mut tx, entry, now).await?;
-    tx.commit().await?;
-    Ok(Some(changed))
+    audit::record(conn, entry, now).await?;
+    Ok(changed)
 }

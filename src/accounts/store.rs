@@ -7,12 +7,20 @@ use time::OffsetDateTime;
 pub use crate::db::escape_like;
 
 use super::model::{Account, AccountId, AccountInfo, AccountStatus, Cursor, Email, Role};
+use crate::ids::SessionId;
 
 /// The columns of `Account`, for every query that loads one.
-pub const ACCOUNT_COLUMNS: &str =
+pub(super) const ACCOUNT_COLUMNS: &str =
     "id, role, status, email, first_name, last_name, company, phone, \
      country, address, city, state, postcode, manager_id, partner_id, two_factor_enabled, \
      has_profile_image, created_at, activated_at, partner_access, time_zone";
+
+/// [`ACCOUNT_COLUMNS`] of the table aliased `a`, for queries that join other accounts.
+pub(super) const A_ACCOUNT_COLUMNS: &str =
+    "a.id, a.role, a.status, a.email, a.first_name, a.last_name, a.company, a.phone, \
+     a.country, a.address, a.city, a.state, a.postcode, a.manager_id, a.partner_id, \
+     a.two_factor_enabled, a.has_profile_image, a.created_at, a.activated_at, a.partner_access, \
+     a.time_zone";
 
 pub struct NewAccountRow<'a> {
     pub id: AccountId,
@@ -65,6 +73,33 @@ pub async fn find_by_id(pool: &PgPool, id: AccountId) -> sqlx::Result<Option<Acc
         "select {ACCOUNT_COLUMNS} from accounts where id = $1"
     ))
     .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The account, locked (FOR UPDATE) until the caller's transaction ends.
+pub async fn lock(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The account behind a live session, in one statement (run on every signed-in request): none
+/// when the session row was deleted (signed out) or belongs to another account.
+pub async fn find_with_session(
+    pool: &PgPool,
+    id: AccountId,
+    session: SessionId,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {A_ACCOUNT_COLUMNS} from accounts a join account_sessions s on s.account_id = a.id \
+         where a.id = $1 and s.id = $2"
+    ))
+    .bind(id)
+    .bind(session)
     .fetch_optional(pool)
     .await
 }
@@ -125,6 +160,23 @@ pub async fn find_customer_of_partner(
     Ok(row.map(|r| (r.account, r.link_expires_at)))
 }
 
+/// The partner's customer `customer_id` (not removed), locked (FOR UPDATE) until the caller's
+/// transaction ends; another partner's customer is simply not found.
+pub async fn lock_customer_of_partner(
+    conn: &mut PgConnection,
+    partner_id: AccountId,
+    customer_id: AccountId,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and partner_id = $2 \
+         and role = 'customer' and status <> 'removed' for update"
+    ))
+    .bind(customer_id)
+    .bind(partner_id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// One row of the manager's partner list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnerRow {
@@ -142,17 +194,13 @@ pub async fn list_partners_of_manager(
     after: Option<Cursor>,
     limit: i64,
 ) -> sqlx::Result<Vec<PartnerRow>> {
-    let columns = ACCOUNT_COLUMNS
-        .split(", ")
-        .map(|c| format!("a.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "select {columns}, (select count(*) from accounts c where c.partner_id = a.id \
+        "select {A_ACCOUNT_COLUMNS}, (select count(*) from accounts c where c.partner_id = a.id \
            and c.role = 'customer' and c.status <> 'removed') as customers \
-         from accounts a where (a.role = 'partner' or a.partner_access) and a.manager_id = "
+         from accounts a where a.id in (select id from managed_partner_ids("
     ));
     query.push_bind(manager_id);
+    query.push(") id)");
     push_search_and_page(&mut query, search, after, limit);
     query
         .build_query_as()
@@ -169,8 +217,8 @@ pub async fn find_partner_of_manager(
     partner_id: AccountId,
 ) -> sqlx::Result<Option<Account>> {
     sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $2 and manager_id = $1 \
-         and (role = 'partner' or partner_access)"
+        "select {ACCOUNT_COLUMNS} from accounts \
+         where id = $2 and id in (select id from managed_partner_ids($1) id)"
     ))
     .bind(manager_id)
     .bind(partner_id)
@@ -283,49 +331,6 @@ pub async fn set_status(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-pub async fn insert_profile_image(
-    conn: &mut PgConnection,
-    id: AccountId,
-    png: &[u8],
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into profile_images (account_id, content_type, bytes, updated_at) \
-         values ($1, 'image/png', $2, $3) \
-         on conflict (account_id) do update set bytes = excluded.bytes, updated_at = excluded.updated_at",
-    )
-    .bind(id)
-    .bind(png)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("update accounts set has_profile_image = true where id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// A profile image, if `viewer` may see it: the account itself, its partner, or the account
-/// manager of either.
-pub async fn find_visible_profile_image(
-    pool: &PgPool,
-    viewer: AccountId,
-    id: AccountId,
-) -> sqlx::Result<Option<(String, Vec<u8>)>> {
-    sqlx::query_as(
-        "select p.content_type, p.bytes from profile_images p \
-         join accounts a on a.id = p.account_id \
-         left join accounts partner on partner.id = a.partner_id \
-         where p.account_id = $2 \
-           and ($1 = a.id or $1 = a.partner_id or $1 = a.manager_id or $1 = partner.manager_id)",
-    )
-    .bind(viewer)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
 }
 
 /// The common end of the account lists (alias `a`): a "contains" search over name, company

@@ -1,47 +1,79 @@
 //! Activation links: 256 random bits, only the SHA-256 stored, valid for 48 hours, usable once;
 //! issuing a new link supersedes every earlier one for the account.
 
+pub mod invite;
 pub mod resend;
 pub mod self_service;
+mod store;
 
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus, Role};
-use crate::accounts::store as account_store;
+use crate::accounts::{pending, store as account_store};
 use crate::audit;
+use crate::format::Zone;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
 use crate::tokens::{hash_token, new_token};
+use store::TokenRow;
 
 pub const LINK_LIFETIME: Duration = Duration::hours(48);
 
-/// Issues a new link for `account` and queues its activation email, inside the caller's
-/// transaction; returns when the link expires. The manager's resend and the self-service
-/// request share it, so both send the same email.
+/// Who an activation email goes to.
+pub(crate) struct Invitee<'a> {
+    pub id: AccountId,
+    pub role: Role,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub zone: Zone,
+}
+
+/// Issues a new link for `invitee` and queues its activation email, inside the caller's
+/// transaction; returns the link and when it expires. Account creation, the manager's resend
+/// and the self-service request share it, so all send the same email.
+pub(crate) async fn issue_and_email(
+    conn: &mut PgConnection,
+    invitee: Invitee<'_>,
+    invited_by: &str,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<(String, OffsetDateTime)> {
+    let (token, expires_at) = issue(&mut *conn, invitee.id, now).await?;
+    let link = format!("{public_base_url}/activate/{token}");
+    let email = ActivationEmail {
+        account_id: invitee.id,
+        recipient: invitee.email,
+        recipient_name: invitee.name,
+        invited_by,
+        portal_name: portal_name(invitee.role),
+        link: &link,
+        expires_at,
+        zone: invitee.zone,
+    }
+    .render()?;
+    outbox::enqueue(conn, &email, now).await?;
+    Ok((link, expires_at))
+}
+
+/// A new link for an existing pending account, emailed (see [`issue_and_email`]); returns when
+/// it expires.
 pub(crate) async fn email_new_link(
     conn: &mut PgConnection,
     account: &Account,
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<OffsetDateTime> {
-    let (token, expires_at) = issue(&mut *conn, account.id, now).await?;
     let invited_by = invited_by(&mut *conn, account).await?;
-    let link = format!("{public_base_url}/activate/{token}");
     let name = account.full_name();
-    let email = ActivationEmail {
-        account_id: account.id,
-        recipient: &account.email,
-        recipient_name: name.trim(),
-        invited_by: &invited_by,
-        portal_name: crate::accounts::portal_name(account.role),
-        link: &link,
-        expires_at,
+    let invitee = Invitee {
+        id: account.id,
+        role: account.role,
+        email: &account.email,
+        name: name.trim(),
         zone: account.zone(),
-    }
-    .render()?;
-    outbox::enqueue(conn, &email, now).await?;
+    };
+    let (_, expires_at) = issue_and_email(conn, invitee, &invited_by, public_base_url, now).await?;
     Ok(expires_at)
 }
 
@@ -53,13 +85,7 @@ async fn invited_by(conn: &mut PgConnection, account: &Account) -> sqlx::Result<
         Role::Partner => (account.manager_id, "Yeastar (your account manager {})"),
         Role::Manager => return Ok("Yeastar".into()),
     };
-    let name: Option<String> = sqlx::query_scalar(
-        "select case when role = 'partner' then company else first_name || ' ' || last_name end \
-         from accounts where id = $1",
-    )
-    .bind(other)
-    .fetch_optional(conn)
-    .await?;
+    let name = pending::inviter_name(conn, other).await?;
     Ok(template.replace("{}", name.as_deref().unwrap_or("").trim()))
 }
 
@@ -70,28 +96,20 @@ pub async fn issue(
     account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<(String, OffsetDateTime)> {
-    sqlx::query(
-        "update activation_tokens set superseded_at = $2 \
-         where account_id = $1 and used_at is null and superseded_at is null",
-    )
-    .bind(account_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    store::supersede_links(&mut *conn, account_id, now).await?;
     let (token, hash) = new_token();
     let expires_at = now + LINK_LIFETIME;
-    sqlx::query(
-        "insert into activation_tokens (id, account_id, token_hash, created_at, expires_at) \
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(account_id)
-    .bind(hash)
-    .bind(now)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
+    store::insert_link(conn, account_id, &hash, now, expires_at).await?;
     Ok((token, expires_at))
+}
+
+/// What the activation email calls the portal of `role`.
+pub fn portal_name(role: Role) -> &'static str {
+    match role {
+        Role::Manager => "Account Manager console",
+        Role::Partner => "Partner Portal",
+        Role::Customer => "Customer Portal",
+    }
 }
 
 /// What a link is worth right now.
@@ -116,15 +134,6 @@ pub enum LinkState {
     Unknown,
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: Uuid,
-    account_id: AccountId,
-    expires_at: OffsetDateTime,
-    used_at: Option<OffsetDateTime>,
-    superseded_at: Option<OffsetDateTime>,
-}
-
 fn classify(row: &TokenRow, account: Account, now: OffsetDateTime) -> LinkState {
     match account.status {
         AccountStatus::Removed => LinkState::Unavailable,
@@ -144,22 +153,13 @@ fn classify(row: &TokenRow, account: Account, now: OffsetDateTime) -> LinkState 
     }
 }
 
+/// The link of `token`, locked (FOR UPDATE) when `lock`.
 async fn find_token(
     conn: &mut PgConnection,
     token: &str,
     lock: bool,
 ) -> sqlx::Result<Option<TokenRow>> {
-    let sql = if lock {
-        "select id, account_id, expires_at, used_at, superseded_at from activation_tokens \
-         where token_hash = $1 for update"
-    } else {
-        "select id, account_id, expires_at, used_at, superseded_at from activation_tokens \
-         where token_hash = $1"
-    };
-    sqlx::query_as(sql)
-        .bind(hash_token(token))
-        .fetch_optional(conn)
-        .await
+    store::find_token(conn, &hash_token(token), lock).await
 }
 
 /// Looks at a link without using it (to decide which page to show).
@@ -186,24 +186,13 @@ pub async fn activate(
     let Some(row) = find_token(&mut tx, token, true).await? else {
         return Ok(LinkState::Unknown);
     };
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {} from accounts where id = $1 for update",
-        account_store::ACCOUNT_COLUMNS
-    ))
-    .bind(row.account_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(account) = account else {
+    let Some(account) = account_store::lock(&mut tx, row.account_id).await? else {
         return Ok(LinkState::Unknown);
     };
     let state = classify(&row, account, now);
     if let LinkState::Valid { account, .. } = &state {
         account_store::set_password_and_activate(&mut tx, account.id, password_hash, now).await?;
-        sqlx::query("update activation_tokens set used_at = $2 where id = $1")
-            .bind(row.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        store::mark_used(&mut tx, row.id, now).await?;
         let entry = audit::Entry {
             actor: Some(account.id),
             action: "activation.used",
@@ -216,40 +205,4 @@ pub async fn activate(
         tx.commit().await?;
     }
     Ok(state)
-}
-
-/// The person a pending account should contact about its link: the account manager of its
-/// partner (customers) or its own account manager (partners).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Contact {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-}
-
-impl Contact {
-    pub fn name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-    }
-}
-
-pub async fn contact_for(pool: &PgPool, account: &Account) -> sqlx::Result<Option<Contact>> {
-    let manager_id = match (account.manager_id, account.partner_id) {
-        (Some(manager), _) => Some(manager),
-        (None, Some(partner)) => sqlx::query_scalar::<_, Option<AccountId>>(
-            "select manager_id from accounts where id = $1",
-        )
-        .bind(partner)
-        .fetch_optional(pool)
-        .await?
-        .flatten(),
-        (None, None) => None,
-    };
-    let Some(manager_id) = manager_id else {
-        return Ok(None);
-    };
-    sqlx::query_as("select first_name, last_name, email from accounts where id = $1")
-        .bind(manager_id)
-        .fetch_optional(pool)
-        .await
 }

@@ -19,8 +19,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use super::{classify, find_token, LinkState};
-use crate::accounts::model::Account;
-use crate::accounts::store::ACCOUNT_COLUMNS;
+use crate::accounts::store as account_store;
 use crate::audit::{self, Entry};
 use crate::auth::throttle::Limit;
 
@@ -59,12 +58,7 @@ pub async fn request_new_link(
     };
     // The account first, then the link again: two requests at once are serialised here, and
     // the second sees the link the first one replaced.
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 for update"
-    ))
-    .bind(row.account_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let account = account_store::lock(&mut tx, row.account_id).await?;
     let (Some(account), Some(row)) = (account, find_token(&mut tx, token, true).await?) else {
         return Ok(Outcome::NotExpired);
     };

@@ -6,6 +6,7 @@ pub mod password_reset;
 pub mod recovery;
 pub mod secretbox;
 pub mod sessions;
+pub mod store;
 pub mod throttle;
 pub mod totp;
 pub mod two_factor;

@@ -162,7 +162,6 @@ mod tests {
             "Yet another password 8",
             "Changed password 99",
             "Another fine password 1",
-            crate::demo::DEMO_PASSWORD,
         ] {
             let found = check(password, password);
             assert!(found.is_empty(), "{password}: {:?}", found.get("password"));

@@ -8,13 +8,13 @@ use serde_json::json;
 use sqlx::{Acquire, PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
-use uuid::Uuid;
 
+use crate::accounts::credentials;
 use crate::accounts::model::Account;
-use crate::accounts::store::ACCOUNT_COLUMNS;
 use crate::audit::{self, Entry};
-use crate::auth::sessions;
+use crate::auth::{sessions, store};
 use crate::clock::Clock;
+use crate::ids::SessionId;
 use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
 use crate::mail::outbox;
 use crate::tokens::{hash_token, new_token};
@@ -30,17 +30,7 @@ pub async fn request(
     client_ip: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into password_reset_requests (id, email, client_ip, requested_at) \
-         values ($1, $2, $3, $4)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(email.trim())
-    .bind(client_ip)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
+    store::queue_reset_request(pool, email.trim(), client_ip, now).await
 }
 
 /// Handles every queued request, each in its own transaction (claimed with `SKIP LOCKED`, so
@@ -84,14 +74,7 @@ async fn process_one(
     now: OffsetDateTime,
 ) -> anyhow::Result<bool> {
     let mut tx = pool.begin().await?;
-    let claimed: Option<(Uuid, String, String, OffsetDateTime)> = sqlx::query_as(
-        "delete from password_reset_requests where id = \
-           (select id from password_reset_requests order by requested_at \
-            for update skip locked limit 1) \
-         returning id, email, client_ip, requested_at",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let claimed = store::claim_reset_request(&mut tx).await?;
     let Some((id, email, client_ip, requested_at)) = claimed else {
         return Ok(false);
     };
@@ -121,12 +104,7 @@ async fn handle(
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1) and status = 'active'"
-    ))
-    .bind(email)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let account = credentials::find_active_by_email(&mut *conn, email).await?;
     if let Some(account) = account {
         send_link(conn, &account, client_ip, public_base_url, now).await?;
     }
@@ -143,18 +121,8 @@ async fn send_link(
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     // One worker at a time per account (FK checks of other writers are not blocked).
-    sqlx::query("select 1 from accounts where id = $1 for no key update")
-        .bind(account.id)
-        .execute(&mut *conn)
-        .await?;
-    let newer: bool = sqlx::query_scalar(
-        "select exists (select 1 from password_reset_tokens where account_id = $1 and created_at > $2)",
-    )
-    .bind(account.id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    if newer {
+    credentials::lock_for_credentials(&mut *conn, account.id).await?;
+    if store::newer_reset_link_exists(&mut *conn, account.id, now).await? {
         return Ok(());
     }
     let (token, hash) = new_token();
@@ -171,17 +139,7 @@ async fn send_link(
     }
     .render()?;
     supersede_links(conn, account, now).await?;
-    sqlx::query(
-        "insert into password_reset_tokens (id, account_id, token_hash, created_at, expires_at) \
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(account.id)
-    .bind(hash)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut *conn)
-    .await?;
+    store::insert_reset_link(&mut *conn, account.id, &hash, now, expires_at).await?;
     outbox::enqueue(conn, &message, now).await?;
     audit::record(
         conn,
@@ -206,15 +164,7 @@ async fn supersede_links(
     account: &Account,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update password_reset_tokens set superseded_at = $2 \
-         where account_id = $1 and used_at is null and superseded_at is null",
-    )
-    .bind(account.id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    store::supersede_reset_links(conn, account.id, now).await
 }
 
 #[derive(Debug)]
@@ -233,20 +183,7 @@ async fn find(
     now: OffsetDateTime,
     lock: bool,
 ) -> sqlx::Result<ResetLink> {
-    type Row = (
-        Uuid,
-        OffsetDateTime,
-        Option<OffsetDateTime>,
-        Option<OffsetDateTime>,
-    );
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select account_id, expires_at, used_at, superseded_at from password_reset_tokens \
-         where token_hash = $1{}",
-        if lock { " for update" } else { "" }
-    ))
-    .bind(hash_token(token))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::find_reset_link(&mut *conn, &hash_token(token), lock).await?;
     let Some((account_id, expires_at, used_at, superseded_at)) = row else {
         return Ok(ResetLink::Unknown);
     };
@@ -259,12 +196,7 @@ async fn find(
     if now >= expires_at {
         return Ok(ResetLink::Expired);
     }
-    let account: Option<Account> = sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and status = 'active'"
-    ))
-    .bind(account_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let account = credentials::find_active_by_id(&mut *conn, account_id).await?;
     Ok(account.map_or(ResetLink::Unknown, |a| ResetLink::Valid(Box::new(a))))
 }
 
@@ -277,17 +209,12 @@ async fn set_password(
     conn: &mut PgConnection,
     account: &Account,
     password_hash: &str,
-    keep_session: Option<Uuid>,
+    keep_session: Option<SessionId>,
     action: &str,
     client_ip: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    sqlx::query("update accounts set password_hash = $2, password_changed_at = $3, updated_at = $3 where id = $1")
-        .bind(account.id)
-        .bind(password_hash)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    credentials::set_password_hash(&mut *conn, account.id, password_hash, now).await?;
     let ended = sessions::end_all_but(conn, account.id, keep_session).await?;
     supersede_links(conn, account, now).await?;
     audit::record(
@@ -344,13 +271,7 @@ pub async fn complete(
     )
     .await?;
     // This link and any other outstanding one for the account stop working.
-    sqlx::query(
-        "update password_reset_tokens set used_at = $2 where account_id = $1 and used_at is null",
-    )
-    .bind(account.id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::use_reset_links(&mut tx, account.id, now).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -360,7 +281,7 @@ pub async fn change(
     pool: &PgPool,
     account: &Account,
     password_hash: &str,
-    current_session: Uuid,
+    current_session: SessionId,
     client_ip: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
@@ -381,8 +302,5 @@ pub async fn change(
 
 /// The stored hash, to check the current password before a change.
 pub async fn current_hash(pool: &PgPool, account: &Account) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select password_hash from accounts where id = $1")
-        .bind(account.id)
-        .fetch_one(pool)
-        .await
+    credentials::password_hash(pool, account.id).await
 }

@@ -6,12 +6,13 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::accounts;
 use crate::accounts::model::{Account, AccountId};
-use crate::accounts::store::ACCOUNT_COLUMNS;
+use crate::ids::SessionId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
-    pub id: Uuid,
+    pub id: SessionId,
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
     pub user_agent: String,
@@ -24,8 +25,8 @@ pub async fn create(
     user_agent: &str,
     client_ip: &str,
     now: OffsetDateTime,
-) -> sqlx::Result<Uuid> {
-    let id = Uuid::new_v4();
+) -> sqlx::Result<SessionId> {
+    let id = SessionId(Uuid::new_v4());
     sqlx::query(
         "insert into account_sessions (id, account_id, created_at, last_seen_at, user_agent, client_ip) \
          values ($1, $2, $3, $3, $4, $5)",
@@ -44,24 +45,12 @@ pub async fn create(
 pub async fn find_account(
     pool: &PgPool,
     account_id: AccountId,
-    session_id: Uuid,
+    session_id: SessionId,
 ) -> sqlx::Result<Option<Account>> {
-    let columns = ACCOUNT_COLUMNS
-        .split(", ")
-        .map(|c| format!("a.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    sqlx::query_as(&format!(
-        "select {columns} from accounts a join account_sessions s on s.account_id = a.id \
-         where a.id = $1 and s.id = $2"
-    ))
-    .bind(account_id)
-    .bind(session_id)
-    .fetch_optional(pool)
-    .await
+    accounts::store::find_with_session(pool, account_id, session_id).await
 }
 
-pub async fn touch(pool: &PgPool, session_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn touch(pool: &PgPool, session_id: SessionId, now: OffsetDateTime) -> sqlx::Result<()> {
     sqlx::query("update account_sessions set last_seen_at = $2 where id = $1")
         .bind(session_id)
         .bind(now)
@@ -81,7 +70,11 @@ pub async fn list(pool: &PgPool, account_id: AccountId) -> sqlx::Result<Vec<Sess
 }
 
 /// Ends one session of the account; returns false if it was not one of its sessions.
-pub async fn end(pool: &PgPool, account_id: AccountId, session_id: Uuid) -> sqlx::Result<bool> {
+pub async fn end(
+    pool: &PgPool,
+    account_id: AccountId,
+    session_id: SessionId,
+) -> sqlx::Result<bool> {
     let done = sqlx::query("delete from account_sessions where account_id = $1 and id = $2")
         .bind(account_id)
         .bind(session_id)
@@ -94,7 +87,7 @@ pub async fn end(pool: &PgPool, account_id: AccountId, session_id: Uuid) -> sqlx
 pub async fn end_all_but(
     conn: &mut PgConnection,
     account_id: AccountId,
-    keep: Option<Uuid>,
+    keep: Option<SessionId>,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "delete from account_sessions where account_id = $1 and ($2::uuid is null or id <> $2)",

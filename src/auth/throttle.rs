@@ -8,6 +8,8 @@
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
+use super::store;
+
 /// How many failures a key may have before delays start, and in one hour at most.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
@@ -94,15 +96,7 @@ impl Reservation {
     /// would have been refused), unless a later attempt has set another one since.
     pub async fn release(self, pool: &PgPool) -> sqlx::Result<()> {
         for (key, locked) in &self.keys {
-            sqlx::query(
-                "update login_throttle set failures = greatest(failures - 1, 0), \
-                   locked_until = case when locked_until = $2 then null else locked_until end \
-                 where key = $1",
-            )
-            .bind(key)
-            .bind(locked)
-            .execute(pool)
-            .await?;
+            store::give_back_attempt(pool, key, *locked).await?;
         }
         Ok(())
     }
@@ -127,37 +121,14 @@ pub async fn reserve(
     let mut reserved = Vec::with_capacity(keys.len());
     for (key, limit) in &keys {
         // A key whose window has passed starts a new one.
-        let counted: Option<(i32, OffsetDateTime)> = sqlx::query_as(
-            "insert into login_throttle as t (key, failures, window_started_at, last_failure_at) \
-             values ($1, 1, $2, $2) \
-             on conflict (key) do update set \
-               failures = case when t.window_started_at <= $3 then 1 else t.failures + 1 end, \
-               window_started_at = case when t.window_started_at <= $3 then $2 \
-                                        else t.window_started_at end, \
-               last_failure_at = $2 \
-             where t.locked_until is null or t.locked_until <= $2 \
-             returning failures, window_started_at",
-        )
-        .bind(key)
-        .bind(now)
-        .bind(now - WINDOW)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let counted = store::count_attempt(&mut tx, key, now, now - WINDOW).await?;
         let Some((failures, window_started_at)) = counted else {
-            let until: OffsetDateTime =
-                sqlx::query_scalar("select locked_until from login_throttle where key = $1")
-                    .bind(key)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let until = store::locked_until(&mut tx, key).await?;
             tx.rollback().await?;
             return Ok(Err(until));
         };
         let locked = delay_after(failures, *limit, window_started_at, now);
-        sqlx::query("update login_throttle set locked_until = $2 where key = $1")
-            .bind(key)
-            .bind(locked)
-            .execute(&mut *tx)
-            .await?;
+        store::set_locked_until(&mut tx, key, locked).await?;
         if locked.is_some() {
             tracing::warn!(key, failures, "attempts throttled");
             locked_until = locked_until.max(locked);
@@ -180,11 +151,7 @@ pub fn sign_in_keys(email: &str, ip: &str) -> [(String, Limit); 2] {
 /// A successful sign-in clears the account's counter (not the client's: one valid account must
 /// not reset the limit for guessing others).
 pub async fn reset(pool: &PgPool, key: &str) -> sqlx::Result<()> {
-    sqlx::query("delete from login_throttle where key = $1")
-        .bind(key)
-        .execute(pool)
-        .await?;
-    Ok(())
+    store::delete_throttle_key(pool, key).await
 }
 
 #[cfg(test)]

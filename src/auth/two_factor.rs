@@ -6,14 +6,16 @@
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::recovery;
 use super::secretbox::{SecretBox, Unsealed};
 use super::sessions;
+use super::store;
 use super::totp;
+use crate::accounts::credentials;
 use crate::accounts::model::{Account, AccountId};
 use crate::audit::{self, Entry};
+use crate::ids::SessionId;
 use crate::mail::messages::SecurityNotice;
 use crate::mail::outbox;
 
@@ -46,26 +48,12 @@ pub async fn verify(
     code: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<CodeCheck> {
-    let sealed: Option<Vec<u8>> =
-        sqlx::query_scalar("select totp_secret from accounts where id = $1 and two_factor_enabled")
-            .bind(account_id)
-            .fetch_optional(pool)
-            .await?
-            .flatten();
+    let sealed = credentials::sealed_totp_secret(pool, account_id).await?;
     let Some(sealed) = sealed else {
         return Ok(CodeCheck::Wrong);
     };
     if recovery::looks_like_recovery_code(code) {
-        let used = sqlx::query(
-            "update recovery_codes set used_at = $3 \
-             where account_id = $1 and code_hash = $2 and used_at is null",
-        )
-        .bind(account_id)
-        .bind(recovery::hash(code))
-        .bind(now)
-        .execute(pool)
-        .await?;
-        if used.rows_affected() != 1 {
+        if !store::use_recovery_code(pool, account_id, &recovery::hash(code), now).await? {
             return Ok(CodeCheck::Wrong);
         }
         let remaining = codes_left(pool, account_id).await?;
@@ -85,15 +73,7 @@ pub async fn verify(
     let Some(step) = totp::matching_step(&secret, code, now.unix_timestamp().max(0) as u64) else {
         return Ok(CodeCheck::Wrong);
     };
-    let accepted = sqlx::query(
-        "update accounts set totp_last_step = $2 \
-         where id = $1 and (totp_last_step is null or totp_last_step < $2)",
-    )
-    .bind(account_id)
-    .bind(step)
-    .execute(pool)
-    .await?;
-    if accepted.rows_affected() == 1 {
+    if credentials::accept_totp_step(pool, account_id, step).await? {
         Ok(CodeCheck::Accepted(Accepted::Totp))
     } else {
         tracing::warn!(account = %account_id, step, "refused a replayed TOTP code");
@@ -111,12 +91,7 @@ async fn store_resealed(
     unsealed: Unsealed,
 ) -> sqlx::Result<Vec<u8>> {
     if let Some(resealed) = &unsealed.resealed {
-        sqlx::query("update accounts set totp_secret = $3 where id = $1 and totp_secret = $2")
-            .bind(account_id)
-            .bind(sealed)
-            .bind(resealed)
-            .execute(pool)
-            .await?;
+        credentials::reseal_totp_secret(pool, account_id, sealed, resealed).await?;
         tracing::info!(account = %account_id, "re-sealed a TOTP secret under the current SECRET_KEY");
     }
     Ok(unsealed.plaintext)
@@ -137,10 +112,7 @@ pub struct Resealed {
 /// removed without waiting for every account to sign in. Safe to run while the portal serves:
 /// each update is conditional on the value it read.
 pub async fn reseal_all(pool: &PgPool, secrets: &SecretBox) -> anyhow::Result<Resealed> {
-    let rows: Vec<(AccountId, Vec<u8>)> =
-        sqlx::query_as("select id, totp_secret from accounts where totp_secret is not null")
-            .fetch_all(pool)
-            .await?;
+    let rows = credentials::all_sealed_totp_secrets(pool).await?;
     let mut report = Resealed::default();
     for (account_id, sealed) in rows {
         match secrets.unseal(&sealed) {
@@ -159,12 +131,7 @@ pub async fn reseal_all(pool: &PgPool, secrets: &SecretBox) -> anyhow::Result<Re
 }
 
 pub async fn codes_left(pool: &PgPool, account_id: AccountId) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from recovery_codes where account_id = $1 and used_at is null",
-    )
-    .bind(account_id)
-    .fetch_one(pool)
-    .await
+    store::unused_recovery_codes(pool, account_id).await
 }
 
 async fn replace_codes(
@@ -172,21 +139,10 @@ async fn replace_codes(
     account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<String>> {
-    sqlx::query("delete from recovery_codes where account_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    store::delete_recovery_codes(&mut *conn, account_id).await?;
     let codes = recovery::generate();
     for code in &codes {
-        sqlx::query(
-            "insert into recovery_codes (id, account_id, code_hash, created_at) values ($1, $2, $3, $4)",
-        )
-        .bind(Uuid::new_v4())
-        .bind(account_id)
-        .bind(recovery::hash(code))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        store::insert_recovery_code(&mut *conn, account_id, &recovery::hash(code), now).await?;
     }
     Ok(codes)
 }
@@ -259,7 +215,7 @@ pub async fn enable(
     account: &Account,
     secret: &[u8],
     code: &str,
-    end_others_but: Option<Uuid>,
+    end_others_but: Option<SessionId>,
     change: Change<'_>,
 ) -> anyhow::Result<Option<Enabled>> {
     let Some(step) = totp::matching_step(secret, code, change.now.unix_timestamp().max(0) as u64)
@@ -267,17 +223,9 @@ pub async fn enable(
         return Ok(None);
     };
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "update accounts set totp_secret = $2, two_factor_enabled = true, totp_last_step = $3, \
-         updated_at = $4 where id = $1",
-    )
-    .bind(account.id)
-    .bind(secrets.seal(secret))
     // The confirming code's step is spent: it cannot be replayed to sign in.
-    .bind(step)
-    .bind(change.now)
-    .execute(&mut *tx)
-    .await?;
+    let sealed = secrets.seal(secret);
+    credentials::enable_two_factor(&mut tx, account.id, &sealed, step, change.now).await?;
     let codes = replace_codes(&mut tx, account.id, change.now).await?;
     let sessions_ended = match end_others_but {
         Some(keep) => sessions::end_all_but(&mut tx, account.id, Some(keep)).await?,
@@ -303,18 +251,8 @@ pub async fn disable(
     change: Change<'_>,
 ) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "update accounts set two_factor_enabled = false, totp_secret = null, totp_last_step = null, \
-         updated_at = $2 where id = $1",
-    )
-    .bind(account.id)
-    .bind(change.now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("delete from recovery_codes where account_id = $1")
-        .bind(account.id)
-        .execute(&mut *tx)
-        .await?;
+    credentials::disable_two_factor(&mut tx, account.id, change.now).await?;
+    store::delete_recovery_codes(&mut tx, account.id).await?;
     let by = if by_partner { "partner" } else { "owner" };
     audit(
         &mut tx,
@@ -377,13 +315,6 @@ pub async fn are_current_codes(
     if hashes.is_empty() || hashes.len() != codes.len() {
         return Ok(false);
     }
-    let found: i64 = sqlx::query_scalar(
-        "select count(*) from recovery_codes where account_id = $1 and used_at is null \
-         and code_hash = any($2)",
-    )
-    .bind(account_id)
-    .bind(&hashes)
-    .fetch_one(pool)
-    .await?;
+    let found = store::count_unused_among(pool, account_id, &hashes).await?;
     Ok(found == hashes.len() as i64)
 }

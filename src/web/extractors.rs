@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use super::forwarded;
 use super::session::{self, Flash};
@@ -15,6 +14,7 @@ use crate::accounts::model::{Account, AccountStatus, Role};
 use crate::auth::sessions;
 use crate::error::AppError;
 use crate::format::Zone;
+use crate::ids::SessionId;
 use crate::inbox::{self, PendingCounts};
 
 /// What the layout needs on every page: title, the signed-in user, the CSRF token, a flash.
@@ -222,7 +222,7 @@ pub struct SignedIn {
     pub account: Account,
     pub session: Session,
     /// The `account_sessions` row of this session.
-    pub session_id: Uuid,
+    pub session_id: SessionId,
     /// Which portal's navigation pages show.
     pub portal: Role,
     /// The zone every time on this person's pages is shown in, worked out once per request

@@ -7,10 +7,9 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use uuid::Uuid;
-
 use crate::accounts::model::AccountId;
 use crate::error::AppError;
+use crate::ids::SessionId;
 
 const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
@@ -24,7 +23,7 @@ const SIGN_IN_EMAIL_KEY: &str = "sign_in_email";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthMark {
     pub account_id: AccountId,
-    pub session_id: Uuid,
+    pub session_id: SessionId,
     pub signed_in_at: i64,
     /// Unix seconds of the last write, to extend the idle timeout at most every few minutes.
     pub touched_at: i64,
@@ -38,7 +37,7 @@ pub async fn auth_mark(session: &Session) -> Result<Option<AuthMark>, AppError> 
 pub async fn sign_in(
     session: &Session,
     account_id: AccountId,
-    session_id: Uuid,
+    session_id: SessionId,
     now_unix: i64,
 ) -> Result<(), AppError> {
     session.remove_value(PENDING_KEY).await?;

@@ -244,3 +244,37 @@ async fn the_customer_page_lists_the_customers_licences_subscriptions_and_pbxs_w
         }
     }
 }
+
+#[tokio::test]
+async fn a_customers_own_edit_of_their_account_information_is_audited_old_to_new() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@self-edit.test").await;
+    let customer = app
+        .active_account(Role::Customer, "c@self-edit.test", None, Some(partner))
+        .await;
+    let (browser, csrf) = sign_in(&app, "c@self-edit.test", "/customer/account").await;
+    let mut form = edit_form(&csrf, &[("company", "Self Edit GmbH"), ("city", "Graz")]);
+    form.push(("time_zone", ""));
+    let saved = app.post_form(&browser, "/customer/account", &form).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&saved), "/customer/account");
+
+    let (actor, partner_id, details): (uuid::Uuid, uuid::Uuid, serde_json::Value) = sqlx::query_as(
+        "select actor_id, partner_id, details from audit_log \
+             where action = 'customer.updated' and target_id = $1",
+    )
+    .bind(customer)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(actor, customer.0, "the customer made the edit");
+    assert_eq!(partner_id, partner.0, "filed under the customer's partner");
+    assert_eq!(
+        details["changes"],
+        serde_json::json!({
+            "company": { "from": "c@self-edit.test Ltd", "to": "Self Edit GmbH" },
+            "city": { "from": "", "to": "Graz" },
+        }),
+        "only the changed fields, each with its old and new value"
+    );
+}

@@ -21,7 +21,7 @@ use crate::accounts;
 use crate::accounts::model::{AccountInfoInput, FieldErrors};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
-use crate::web::extractors::{Chrome, CurrentCustomer};
+use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -67,6 +67,7 @@ pub struct AccountForm {
 pub async fn post_account(
     State(state): State<AppState>,
     customer: CurrentCustomer,
+    client: ClientInfo,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
@@ -83,11 +84,12 @@ pub async fn post_account(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    accounts::save_own_information(
+    accounts::edit::update_own_info(
         &state.db,
         customer.account.id,
         &info,
         zone.as_ref(),
+        &client.ip,
         state.clock.now(),
     )
     .await?;

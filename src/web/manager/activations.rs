@@ -8,7 +8,8 @@ use axum::response::Redirect;
 use serde::Deserialize;
 
 use crate::accounts::model::{AccountId, Cursor, Role};
-use crate::activation::resend::{self, PendingRow, ResendError};
+use crate::accounts::pending::{self, PendingRow};
+use crate::activation::resend::{self, ResendError};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
 use crate::paging::split_page;
@@ -62,7 +63,7 @@ pub async fn get_activations(
     Query(query): Query<ListQuery>,
 ) -> Result<ActivationsPage, AppError> {
     let now = state.clock.now();
-    let mut rows = resend::list_pending(
+    let mut rows = pending::list_pending_of_manager(
         &state.db,
         manager.account.id,
         Cursor::decode(&query.after),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::accounts::model::{AccountInfoInput, AccountStatus, Cursor, Email, FieldErrors, Role};
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::accounts::{self, NewAccount};
+use crate::activation::invite::{self, NewAccount};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::datetime;
@@ -133,7 +133,7 @@ pub async fn post_new_partner(
         return rerender(errors).await;
     };
     let me = &manager.account;
-    let created = accounts::create_pending_account(
+    let created = invite::create_pending_account(
         &state.db,
         NewAccount {
             role: Role::Partner,

@@ -12,7 +12,8 @@ use crate::accounts::model::{
     Account, AccountId, AccountInfoInput, ActivationState, CustomerListRow, Email, FieldErrors,
     Role,
 };
-use crate::accounts::{self, store as account_store, NewAccount};
+use crate::accounts::store as account_store;
+use crate::activation::invite::{self, NewAccount};
 use crate::auth::two_factor::{self, Change};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
@@ -265,7 +266,7 @@ pub async fn post_new_customer(
         return rerender(errors).await;
     };
     let me = &partner.account;
-    let created = accounts::create_pending_account(
+    let created = invite::create_pending_account(
         &state.db,
         NewAccount {
             role: Role::Customer,

@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::accounts::model::{Account, FieldErrors};
-use crate::activation::{self, self_service, Contact, LinkState};
+use crate::accounts::model::FieldErrors;
+use crate::accounts::pending::{self, Contact};
+use crate::activation::{self, self_service, LinkState};
 use crate::auth::password::{check_new_password, user_inputs};
 use crate::auth::throttle;
 use crate::error::AppError;
@@ -50,33 +51,25 @@ pub struct ActivateForm {
     password_confirm: String,
 }
 
-async fn link_state_page(
-    state: &AppState,
-    visitor: &Visitor,
-    token: &str,
-    link: LinkState,
-) -> Result<Response, AppError> {
-    let contact =
-        |account: Account| async move { activation::contact_for(&state.db, &account).await };
-    let expired = matches!(link, LinkState::Expired { .. });
-    let (status, heading, message, contact, show_sign_in) = match link {
+/// What the page says about a link that cannot be used: its status, heading and message, and
+/// whether it offers signing in.
+fn link_words(link: &LinkState) -> (StatusCode, &'static str, String, bool) {
+    match link {
         LinkState::Valid { .. } => unreachable!("valid links show the form"),
-        LinkState::Expired { account } => (
+        LinkState::Expired { .. } => (
             StatusCode::GONE,
             "This activation link has expired",
             "Activation links are valid for 48 hours. Send yourself a new link below, or ask \
              your account manager for one; the new link replaces this one."
                 .to_owned(),
-            contact(account).await?,
             false,
         ),
-        LinkState::Superseded { account } => (
+        LinkState::Superseded { .. } => (
             StatusCode::GONE,
             "This activation link has been replaced",
             "A newer activation link was sent to you, and only the newest one works. Use the link \
              in the most recent email, or ask your account manager for a new one."
                 .to_owned(),
-            contact(account).await?,
             false,
         ),
         LinkState::AlreadyActive { account } => (
@@ -87,14 +80,12 @@ async fn link_state_page(
                  email address and password.",
                 account.email
             ),
-            None,
             true,
         ),
         LinkState::Unavailable => (
             StatusCode::GONE,
             "This account is no longer available",
             "The account this link was for has been removed.".to_owned(),
-            None,
             false,
         ),
         LinkState::Unknown => (
@@ -103,9 +94,25 @@ async fn link_state_page(
             "Check that you copied the whole link from the email. If it still does not work, ask \
              your partner or account manager to send a new one."
                 .to_owned(),
-            None,
             false,
         ),
+    }
+}
+
+async fn link_state_page(
+    state: &AppState,
+    visitor: &Visitor,
+    token: &str,
+    link: LinkState,
+) -> Result<Response, AppError> {
+    let (status, heading, message, show_sign_in) = link_words(&link);
+    let expired = matches!(link, LinkState::Expired { .. });
+    // An expired or replaced link names the account manager who can send a new one.
+    let contact = match &link {
+        LinkState::Expired { account } | LinkState::Superseded { account } => {
+            pending::manager_contact(&state.db, account).await?
+        }
+        _ => None,
     };
     let page = LinkStatePage {
         chrome: visitor.chrome(heading).await?,

@@ -190,23 +190,14 @@ pub async fn post_login(
     client: ClientInfo,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let (visitor, form) = (&visitor, &form);
-    let refuse = |status: StatusCode, error: String| async move {
-        let page = LoginPage {
-            chrome: visitor.chrome("Sign in").await?,
-            email: form.email.clone(),
-            next: form.next.clone(),
-            error: Some(error),
-        };
-        Ok::<Response, AppError>((status, page).into_response())
-    };
     let now = state.clock.now();
     // Counted before the (slow) password check, so a burst cannot outrun the throttle.
     let keys = throttle::sign_in_keys(&form.email, &client.ip);
     let attempt = match throttle::reserve(&state.db, &keys, now).await? {
         Ok(attempt) => attempt,
         Err(until) => {
-            return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await
+            let message = retry_message(until, now);
+            return refuse(&visitor, &form, StatusCode::TOO_MANY_REQUESTS, message).await;
         }
     };
     let found = account_store::find_for_login(&state.db, &form.email).await?;
@@ -224,24 +215,59 @@ pub async fn post_login(
         account => {
             record_failed_attempt(&state, &form.email, account.as_ref(), &client, "password")
                 .await?;
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()).await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return refuse(&visitor, &form, status, BAD_CREDENTIALS.into()).await;
         }
     };
     // The password was right: the attempt is given back (the second factor counts its own).
     attempt.release(&state.db).await?;
-    match account.status {
-        AccountStatus::Active => {}
-        AccountStatus::Removed => {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "This account is no longer available. Contact your Yeastar partner.".into(),
-            )
-            .await
-        }
+    if let Some((status, message)) = refusal(account.status) {
+        return refuse(&visitor, &form, status, message).await;
+    }
+    continue_sign_in(&state, &visitor, &client, &form, &account, now).await
+}
+
+/// The sign-in form again, with the email and destination kept and why it was refused.
+async fn refuse(
+    visitor: &Visitor,
+    form: &LoginForm,
+    status: StatusCode,
+    error: String,
+) -> Result<Response, AppError> {
+    let page = LoginPage {
+        chrome: visitor.chrome("Sign in").await?,
+        email: form.email.clone(),
+        next: form.next.clone(),
+        error: Some(error),
+    };
+    Ok((status, page).into_response())
+}
+
+/// Why an account whose password was right still cannot sign in (a pending account is told
+/// nothing more than a wrong password would be).
+fn refusal(status: AccountStatus) -> Option<(StatusCode, String)> {
+    match status {
+        AccountStatus::Active => None,
+        AccountStatus::Removed => Some((
+            StatusCode::FORBIDDEN,
+            "This account is no longer available. Contact your Yeastar partner.".into(),
+        )),
         AccountStatus::PendingActivation => {
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()).await
+            Some((StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()))
         }
     }
+}
+
+/// The password was right for an active account: on to the second factor when 2FA is on,
+/// otherwise signed in and on to where the sign-in was headed.
+async fn continue_sign_in(
+    state: &AppState,
+    visitor: &Visitor,
+    client: &ClientInfo,
+    form: &LoginForm,
+    account: &Account,
+    now: time::OffsetDateTime,
+) -> Result<Response, AppError> {
     if account.two_factor_enabled {
         let pending = PendingSecondFactor {
             account_id: account.id,
@@ -250,12 +276,12 @@ pub async fn post_login(
             next: form.next.clone(),
             time_zone: form.time_zone.clone(),
         };
-        end_earlier_sign_in(&state, &visitor.session).await?;
+        end_earlier_sign_in(state, &visitor.session).await?;
         session::begin_second_factor(&visitor.session, pending).await?;
         return Ok(Redirect::to("/login/two-factor").into_response());
     }
-    complete_sign_in(&state, &visitor.session, &account, &client, "password").await?;
-    remember_browser_zone(&state, &account, &form.time_zone).await?;
+    complete_sign_in(state, &visitor.session, account, client, "password").await?;
+    remember_browser_zone(state, account, &form.time_zone).await?;
     Ok(Redirect::to(&landing(account.role, &form.next)).into_response())
 }
 

@@ -5,7 +5,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::accounts::model::AccountId;
-use crate::accounts::store as account_store;
 use crate::error::AppError;
 use crate::web::extractors::SignedIn;
 use crate::web::state::AppState;
@@ -17,7 +16,7 @@ pub async fn get_profile_image(
 ) -> Result<Response, AppError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let (content_type, bytes) =
-        account_store::find_visible_profile_image(&state.db, viewer.account.id, AccountId(id))
+        crate::accounts::profile_image::find_visible(&state.db, viewer.account.id, AccountId(id))
             .await?
             .ok_or(AppError::NotFound)?;
     Ok((

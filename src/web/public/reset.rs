@@ -88,7 +88,7 @@ pub struct ResetLinkPage {
     chrome: Chrome,
     heading: &'static str,
     message: String,
-    contact: Option<crate::activation::Contact>,
+    contact: Option<crate::accounts::pending::Contact>,
     show_sign_in: bool,
     /// Only activation links offer a new link from this page.
     resend: Option<String>,

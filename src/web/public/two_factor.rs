@@ -11,14 +11,14 @@ use serde::Deserialize;
 use super::login::{
     complete_sign_in, landing, record_failed_attempt, remember_browser_zone, retry_message,
 };
-use crate::accounts::model::AccountStatus;
+use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::store as account_store;
 use crate::auth::throttle;
 use crate::auth::two_factor::{self, Accepted, CodeCheck};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
-use crate::web::session::{self, FlashKind};
+use crate::web::session::{self, FlashKind, PendingSecondFactor};
 use crate::web::state::AppState;
 
 /// Shown when the stored TOTP secret cannot be opened (see [`CodeCheck::Unreadable`]).
@@ -75,20 +75,13 @@ pub async fn post_two_factor(
         .await?;
         return Ok(Redirect::to("/login").into_response());
     };
-    let visitor = &visitor;
-    let refuse = |status: StatusCode, error: String| async move {
-        let page = TwoFactorPage {
-            chrome: visitor.chrome("Two-factor authentication").await?,
-            error: Some(error),
-        };
-        Ok::<Response, AppError>((status, page).into_response())
-    };
     // Counted before the code is checked, like the password step.
     let keys = throttle::sign_in_keys(&pending.email, &client.ip);
     let attempt = match throttle::reserve(&state.db, &keys, now).await? {
         Ok(attempt) => attempt,
         Err(until) => {
-            return refuse(StatusCode::TOO_MANY_REQUESTS, retry_message(until, now)).await
+            let message = retry_message(until, now);
+            return refuse(&visitor, StatusCode::TOO_MANY_REQUESTS, message).await;
         }
     };
     let account = account_store::find_by_id(&state.db, pending.account_id)
@@ -97,57 +90,70 @@ pub async fn post_two_factor(
         .ok_or(AppError::SignInRequired {
             next: String::new(),
         })?;
-    match two_factor::verify(&state.db, &state.secrets, account.id, &form.code, now).await? {
+    let check = two_factor::verify(&state.db, &state.secrets, account.id, &form.code, now).await?;
+    let reason = match check {
         CodeCheck::Accepted(accepted) => {
             attempt.release(&state.db).await?;
-            let method = match accepted {
-                Accepted::Totp => "password+totp",
-                Accepted::RecoveryCode { remaining } => {
-                    let message =
-                        format!(
-                        "You signed in with a recovery code. {remaining} recovery code{} left{}",
-                        if remaining == 1 { "" } else { "s" },
-                        if remaining < 3 { ": create new ones on the Security page." } else { "." }
-                    );
-                    complete_sign_in(
-                        &state,
-                        &visitor.session,
-                        &account,
-                        &client,
-                        "password+recovery_code",
-                    )
-                    .await?;
-                    remember_browser_zone(&state, &account, &pending.time_zone).await?;
-                    session::flash(&visitor.session, FlashKind::Info, message).await?;
-                    return Ok(Redirect::to(&landing(account.role, &pending.next)).into_response());
-                }
-            };
-            complete_sign_in(&state, &visitor.session, &account, &client, method).await?;
-            remember_browser_zone(&state, &account, &pending.time_zone).await?;
-            Ok(Redirect::to(&landing(account.role, &pending.next)).into_response())
+            return finish_sign_in(&state, &visitor, &client, &account, &pending, accepted).await;
         }
         CodeCheck::Unreadable => {
             // No verdict on the code was given, so the attempt is given back: trying the app
             // first must not use up the tries left for a recovery code.
             attempt.release(&state.db).await?;
-            let reason = "second_factor_unreadable";
-            record_failed_attempt(&state, &pending.email, Some(&account), &client, reason).await?;
-            refuse(StatusCode::UNPROCESSABLE_ENTITY, UNREADABLE_KEY.into()).await
+            "second_factor_unreadable"
         }
-        CodeCheck::Wrong | CodeCheck::Replayed => {
-            record_failed_attempt(
-                &state,
-                &pending.email,
-                Some(&account),
-                &client,
-                "second_factor",
-            )
-            .await?;
-            refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "That code is not valid. Enter the current 6-digit code from your authenticator app, or one of your recovery codes.".into(),
-            )
-            .await
+        CodeCheck::Wrong | CodeCheck::Replayed => "second_factor",
+    };
+    record_failed_attempt(&state, &pending.email, Some(&account), &client, reason).await?;
+    let message = match check {
+        CodeCheck::Unreadable => UNREADABLE_KEY.into(),
+        _ => "That code is not valid. Enter the current 6-digit code from your authenticator app, or one of your recovery codes.".into(),
+    };
+    refuse(&visitor, StatusCode::UNPROCESSABLE_ENTITY, message).await
+}
+
+/// The code step again, with why the code was not accepted.
+async fn refuse(
+    visitor: &Visitor,
+    status: StatusCode,
+    error: String,
+) -> Result<Response, AppError> {
+    let page = TwoFactorPage {
+        chrome: visitor.chrome("Two-factor authentication").await?,
+        error: Some(error),
+    };
+    Ok((status, page).into_response())
+}
+
+/// The second factor passed: the session is signed in (noting how many recovery codes are left
+/// after one was used) and goes where the sign-in was headed.
+async fn finish_sign_in(
+    state: &AppState,
+    visitor: &Visitor,
+    client: &ClientInfo,
+    account: &Account,
+    pending: &PendingSecondFactor,
+    accepted: Accepted,
+) -> Result<Response, AppError> {
+    let (method, notice) = match accepted {
+        Accepted::Totp => ("password+totp", None),
+        Accepted::RecoveryCode { remaining } => {
+            let message = format!(
+                "You signed in with a recovery code. {remaining} recovery code{} left{}",
+                if remaining == 1 { "" } else { "s" },
+                if remaining < 3 {
+                    ": create new ones on the Security page."
+                } else {
+                    "."
+                }
+            );
+            ("password+recovery_code", Some(message))
         }
+    };
+    complete_sign_in(state, &visitor.session, account, client, method).await?;
+    remember_browser_zone(state, account, &pending.time_zone).await?;
+    if let Some(message) = notice {
+        session::flash(&visitor.session, FlashKind::Info, message).await?;
     }
+    Ok(Redirect::to(&landing(account.role, &pending.next)).into_response())
 }

@@ -268,7 +268,7 @@ pub async fn post_end_session(
 ) -> Result<Redirect, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     // Scoped to the owner's own sessions: another account's session id is simply not found.
-    if !sessions::end(&state.db, owner.0.account.id, id).await? {
+    if !sessions::end(&state.db, owner.0.account.id, id.into()).await? {
         return Err(AppError::NotFound);
     }
     session::flash(

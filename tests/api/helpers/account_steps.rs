@@ -5,7 +5,7 @@
 use reqwest::multipart::Form;
 use reqwest::{Client, StatusCode};
 use yeastar_portal::accounts::model::{AccountId, AccountInfo, Email, Role};
-use yeastar_portal::accounts::{self, NewAccount};
+use yeastar_portal::activation::invite::{self, NewAccount};
 
 use super::{client, location, TestApp, PASSWORD};
 
@@ -18,7 +18,7 @@ impl TestApp {
         manager: Option<AccountId>,
         partner: Option<AccountId>,
     ) -> (AccountId, String) {
-        let created = accounts::create_pending_account(
+        let created = invite::create_pending_account(
             &self.db,
             NewAccount {
                 role,
