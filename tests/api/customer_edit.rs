@@ -2,6 +2,7 @@
 //! customer holds.
 
 use reqwest::StatusCode;
+use yeastar_portal::accounts::model::Role;
 
 use crate::fixtures::{paid_pbx, purchase, sign_in};
 use crate::helpers::{location, spawn_app, TestApp};
