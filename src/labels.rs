@@ -22,7 +22,7 @@ use crate::accounts::model::{AccountStatus, ActivationState, Role};
 use crate::catalog::Catalog;
 use crate::format::{datetime, Zone};
 use crate::licenses::LicenseStatus;
-use crate::orders::store::OrderStatus;
+use crate::orders::OrderStatus;
 use crate::partnership::ApplicationStatus;
 use crate::pbx::{Event, EventKind, PbxState, PbxStatus};
 use crate::pricing::{AddonChoice, Term};

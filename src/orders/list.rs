@@ -3,7 +3,8 @@
 
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::store::{OrderSummary, SUMMARY};
+use super::model::OrderSummary;
+use super::store::SUMMARY;
 use crate::accounts::model::AccountId;
 use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
 
