@@ -4,7 +4,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::ids::{AccountId, OrderId, SubscriptionId};
 
-/// Where an order stands (`order_status`); its label is in `crate::labels`.
+/// Where an order stands (`order_status`); its words are with the other labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "order_status", rename_all = "snake_case")]
 pub enum OrderStatus {

@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use time::{Date, Month};
 
-use crate::catalog::{Catalog, TermDiscount};
+use crate::catalog::{Addon, Catalog, Plan, ProductType, TermDiscount};
 
 /// How long is paid for at once. Annual terms are cheaper per month (see `term_discounts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -207,104 +207,17 @@ pub fn quote(catalog: &Catalog, config: &Configuration) -> Result<Quote, Pricing
     let product = catalog
         .product_type(&plan.product_type)
         .ok_or_else(unknown_plan)?;
-    let plan_name = crate::labels::plan(&product.name, &plan.name);
-    let too_many = || PricingError::TooManyUnits {
-        product: product.name.clone(),
-        max: plan.max_units,
-        units: product.unit_plural.clone(),
-    };
-    if config.units == 0 {
-        return Err(PricingError::NoUnits {
-            unit: product.unit_singular.clone(),
-        });
-    }
-    if config.units < plan.min_units {
-        return Err(PricingError::TooFewUnits {
-            min: plan.min_units,
-            units: product.unit_plural.clone(),
-        });
-    }
-    if config.units > plan.max_units {
-        return Err(too_many());
-    }
-
+    let plan_name = crate::catalog::plan_name(&product.name, &plan.name);
+    check_units(config.units, plan, product)?;
     let months = config.term.months();
-    let discount: Option<&TermDiscount> = match config.term {
-        Term::Monthly => None,
-        Term::Annual { years } => Some(
-            catalog
-                .term_discount(years)
-                .filter(|_| (1..=Term::MAX_YEARS).contains(&years))
-                .ok_or_else(|| PricingError::BadTerm {
-                    term: config.term.to_string(),
-                })?,
-        ),
-    };
-
-    let mut chosen: BTreeMap<&str, u32> = BTreeMap::new();
-    for choice in &config.addons {
-        let addon = catalog
-            .addon(&choice.code)
-            .ok_or_else(|| PricingError::UnknownAddon {
-                addon: choice.code.clone(),
-            })?;
-        let (offer, _) = catalog.plan_addon(&plan.code, &addon.code).ok_or_else(|| {
-            PricingError::AddonNotAllowed {
-                addon: addon.name.clone(),
-                plan: plan_name.clone(),
-            }
-        })?;
-        let max = offer.max_quantity_of(addon);
-        if !(1..=max).contains(&choice.quantity) {
-            return Err(PricingError::AddonQuantity {
-                addon: addon.name.clone(),
-                max,
-            });
-        }
-        if addon.currency != plan.currency {
-            return Err(PricingError::CurrencyMismatch {
-                addon: addon.name.clone(),
-                addon_currency: addon.currency.clone(),
-                plan_currency: plan.currency.clone(),
-            });
-        }
-        if chosen.insert(&addon.code, choice.quantity).is_some() {
-            return Err(PricingError::DuplicateAddon {
-                addon: addon.name.clone(),
-            });
-        }
+    let discount = term_discount(catalog, config.term)?;
+    let chosen = chosen_addons(catalog, config, plan, &plan_name)?;
+    let mut priced = price_lines(catalog, config, plan, product, plan_name, &chosen)?;
+    priced.placeholder |= discount.is_some_and(|d| d.placeholder);
+    if priced.total_units > plan.max_units {
+        return Err(too_many_units(plan, product));
     }
-
-    let mut lines = vec![Line::new(
-        plan_name.clone(),
-        product.unit_singular.clone(),
-        config.units,
-        plan.unit_price_minor,
-        Some(months),
-    )?];
-    let mut total_units = config.units;
-    let mut placeholder = plan.placeholder || discount.is_some_and(|d| d.placeholder);
-    // Catalog order, not the order of the form, so equal configurations give equal quotes.
-    for (offer, addon) in catalog.addons_for(&plan.code) {
-        let Some(&quantity) = chosen.get(addon.code.as_str()) else {
-            continue;
-        };
-        if addon.adds_units {
-            total_units = total_units.saturating_add(quantity);
-        }
-        placeholder |= addon.placeholder || offer.placeholder;
-        lines.push(Line::new(
-            addon.name.clone(),
-            addon.unit_label.clone(),
-            quantity,
-            offer.unit_price_minor(addon),
-            addon.pricing.is_recurring().then_some(months),
-        )?);
-    }
-    if total_units > plan.max_units {
-        return Err(too_many());
-    }
-
+    let lines = priced.lines;
     let sum = |recurring_only: bool| {
         lines
             .iter()
@@ -322,7 +235,6 @@ pub fn quote(catalog: &Catalog, config: &Configuration) -> Result<Quote, Pricing
         .checked_sub(discount_minor)
         .ok_or(PricingError::TooLarge)?;
     let end = add_months(config.start, months).ok_or(PricingError::StartOutOfRange)?;
-
     Ok(Quote {
         plan: plan.code.clone(),
         currency: plan.currency.clone(),
@@ -336,6 +248,154 @@ pub fn quote(catalog: &Catalog, config: &Configuration) -> Result<Quote, Pricing
         per_month_minor: div_round_half_up(total_minor, i64::from(months)),
         start: config.start,
         end,
+        placeholder: priced.placeholder,
+    })
+}
+
+fn too_many_units(plan: &Plan, product: &ProductType) -> PricingError {
+    PricingError::TooManyUnits {
+        product: product.name.clone(),
+        max: plan.max_units,
+        units: product.unit_plural.clone(),
+    }
+}
+
+/// The plan's own units: at least one, within the plan's limits.
+fn check_units(units: u32, plan: &Plan, product: &ProductType) -> Result<(), PricingError> {
+    if units == 0 {
+        return Err(PricingError::NoUnits {
+            unit: product.unit_singular.clone(),
+        });
+    }
+    if units < plan.min_units {
+        return Err(PricingError::TooFewUnits {
+            min: plan.min_units,
+            units: product.unit_plural.clone(),
+        });
+    }
+    if units > plan.max_units {
+        return Err(too_many_units(plan, product));
+    }
+    Ok(())
+}
+
+/// The discount of an annual term (none for monthly); a term the catalog has no discount for
+/// is not offered.
+fn term_discount(catalog: &Catalog, term: Term) -> Result<Option<&TermDiscount>, PricingError> {
+    match term {
+        Term::Monthly => Ok(None),
+        Term::Annual { years } => catalog
+            .term_discount(years)
+            .filter(|_| (1..=Term::MAX_YEARS).contains(&years))
+            .map(Some)
+            .ok_or_else(|| PricingError::BadTerm {
+                term: term.to_string(),
+            }),
+    }
+}
+
+/// The add-ons chosen, by code: each one the plan allows, in a quantity it allows, priced in
+/// the plan's currency, chosen once.
+fn chosen_addons<'a>(
+    catalog: &'a Catalog,
+    config: &Configuration,
+    plan: &Plan,
+    plan_name: &str,
+) -> Result<BTreeMap<&'a str, u32>, PricingError> {
+    let mut chosen: BTreeMap<&str, u32> = BTreeMap::new();
+    for choice in &config.addons {
+        let addon = catalog
+            .addon(&choice.code)
+            .ok_or_else(|| PricingError::UnknownAddon {
+                addon: choice.code.clone(),
+            })?;
+        check_addon(catalog, choice, addon, plan, plan_name)?;
+        if chosen.insert(&addon.code, choice.quantity).is_some() {
+            return Err(PricingError::DuplicateAddon {
+                addon: addon.name.clone(),
+            });
+        }
+    }
+    Ok(chosen)
+}
+
+fn check_addon(
+    catalog: &Catalog,
+    choice: &AddonChoice,
+    addon: &Addon,
+    plan: &Plan,
+    plan_name: &str,
+) -> Result<(), PricingError> {
+    let (offer, _) = catalog.plan_addon(&plan.code, &addon.code).ok_or_else(|| {
+        PricingError::AddonNotAllowed {
+            addon: addon.name.clone(),
+            plan: plan_name.to_owned(),
+        }
+    })?;
+    let max = offer.max_quantity_of(addon);
+    if !(1..=max).contains(&choice.quantity) {
+        return Err(PricingError::AddonQuantity {
+            addon: addon.name.clone(),
+            max,
+        });
+    }
+    if addon.currency != plan.currency {
+        return Err(PricingError::CurrencyMismatch {
+            addon: addon.name.clone(),
+            addon_currency: addon.currency.clone(),
+            plan_currency: plan.currency.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// The lines of a quote, before its discount.
+struct PricedLines {
+    lines: Vec<Line>,
+    /// The plan's units and those add-ons add, against the plan's `max_units`.
+    total_units: u32,
+    placeholder: bool,
+}
+
+/// The plan's line, then one line per chosen add-on in catalog order (not the order of the
+/// form, so equal configurations give equal quotes).
+fn price_lines(
+    catalog: &Catalog,
+    config: &Configuration,
+    plan: &Plan,
+    product: &ProductType,
+    plan_name: String,
+    chosen: &BTreeMap<&str, u32>,
+) -> Result<PricedLines, PricingError> {
+    let months = config.term.months();
+    let mut lines = vec![Line::new(
+        plan_name,
+        product.unit_singular.clone(),
+        config.units,
+        plan.unit_price_minor,
+        Some(months),
+    )?];
+    let mut total_units = config.units;
+    let mut placeholder = plan.placeholder;
+    for (offer, addon) in catalog.addons_for(&plan.code) {
+        let Some(&quantity) = chosen.get(addon.code.as_str()) else {
+            continue;
+        };
+        if addon.adds_units {
+            total_units = total_units.saturating_add(quantity);
+        }
+        placeholder |= addon.placeholder || offer.placeholder;
+        lines.push(Line::new(
+            addon.name.clone(),
+            addon.unit_label.clone(),
+            quantity,
+            offer.unit_price_minor(addon),
+            addon.pricing.is_recurring().then_some(months),
+        )?);
+    }
+    Ok(PricedLines {
+        lines,
+        total_units,
         placeholder,
     })
 }

@@ -143,9 +143,13 @@ fn charge(
         return Ok(ChangePlan::Nothing);
     }
     let amount = super::proration::prorate(delta, old.start, end, today);
-    let plan_name = crate::labels::plan_of(catalog, &new.plan);
+    let plan_name = catalog
+        .plan_name_of(&new.plan)
+        .ok_or_else(|| PricingError::UnknownPlan {
+            plan: new.plan.clone(),
+        })?;
     let unit = new_quote.lines.first().map_or("unit", |l| l.unit.as_str());
-    let units = crate::labels::count(unit, new.units);
+    let units = crate::catalog::count(unit, new.units);
     let description = format!(
         "Change to {plan_name}, {units}, for the rest of the term ({} to {}), prorated",
         crate::format::day(today),
