@@ -32,7 +32,12 @@ pub async fn subscribe(
     if let Some(done) = already_subscribed(pool, customer, idempotency_key).await? {
         return Ok(done);
     }
-    match subscribe_once(pool, catalog, config, convert, idempotency_key, actor).await {
+    let request = Request {
+        config,
+        convert,
+        idempotency_key,
+    };
+    match subscribe_once(pool, catalog, &request, actor).await {
         // A concurrent submission of the same form won the race (its order holds the key, or
         // it converted the trial first): this one is a repeat, not a failure.
         Err(err) => match already_subscribed(pool, customer, idempotency_key).await? {
@@ -62,12 +67,21 @@ async fn already_subscribed(
     }))
 }
 
+/// What the customer confirmed.
+struct Request<'a> {
+    config: &'a Configuration,
+    convert: Option<SubscriptionId>,
+    idempotency_key: Uuid,
+}
+
 async fn subscribe_once(
     pool: &PgPool,
     catalog: &Catalog,
-    config: &Configuration,
-    convert: Option<SubscriptionId>,
-    idempotency_key: Uuid,
+    &Request {
+        config,
+        convert,
+        idempotency_key,
+    }: &Request<'_>,
     actor: Actor<'_>,
 ) -> Result<Subscribed, SubscriptionError> {
     let quote = pricing::quote(catalog, config)?;

@@ -82,6 +82,7 @@ async fn each_due<C: Sync, T>(
 
 /// What a reminder is sent with: the link to the products page, the time of the run and the
 /// reminder's name (its kind in `subscription_notices`).
+#[derive(Clone, Copy)]
 struct Reminder<'a> {
     products: &'a str,
     now: OffsetDateTime,
@@ -93,20 +94,20 @@ struct Reminder<'a> {
 struct Series {
     schedule: &'static [(&'static str, i64)],
     job: fn(&'static str, i64) -> Job,
+    /// Sends one reminder unless it went out before; true when it was sent now.
+    remind: Remind,
 }
 
-/// Sends a series of reminders: for each `(name, days)` of its schedule, `remind` on every
+type Remind =
+    for<'c, 'r> fn(&'c mut PgConnection, SubscriptionId, &'c Reminder<'r>) -> Work<'c, bool>;
+
+/// Sends a series of reminders: for each `(name, days)` of its schedule, one to every
 /// subscription its `job` finds due; counts those sent now.
 async fn send_series(
     pool: &PgPool,
     series: &Series,
     products: &str,
     (now, report): (OffsetDateTime, &mut Report),
-    remind: for<'c, 'r> fn(
-        &'c mut PgConnection,
-        SubscriptionId,
-        &'c Reminder<'r>,
-    ) -> Work<'c, bool>,
 ) -> anyhow::Result<()> {
     for &(name, days) in series.schedule {
         let reminder = Reminder {
@@ -115,7 +116,7 @@ async fn send_series(
             name,
         };
         let job = (series.job)(name, days);
-        let sent = each_due(pool, &job, (now, &mut *report), &reminder, remind).await?;
+        let sent = each_due(pool, &job, (now, &mut *report), &reminder, series.remind).await?;
         report.reminders_sent += sent.into_iter().filter(|&sent| sent).count();
     }
     Ok(())

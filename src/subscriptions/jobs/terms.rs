@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    details, each_due, notify, send_series, suspend, system_audit, Message, Report, Series,
+    details, each_due, notify, send_series, suspend, system_audit, Message, Reminder, Report,
+    Series,
 };
 use crate::catalog::Catalog;
 use crate::ids::SubscriptionId;
@@ -23,6 +24,7 @@ const REMINDERS: [(&str, i64); 3] = [("renewal_30d", 30), ("renewal_7d", 7), ("r
 const SERIES: Series = Series {
     schedule: &REMINDERS,
     job: reminder,
+    remind: |conn, id, reminder| Box::pin(remind(conn, id, reminder)),
 };
 
 /// The UTC date of the run (`$1`), as the terms' dates are kept.
@@ -61,20 +63,20 @@ pub(super) async fn send_reminders(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    send_series(pool, &SERIES, products, (now, report), |conn, id, r| {
-        Box::pin(remind(conn, id, r.name, r.products, r.now))
-    })
-    .await
+    send_series(pool, &SERIES, products, (now, report)).await
 }
 
 /// Sends one renewal reminder unless it went out before; true when it was sent now.
 async fn remind(
     conn: &mut PgConnection,
     id: SubscriptionId,
-    kind: &str,
-    products: &str,
-    now: OffsetDateTime,
+    reminder: &Reminder<'_>,
 ) -> anyhow::Result<bool> {
+    let Reminder {
+        products,
+        now,
+        name: kind,
+    } = *reminder;
     let sub = store::find_by_id(conn, id).await?;
     let end = sub
         .current_period_end

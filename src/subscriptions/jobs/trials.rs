@@ -3,7 +3,9 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::{customer, details, each_due, notify, notify_account, send_series, suspend, Series};
+use super::{
+    customer, details, each_due, notify, notify_account, send_series, suspend, Reminder, Series,
+};
 use super::{system_audit, Message, Report};
 use crate::ids::SubscriptionId;
 use crate::jobs::Job;
@@ -14,6 +16,7 @@ const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
 const SERIES: Series = Series {
     schedule: &REMINDERS,
     job: reminder,
+    remind: |conn, id, reminder| Box::pin(remind(conn, id, reminder)),
 };
 
 /// Trials within `days` of their end whose reminder has not gone out (a notice's `due_on` is
@@ -50,20 +53,20 @@ pub(super) async fn send_reminders(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    send_series(pool, &SERIES, products, (now, report), |conn, id, r| {
-        Box::pin(remind(conn, id, r.name, r.products, r.now))
-    })
-    .await
+    send_series(pool, &SERIES, products, (now, report)).await
 }
 
 /// Sends one trial reminder unless it went out before; true when it was sent now.
 async fn remind(
     conn: &mut PgConnection,
     id: SubscriptionId,
-    kind: &str,
-    products: &str,
-    now: OffsetDateTime,
+    reminder: &Reminder<'_>,
 ) -> anyhow::Result<bool> {
+    let Reminder {
+        products,
+        now,
+        name: kind,
+    } = *reminder;
     let sub = store::find_by_id(conn, id).await?;
     let ends = sub.trial_ends_at.unwrap_or(now);
     if !store::insert_notice(conn, sub.id, kind, ends.date(), now).await? {
