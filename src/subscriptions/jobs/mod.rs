@@ -47,9 +47,15 @@ pub async fn run_due(
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let products = format!("{public_base}/customer/products");
-    trials::send_reminders(pool, &products, now, &mut report).await?;
+    send_series(
+        pool,
+        &trials::REMINDER_SERIES,
+        &products,
+        (now, &mut report),
+    )
+    .await?;
     trials::expire(pool, &products, now, &mut report).await?;
-    terms::send_reminders(pool, &products, now, &mut report).await?;
+    send_series(pool, &terms::REMINDER_SERIES, &products, (now, &mut report)).await?;
     terms::end(pool, catalog, now, &mut report).await?;
     Ok(report)
 }

@@ -8,10 +8,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{
-    details, each_due, notify, send_series, suspend, system_audit, Message, Reminder, Report,
-    Series,
-};
+use super::{details, each_due, notify, suspend, system_audit, Message, Reminder, Report, Series};
 use crate::catalog::Catalog;
 use crate::ids::SubscriptionId;
 use crate::jobs::Job;
@@ -21,7 +18,8 @@ use crate::subscriptions::{store, Subscription};
 
 const REMINDERS: [(&str, i64); 3] = [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
 
-const SERIES: Series = Series {
+/// The renewal reminders.
+pub(super) const REMINDER_SERIES: Series = Series {
     schedule: &REMINDERS,
     job: reminder,
     remind: |conn, id, reminder| Box::pin(remind(conn, id, reminder)),
@@ -54,16 +52,6 @@ fn term_end() -> Job {
         due: format!("s.status = 'active' and s.current_period_end <= {TODAY}"),
         order: "s.current_period_end",
     }
-}
-
-/// Sends the renewal reminders that are due.
-pub(super) async fn send_reminders(
-    pool: &PgPool,
-    products: &str,
-    now: OffsetDateTime,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    send_series(pool, &SERIES, products, (now, report)).await
 }
 
 /// Sends one renewal reminder unless it went out before; true when it was sent now.

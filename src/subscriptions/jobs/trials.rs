@@ -3,9 +3,7 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::{
-    customer, details, each_due, notify, notify_account, send_series, suspend, Reminder, Series,
-};
+use super::{customer, details, each_due, notify, notify_account, suspend, Reminder, Series};
 use super::{system_audit, Message, Report};
 use crate::ids::SubscriptionId;
 use crate::jobs::Job;
@@ -13,7 +11,8 @@ use crate::subscriptions::store;
 
 const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
 
-const SERIES: Series = Series {
+/// The trial reminders.
+pub(super) const REMINDER_SERIES: Series = Series {
     schedule: &REMINDERS,
     job: reminder,
     remind: |conn, id, reminder| Box::pin(remind(conn, id, reminder)),
@@ -44,16 +43,6 @@ fn expiry() -> Job {
         due: "s.status = 'trial' and s.trial_ends_at <= $1".into(),
         order: "s.trial_ends_at",
     }
-}
-
-/// Sends the trial reminders that are due.
-pub(super) async fn send_reminders(
-    pool: &PgPool,
-    products: &str,
-    now: OffsetDateTime,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    send_series(pool, &SERIES, products, (now, report)).await
 }
 
 /// Sends one trial reminder unless it went out before; true when it was sent now.
