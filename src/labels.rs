@@ -22,7 +22,7 @@ use crate::accounts::model::{AccountStatus, ActivationState, Role};
 use crate::catalog::Catalog;
 use crate::format::{datetime, Zone};
 use crate::licenses::LicenseStatus;
-use crate::orders::store::OrderStatus;
+use crate::orders::OrderStatus;
 use crate::partnership::ApplicationStatus;
 use crate::pbx::{Event, EventKind, PbxState, PbxStatus};
 use crate::pricing::{AddonChoice, Term};
@@ -227,11 +227,7 @@ pub fn term(code: &str) -> String {
 /// A plan with its product: "Cloud PBX Enterprise Plan (EP)", "Workplace SaaS Standard". A
 /// plan name alone ("Standard") does not say what was bought.
 pub fn plan(product: &str, plan: &str) -> String {
-    if product.is_empty() {
-        plan.to_owned()
-    } else {
-        format!("{product} {plan}")
-    }
+    crate::catalog::plan_name(product, plan)
 }
 
 impl crate::subscriptions::SubscriptionView {
@@ -243,35 +239,19 @@ impl crate::subscriptions::SubscriptionView {
 
 /// A plan code's name with its product, from the catalog; an unknown code is humanized.
 pub fn plan_of(catalog: &Catalog, code: &str) -> String {
-    let Some(p) = catalog.plan(code) else {
-        return humanize(code);
-    };
-    let product = catalog
-        .product_type(&p.product_type)
-        .map_or("", |t| t.name.as_str());
-    plan(product, &p.name)
+    catalog.plan_name_of(code).unwrap_or_else(|| humanize(code))
 }
 
 /// A plan of a product type given by its code (licences carry the type's code and the plan's
 /// name).
 pub fn plan_in(catalog: &Catalog, product_type: &str, plan_name: &str) -> String {
-    let product = catalog
-        .product_type(product_type)
-        .map_or("", |t| t.name.as_str());
-    plan(product, plan_name)
+    catalog.plan_name_in(product_type, plan_name)
 }
 
 /// A count of a catalog unit: "40 users", "1 extension", "3 × 100 minutes" (a unit that is
 /// itself a quantity). Not "40 × user".
 pub fn count(unit: &str, quantity: impl std::fmt::Display) -> String {
-    let quantity = quantity.to_string();
-    if unit.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("{quantity} × {unit}")
-    } else if quantity == "1" {
-        format!("1 {unit}")
-    } else {
-        format!("{quantity} {unit}s")
-    }
+    crate::catalog::count(unit, quantity)
 }
 
 /// The quantity of an add-on in words: "2 extra calls", "3 × 100 minutes", or "Included" for

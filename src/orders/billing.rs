@@ -6,27 +6,11 @@
 use std::collections::HashMap;
 
 use sqlx::PgPool;
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::store::{OrderSummary, SUMMARY};
-use crate::accounts::model::{AccountId, Cursor};
-
-/// One row of the Billing page.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct BillingRow {
-    pub id: Uuid,
-    pub number: String,
-    /// "subscription", "change" or "renewal".
-    pub kind: String,
-    pub status: String,
-    pub product_name: String,
-    pub plan_name: String,
-    pub currency: String,
-    pub total_minor: i64,
-    pub created_at: OffsetDateTime,
-    pub subscription_id: Uuid,
-}
+use super::model::{BillingRow, OrderSummary};
+use super::store::SUMMARY;
+use crate::ids::{AccountId, OrderId, SubscriptionId};
+use crate::paging::Cursor;
 
 /// A page of the customer's subscription orders, newest first, after `after`. Orders a
 /// partner placed for licences (`subscription_id` null) are the partner's bills, not theirs.
@@ -37,7 +21,7 @@ pub async fn list_for_customer(
     limit: i64,
 ) -> sqlx::Result<Vec<BillingRow>> {
     sqlx::query_as(
-        "select o.id, o.number, o.kind, o.status::text as status, t.name as product_name, \
+        "select o.id, o.number, o.kind, o.status, t.name as product_name, \
            pl.name as plan_name, o.currency, o.total_minor, o.created_at, o.subscription_id \
          from orders o join plans pl on pl.code = o.plan_code \
          join product_types t on t.code = pl.product_type \
@@ -57,7 +41,7 @@ pub async fn list_for_customer(
 pub async fn find_for_customer(
     pool: &PgPool,
     customer_id: AccountId,
-    id: Uuid,
+    id: OrderId,
 ) -> sqlx::Result<Option<OrderSummary>> {
     sqlx::query_as(&format!(
         "{SUMMARY} where o.customer_id = $1 and o.id = $2 and o.subscription_id is not null"
@@ -73,9 +57,9 @@ pub async fn find_for_customer(
 pub async fn latest_orders_of_subscriptions(
     pool: &PgPool,
     partner_id: AccountId,
-    subscriptions: &[Uuid],
-) -> sqlx::Result<HashMap<Uuid, Uuid>> {
-    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+    subscriptions: &[SubscriptionId],
+) -> sqlx::Result<HashMap<SubscriptionId, OrderId>> {
+    let rows: Vec<(SubscriptionId, OrderId)> = sqlx::query_as(
         "select distinct on (o.subscription_id) o.subscription_id, o.id from orders o \
          where o.partner_id = $1 and o.subscription_id = any($2) \
          order by o.subscription_id, o.created_at desc, o.id desc",

@@ -3,7 +3,8 @@
 
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::store::{OrderSummary, SUMMARY};
+use super::model::{OrderStatus, OrderSummary};
+use super::store::SUMMARY;
 use crate::accounts::model::AccountId;
 use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
 
@@ -43,9 +44,14 @@ impl Choice for OrderFilter {
 }
 
 impl OrderFilter {
-    /// The `order_status` value the filter keeps, if it keeps one.
-    fn status(self) -> Option<&'static str> {
-        (self != Self::All).then(|| self.code())
+    /// The status the filter keeps, if it keeps one.
+    fn status(self) -> Option<OrderStatus> {
+        match self {
+            Self::All => None,
+            Self::AwaitingPayment => Some(OrderStatus::AwaitingPayment),
+            Self::Paid => Some(OrderStatus::Paid),
+            Self::Cancelled => Some(OrderStatus::Cancelled),
+        }
     }
 }
 

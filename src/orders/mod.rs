@@ -4,19 +4,24 @@
 
 pub mod billing;
 pub mod list;
+pub mod model;
+mod record;
 pub mod store;
 
 use rand::Rng;
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::model::{Account, AccountId};
+use crate::accounts::model::Account;
 use crate::accounts::tenancy;
 use crate::audit::{self, Entry};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Plan};
+use crate::ids::{AccountId, OrderId};
 use crate::pricing::{self, Configuration, PricingError, Quote};
+pub use model::{OrderKind, OrderStatus, OrderSummary, Parties, PlacedOrder, StoredLine};
+pub use record::{record, OrderRecord, Recorded};
 
 pub const MAX_LICENSES_PER_ORDER: u32 = 100;
 
@@ -50,7 +55,7 @@ impl From<sqlx::Error> for PlaceError {
 }
 
 pub struct Placed {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub number: String,
     /// The same confirmation was submitted before: this is that order, nothing new was made.
     pub duplicate: bool,
@@ -90,14 +95,8 @@ pub async fn place(
     new: NewOrder<'_>,
     now: OffsetDateTime,
 ) -> Result<Placed, PlaceError> {
-    if let Some(existing) =
-        store::find_by_idempotency_key(pool, new.partner.id, new.idempotency_key).await?
-    {
-        return Ok(Placed {
-            order_id: existing.0,
-            number: existing.1,
-            duplicate: true,
-        });
+    if let Some(existing) = already_placed(pool, &new).await? {
+        return Ok(existing);
     }
     let total = price(catalog, &new.config, new.licenses)?;
     let plan = catalog
@@ -112,88 +111,82 @@ pub async fn place(
             return Err(PlaceError::CustomerNotEligible);
         }
     }
-    let order_id = Uuid::now_v7();
-    let inserted = store::insert_order(
-        &mut tx,
-        store::OrderRow {
-            id: order_id,
-            partner_id: new.partner.id,
+    let order = OrderRecord {
+        parties: Parties {
+            partner: new.partner.id,
             placed_by: new.partner.id,
-            customer_id: new.customer,
-            plan_code: &plan.code,
-            licenses: new.licenses,
-            units: new.config.units,
-            quote: &total,
-            idempotency_key: new.idempotency_key,
-            kind: "purchase",
-            subscription_id: None,
-            now,
+            customer: new.customer,
         },
-    )
-    .await;
-    let number = match inserted {
-        Ok(number) => number,
+        kind: OrderKind::Purchase,
+        quote: &total,
+        licenses: new.licenses,
+        units: new.config.units,
+        idempotency_key: new.idempotency_key,
+        subscription: None,
+        issues: Some(plan),
+        now,
+    };
+    let recorded = match record(&mut tx, &order).await {
+        Ok(recorded) => recorded,
         // A concurrent submission of the same confirmation won the race: show its order.
         Err(err) if crate::db::on_constraint(&err, IDEMPOTENCY_CONSTRAINT) => {
             drop(tx);
-            let (order_id, number) =
-                store::find_by_idempotency_key(pool, new.partner.id, new.idempotency_key)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("the order that won the race is not visible"))?;
-            return Ok(Placed {
-                order_id,
-                number,
-                duplicate: true,
+            return already_placed(pool, &new).await?.ok_or_else(|| {
+                anyhow::anyhow!("the order that won the race is not visible").into()
             });
         }
         Err(err) => return Err(err.into()),
     };
-    store::insert_lines(&mut tx, order_id, &total).await?;
+    audit_purchase(&mut tx, &new, plan, &order, &recorded).await?;
+    tx.commit().await?;
+    Ok(Placed {
+        order_id: recorded.id,
+        number: recorded.number,
+        duplicate: false,
+    })
+}
+
+/// The order this partner already placed with the confirmation's key, as a repeat.
+async fn already_placed(pool: &PgPool, new: &NewOrder<'_>) -> Result<Option<Placed>, PlaceError> {
+    let existing =
+        store::find_by_idempotency_key(pool, new.partner.id, new.idempotency_key).await?;
+    Ok(existing.map(|(order_id, number)| Placed {
+        order_id,
+        number,
+        duplicate: true,
+    }))
+}
+
+/// The purchase's audit entries: each licence associated with the customer, then the order.
+async fn audit_purchase(
+    conn: &mut PgConnection,
+    new: &NewOrder<'_>,
+    plan: &Plan,
+    order: &OrderRecord<'_>,
+    recorded: &Recorded,
+) -> sqlx::Result<()> {
     let tenant = Some(new.partner.id);
-    for _ in 0..new.licenses {
-        let license_id = Uuid::now_v7();
-        store::insert_license(
-            &mut tx,
-            store::LicenseRow {
-                id: license_id,
-                key: &new_license_key(),
-                partner_id: new.partner.id,
-                order_id,
-                product_type: &plan.product_type,
-                plan_code: &plan.code,
-                capacity: new.config.units,
-                starts_on: total.start,
-                ends_on: total.end,
-                customer_id: new.customer,
-                now,
-            },
-        )
-        .await?;
-        if let Some(customer) = new.customer {
+    if let Some(customer) = new.customer {
+        for license_id in &recorded.licenses {
             audit::record(
-                &mut tx,
+                &mut *conn,
                 Entry {
                     actor: Some(new.partner.id),
                     action: "license.associated",
                     target: Some(customer),
                     partner: tenant,
                     client_ip: Some(new.client_ip),
-                    details: json!({ "license_id": license_id, "order": number }),
+                    details: json!({ "license_id": license_id, "order": recorded.number }),
                 },
-                now,
+                order.now,
             )
             .await?;
         }
     }
-    audit::record(&mut tx, Entry {
+    let total = order.quote;
+    audit::record(conn, Entry {
         actor: Some(new.partner.id), action: "order.placed", target: new.customer, partner: tenant,
         client_ip: Some(new.client_ip),
-        details: json!({ "order": number, "plan": plan.code, "licenses": new.licenses, "total_minor": total.total_minor, "currency": total.currency }),
-    }, now).await?;
-    tx.commit().await?;
-    Ok(Placed {
-        order_id,
-        number,
-        duplicate: false,
-    })
+        details: json!({ "order": recorded.number, "plan": plan.code, "licenses": new.licenses, "total_minor": total.total_minor, "currency": total.currency }),
+    }, order.now).await
 }

@@ -11,76 +11,14 @@ use sqlx::PgPool;
 use time::Date;
 use uuid::Uuid;
 
-use super::SubscriptionStatus;
-use super::{partner_of, place_order, record, store, Actor, Subscription, SubscriptionError};
+use super::model::{Change, ChangePlan, ChangeReview, Changed, Charge, Confirmation};
+use super::{partner_of, place_order, record, store, Actor, SubscriptionError};
+use super::{Subscription, SubscriptionStatus};
 use crate::catalog::Catalog;
+use crate::ids::SubscriptionId;
 use crate::orders::store as order_store;
+use crate::orders::OrderKind;
 use crate::pricing::{self, AddonChoice, Configuration, Line, PricingError, Quote, Term};
-
-/// What the customer asks to change on an active subscription.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub plan: String,
-    pub units: u32,
-    pub addons: Vec<AddonChoice>,
-}
-
-/// A change charged now: the order's quote and the figures it was worked out from.
-#[derive(Debug, Clone)]
-pub struct Charge {
-    pub new: Configuration,
-    pub old_full_term_minor: i64,
-    pub new_full_term_minor: i64,
-    pub days_left: i64,
-    pub days_in_term: i64,
-    /// The order the confirmation places: one prorated line.
-    pub order: Quote,
-}
-
-/// What a change would do, priced by the engine.
-#[derive(Debug, Clone)]
-pub enum ChangePlan {
-    Charge(Box<Charge>),
-    /// Applied at the end of the term, `on`; `renewal` prices the next term as it will renew.
-    Downgrade {
-        target: Configuration,
-        on: Date,
-        renewal: Quote,
-    },
-    Nothing,
-}
-
-/// The review of a change: the configuration now, what the change does, and the revision of
-/// the subscription it was priced against (the confirmation must find the same).
-#[derive(Debug, Clone)]
-pub struct ChangeReview {
-    pub current: Configuration,
-    pub plan: ChangePlan,
-    pub revision: String,
-    /// A downgrade scheduled now, which an immediate change replaces.
-    pub replaces_scheduled: bool,
-}
-
-/// What the customer confirmed: the review's revision and amount, and its idempotency key.
-pub struct Confirmation {
-    pub revision: String,
-    pub amount_minor: i64,
-    pub idempotency_key: Uuid,
-}
-
-pub enum Changed {
-    /// Charged now, prorated; `duplicate` when this confirmation had already been applied.
-    Charged {
-        order_number: String,
-        amount: String,
-        duplicate: bool,
-    },
-    /// A downgrade, applied at the end of the term.
-    Scheduled {
-        on: Date,
-    },
-    Nothing,
-}
 
 const STALE: &str = "This subscription changed since you reviewed the change, so nothing was \
      charged or scheduled. Review the change again.";
@@ -205,9 +143,13 @@ fn charge(
         return Ok(ChangePlan::Nothing);
     }
     let amount = super::proration::prorate(delta, old.start, end, today);
-    let plan_name = crate::labels::plan_of(catalog, &new.plan);
+    let plan_name = catalog
+        .plan_name_of(&new.plan)
+        .ok_or_else(|| PricingError::UnknownPlan {
+            plan: new.plan.clone(),
+        })?;
     let unit = new_quote.lines.first().map_or("unit", |l| l.unit.as_str());
-    let units = crate::labels::count(unit, new.units);
+    let units = crate::catalog::count(unit, new.units);
     let description = format!(
         "Change to {plan_name}, {units}, for the rest of the term ({} to {}), prorated",
         crate::format::day(today),
@@ -250,7 +192,7 @@ fn charge(
 pub async fn confirm_change(
     pool: &PgPool,
     catalog: &Catalog,
-    subscription_id: Uuid,
+    subscription_id: SubscriptionId,
     change: Change,
     confirmed: Confirmation,
     actor: Actor<'_>,
@@ -322,7 +264,7 @@ async fn apply_charge(
         conn,
         actor,
         sub.id,
-        "change",
+        OrderKind::Change,
         &charge.order,
         new.units,
         idempotency_key,
@@ -338,7 +280,7 @@ async fn apply_charge(
 /// subscription then renews as it is.
 pub async fn cancel_scheduled_change(
     pool: &PgPool,
-    subscription_id: Uuid,
+    subscription_id: SubscriptionId,
     actor: Actor<'_>,
 ) -> Result<(), SubscriptionError> {
     let mut tx = pool.begin().await?;

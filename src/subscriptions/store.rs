@@ -3,62 +3,16 @@
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
-use crate::accounts::model::AccountId;
-use crate::pricing::{AddonChoice, Configuration};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "subscription_status", rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Trial,
-    Active,
-    Expired,
-    Cancelled,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Subscription {
-    pub id: Uuid,
-    pub customer_id: AccountId,
-    pub partner_id: AccountId,
-    pub product_type: String,
-    pub plan_code: String,
-    pub units: i32,
-    pub addons: Json<Vec<AddonChoice>>,
-    pub term: String,
-    pub status: SubscriptionStatus,
-    pub started_as_trial: bool,
-    pub trial_ends_at: Option<OffsetDateTime>,
-    pub current_period_start: Option<Date>,
-    pub current_period_end: Option<Date>,
-    pub auto_renew: bool,
-    /// A scheduled change (a downgrade at the end of the term) is the whole configuration it
-    /// was validated with: plan, units and add-ons are set together or not at all.
-    pub scheduled_plan_code: Option<String>,
-    pub scheduled_units: Option<i32>,
-    pub scheduled_addons: Option<Json<Vec<AddonChoice>>>,
-    pub created_at: OffsetDateTime,
-}
+use super::model::{Subscription, SubscriptionView};
+use crate::accounts::model::Account;
+use crate::catalog::Plan;
+use crate::ids::{AccountId, PbxId, SubscriptionId};
+use crate::pricing::{AddonChoice, Configuration, Quote};
 
 pub const COLUMNS: &str = "s.id, s.customer_id, s.partner_id, s.product_type, s.plan_code, s.units, s.addons, \
      s.term, s.status, s.started_as_trial, s.trial_ends_at, s.current_period_start, s.current_period_end, \
      s.auto_renew, s.scheduled_plan_code, s.scheduled_units, s.scheduled_addons, s.created_at";
-
-/// A subscription with the names pages show.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SubscriptionView {
-    #[sqlx(flatten)]
-    pub subscription: Subscription,
-    pub plan_name: String,
-    pub product_name: String,
-    pub scheduled_plan_name: Option<String>,
-    /// The Cloud PBX of the subscription, if it has one: its id, lifecycle and last heartbeat.
-    pub instance_id: Option<Uuid>,
-    pub instance_status: Option<crate::pbx::PbxStatus>,
-    pub instance_heartbeat_at: Option<OffsetDateTime>,
-    pub customer_email: String,
-}
 
 fn view_query(filter: &str) -> String {
     format!(
@@ -85,7 +39,7 @@ pub async fn list_for_customer(
 pub async fn find_for_customer(
     pool: &PgPool,
     customer_id: AccountId,
-    id: Uuid,
+    id: SubscriptionId,
 ) -> sqlx::Result<Option<SubscriptionView>> {
     sqlx::query_as(&view_query("s.customer_id = $1 and s.id = $2"))
         .bind(customer_id)
@@ -112,7 +66,7 @@ pub async fn list_for_partner_customer(
 pub async fn lock_for_customer(
     conn: &mut PgConnection,
     customer_id: AccountId,
-    id: Uuid,
+    id: SubscriptionId,
 ) -> sqlx::Result<Option<Subscription>> {
     sqlx::query_as(&format!(
         "select {COLUMNS} from subscriptions s where s.customer_id = $1 and s.id = $2 for update"
@@ -125,7 +79,7 @@ pub async fn lock_for_customer(
 
 /// One subscription by id, for the scheduled jobs: they act for the system, on items they
 /// have already claimed, so there is no tenant to scope by.
-pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Subscription> {
+pub async fn find_by_id(conn: &mut PgConnection, id: SubscriptionId) -> sqlx::Result<Subscription> {
     sqlx::query_as(&format!(
         "select {COLUMNS} from subscriptions s where s.id = $1"
     ))
@@ -137,8 +91,29 @@ pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Subsc
 /// Sets the plan, units and add-ons now; an immediate change replaces any scheduled one.
 pub async fn update_configuration(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: SubscriptionId,
     config: &Configuration,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    set_configuration(
+        conn,
+        id,
+        &config.plan,
+        config.units as i32,
+        &config.addons,
+        now,
+    )
+    .await
+}
+
+/// Sets the plan, units and add-ons and clears the scheduled change: an immediate change, or
+/// the scheduled one applied at the end of the term.
+pub async fn set_configuration(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    plan: &str,
+    units: i32,
+    addons: &[AddonChoice],
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -146,9 +121,9 @@ pub async fn update_configuration(
          scheduled_units = null, scheduled_addons = null, updated_at = $5 where id = $1",
     )
     .bind(id)
-    .bind(&config.plan)
-    .bind(config.units as i32)
-    .bind(Json(&config.addons))
+    .bind(plan)
+    .bind(units)
+    .bind(Json(addons))
     .bind(now)
     .execute(conn)
     .await?;
@@ -159,7 +134,7 @@ pub async fn update_configuration(
 /// together), or clears it with `None`.
 pub async fn update_scheduled_change(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: SubscriptionId,
     target: Option<&Configuration>,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -171,6 +146,209 @@ pub async fn update_scheduled_change(
     .bind(target.map(|t| t.plan.clone()))
     .bind(target.map(|t| t.units as i32))
     .bind(target.map(|t| Json(t.addons.clone())))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A free trial of `plan` until `ends`. Fails on `subscriptions_one_trial_per_product` when
+/// the customer has had one of this product.
+pub async fn insert_trial(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    customer: &Account,
+    plan: &Plan,
+    units: u32,
+    ends: OffsetDateTime,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, term, status, \
+         started_as_trial, trial_ends_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, 'monthly', 'trial', true, $7, $8, $8)",
+    )
+    .bind(id)
+    .bind(customer.id)
+    .bind(customer.partner_id)
+    .bind(&plan.product_type)
+    .bind(&plan.code)
+    .bind(units as i32)
+    .bind(ends)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Turns the customer's trial (or expired trial) of the plan's product into an active
+/// subscription for the quoted term; false when it cannot be converted (any more).
+pub async fn convert_trial(
+    conn: &mut PgConnection,
+    trial: SubscriptionId,
+    customer: AccountId,
+    config: &Configuration,
+    quote: &Quote,
+    product_type: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update subscriptions set plan_code = $3, units = $4, addons = $5, term = $6, status = 'active', \
+         current_period_start = $7, current_period_end = $8, updated_at = $9 \
+         where id = $1 and customer_id = $2 and started_as_trial and status in ('trial', 'expired') \
+         and current_period_start is null and product_type = $10",
+    )
+    .bind(trial)
+    .bind(customer)
+    .bind(&quote.plan)
+    .bind(config.units as i32)
+    .bind(Json(&config.addons))
+    .bind(config.term.to_string())
+    .bind(quote.start)
+    .bind(quote.end)
+    .bind(now)
+    .bind(product_type)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A new active subscription for the quoted term.
+pub async fn insert_active(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    customer: &Account,
+    config: &Configuration,
+    quote: &Quote,
+    product_type: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, addons, term, \
+         status, current_period_start, current_period_end, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $11)",
+    )
+    .bind(id)
+    .bind(customer.id)
+    .bind(customer.partner_id)
+    .bind(product_type)
+    .bind(&quote.plan)
+    .bind(config.units as i32)
+    .bind(Json(&config.addons))
+    .bind(config.term.to_string())
+    .bind(quote.start)
+    .bind(quote.end)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Turns auto-renew on or off on the customer's active subscription; false when there is none.
+pub async fn update_auto_renew(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    customer: AccountId,
+    on: bool,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("update subscriptions set auto_renew = $3, updated_at = $4 where id = $1 and customer_id = $2 and status = 'active'")
+        .bind(id)
+        .bind(customer)
+        .bind(on)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the subscription on to its next term.
+pub async fn update_period(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    start: Date,
+    end: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update subscriptions set current_period_start = $2, current_period_end = $3, updated_at = $4 where id = $1",
+    )
+    .bind(id)
+    .bind(start)
+    .bind(end)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_expired(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("update subscriptions set status = 'expired', updated_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a reminder (`subscription_notices`); true when it had not been recorded before.
+pub async fn insert_notice(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    kind: &str,
+    due_on: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "insert into subscription_notices (subscription_id, kind, due_on, sent_at) values ($1, $2, $3, $4) \
+         on conflict do nothing",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(due_on)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The Cloud PBX instance of a subscription, running (made, or started again).
+pub async fn provision_pbx(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    customer: &Account,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into pbx_instances (id, subscription_id, customer_id, partner_id, name, status, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, 'running', $6, $6) \
+         on conflict (subscription_id) do update set status = 'running', updated_at = excluded.updated_at",
+    )
+    .bind(PbxId::new())
+    .bind(id)
+    .bind(customer.id)
+    .bind(customer.partner_id)
+    .bind(format!("{} PBX", customer.company))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Suspends the subscription's PBX, if it has one.
+pub async fn suspend_pbx(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update pbx_instances set status = 'suspended', updated_at = $2 where subscription_id = $1",
+    )
+    .bind(id)
     .bind(now)
     .execute(conn)
     .await?;

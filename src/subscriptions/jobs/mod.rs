@@ -8,15 +8,19 @@
 mod terms;
 mod trials;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::store::Subscription;
-use crate::accounts::model::{Account, AccountId};
+use super::{store, Subscription};
+use crate::accounts::model::Account;
 use crate::audit::{self, Entry};
 use crate::catalog::Catalog;
+use crate::ids::{AccountId, SubscriptionId};
+use crate::jobs::Job;
 use crate::mail::messages::Notice;
 use crate::mail::outbox;
 
@@ -34,7 +38,7 @@ pub struct Report {
 /// The most items each job claims per run; the rest wait for the next minute.
 const BATCH: i64 = 200;
 
-/// Runs everything that is due at `now`.
+/// Runs everything that is due at `now`, one job after the other.
 pub async fn run_due(
     pool: &PgPool,
     catalog: &Catalog,
@@ -43,50 +47,83 @@ pub async fn run_due(
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let products = format!("{public_base}/customer/products");
-    send_reminders(pool, Reminders::Trial, &products, now, &mut report).await?;
+    send_series(
+        pool,
+        &trials::REMINDER_SERIES,
+        &products,
+        (now, &mut report),
+    )
+    .await?;
     trials::expire(pool, &products, now, &mut report).await?;
-    send_reminders(pool, Reminders::Renewal, &products, now, &mut report).await?;
+    send_series(pool, &terms::REMINDER_SERIES, &products, (now, &mut report)).await?;
     terms::end(pool, catalog, now, &mut report).await?;
     Ok(report)
 }
 
-/// The two series of reminders: one loop, each with its own schedule, due rule and email.
-#[derive(Clone, Copy)]
-enum Reminders {
-    Trial,
-    Renewal,
+/// The work done on one claimed item, inside its transaction.
+type Work<'c, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'c>>;
+
+/// Does `work` on each due item of `job`, each claimed in its own transaction: the values of
+/// the items that succeeded; those that failed are recorded (by `crate::jobs`) and counted.
+async fn each_due<C: Sync, T>(
+    pool: &PgPool,
+    job: &Job,
+    (now, report): (OffsetDateTime, &mut Report),
+    context: &C,
+    work: for<'c> fn(&'c mut PgConnection, SubscriptionId, &'c C) -> Work<'c, T>,
+) -> anyhow::Result<Vec<T>> {
+    let mut done = Vec::new();
+    for id in job.due_items(pool, now, BATCH).await? {
+        let Some(mut item) = job.claim(pool, id, now).await? else {
+            continue;
+        };
+        let outcome = work(item.conn(), id.into(), context).await;
+        match item.finish(outcome).await? {
+            Some(value) => done.push(value),
+            None => report.failed += 1,
+        }
+    }
+    Ok(done)
 }
 
-/// Sends every due reminder of the series, each subscription in its own transaction.
-async fn send_reminders(
-    pool: &PgPool,
-    series: Reminders,
-    products: &str,
+/// What a reminder is sent with: the link to the products page, the time of the run and the
+/// reminder's name (its kind in `subscription_notices`).
+#[derive(Clone, Copy)]
+struct Reminder<'a> {
+    products: &'a str,
     now: OffsetDateTime,
-    report: &mut Report,
+    name: &'static str,
+}
+
+/// A series of reminders: each `(name, days)` of the schedule, and the job that finds the
+/// subscriptions due for one.
+struct Series {
+    schedule: &'static [(&'static str, i64)],
+    job: fn(&'static str, i64) -> Job,
+    /// Sends one reminder unless it went out before; true when it was sent now.
+    remind: Remind,
+}
+
+type Remind =
+    for<'c, 'r> fn(&'c mut PgConnection, SubscriptionId, &'c Reminder<'r>) -> Work<'c, bool>;
+
+/// Sends a series of reminders: for each `(name, days)` of its schedule, one to every
+/// subscription its `job` finds due; counts those sent now.
+async fn send_series(
+    pool: &PgPool,
+    series: &Series,
+    products: &str,
+    (now, report): (OffsetDateTime, &mut Report),
 ) -> anyhow::Result<()> {
-    let schedule: &[(&'static str, i64)] = match series {
-        Reminders::Trial => &trials::REMINDERS,
-        Reminders::Renewal => &terms::REMINDERS,
-    };
-    for &(name, days) in schedule {
-        let job = match series {
-            Reminders::Trial => trials::reminder(name, days),
-            Reminders::Renewal => terms::reminder(name, days),
+    for &(name, days) in series.schedule {
+        let reminder = Reminder {
+            products,
+            now,
+            name,
         };
-        for id in job.due_items(pool, now, BATCH).await? {
-            let Some(mut item) = job.claim(pool, id, now).await? else {
-                continue;
-            };
-            let outcome = match series {
-                Reminders::Trial => trials::remind(item.conn(), id, name, products, now).await,
-                Reminders::Renewal => terms::remind(item.conn(), id, name, products, now).await,
-            };
-            match item.finish(outcome).await? {
-                Some(sent) => report.reminders_sent += usize::from(sent),
-                None => report.failed += 1,
-            }
-        }
+        let job = (series.job)(name, days);
+        let sent = each_due(pool, &job, (now, &mut *report), &reminder, series.remind).await?;
+        report.reminders_sent += sent.into_iter().filter(|&sent| sent).count();
     }
     Ok(())
 }
@@ -157,46 +194,14 @@ async fn system_audit(
     .await
 }
 
-/// Records a reminder; true when it had not been sent before (then the caller sends it).
-async fn first_time(
-    conn: &mut PgConnection,
-    sub: Uuid,
-    kind: &str,
-    due_on: time::Date,
-    now: OffsetDateTime,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "insert into subscription_notices (subscription_id, kind, due_on, sent_at) values ($1, $2, $3, $4) \
-         on conflict do nothing",
-    )
-    .bind(sub)
-    .bind(kind)
-    .bind(due_on)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Ends a subscription's service: expired, and its PBX suspended.
 async fn suspend(
     conn: &mut PgConnection,
     sub: &Subscription,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query("update subscriptions set status = 'expired', updated_at = $2 where id = $1")
-        .bind(sub.id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "update pbx_instances set status = 'suspended', updated_at = $2 where subscription_id = $1",
-    )
-    .bind(sub.id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    store::mark_expired(conn, sub.id, now).await?;
+    store::suspend_pbx(conn, sub.id, now).await
 }
 
 /// A subscription's audit entry, as the jobs write it.

@@ -8,21 +8,28 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
+use super::{details, each_due, notify, suspend, system_audit, Message, Reminder, Report, Series};
 use crate::catalog::Catalog;
+use crate::ids::SubscriptionId;
 use crate::jobs::Job;
-use crate::orders::store as order_store;
+use crate::orders::{self, OrderKind, OrderRecord, Parties};
 use crate::pricing::{self, Configuration, Term};
-use crate::subscriptions::store::{self, Subscription};
+use crate::subscriptions::{store, Subscription};
 
-pub(super) const REMINDERS: [(&str, i64); 3] =
-    [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
+const REMINDERS: [(&str, i64); 3] = [("renewal_30d", 30), ("renewal_7d", 7), ("renewal_0d", 0)];
+
+/// The renewal reminders.
+pub(super) const REMINDER_SERIES: Series = Series {
+    schedule: &REMINDERS,
+    job: reminder,
+    remind: |conn, id, reminder| Box::pin(remind(conn, id, reminder)),
+};
 
 /// The UTC date of the run (`$1`), as the terms' dates are kept.
 const TODAY: &str = "($1 at time zone 'UTC')::date";
 
 /// Active subscriptions whose term ends within `days` and whose reminder has not gone out.
-pub(super) fn reminder(name: &'static str, days: i64) -> Job {
+fn reminder(name: &'static str, days: i64) -> Job {
     Job {
         name,
         table: "subscriptions s",
@@ -48,18 +55,21 @@ fn term_end() -> Job {
 }
 
 /// Sends one renewal reminder unless it went out before; true when it was sent now.
-pub(super) async fn remind(
+async fn remind(
     conn: &mut PgConnection,
-    id: Uuid,
-    kind: &str,
-    products: &str,
-    now: OffsetDateTime,
+    id: SubscriptionId,
+    reminder: &Reminder<'_>,
 ) -> anyhow::Result<bool> {
+    let Reminder {
+        products,
+        now,
+        name: kind,
+    } = *reminder;
     let sub = store::find_by_id(conn, id).await?;
     let end = sub
         .current_period_end
         .context("an active subscription without a term end")?;
-    if !first_time(conn, sub.id, kind, end, now).await? {
+    if !store::insert_notice(conn, sub.id, kind, end, now).await? {
         return Ok(false);
     }
     let end_text = crate::format::day(end);
@@ -91,22 +101,20 @@ pub(super) async fn end(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let job = term_end();
-    for id in job.due_items(pool, now, BATCH).await? {
-        let Some(mut item) = job.claim(pool, id, now).await? else {
-            continue;
-        };
-        let outcome = end_one(item.conn(), catalog, id, now).await;
-        match item.finish(outcome).await? {
-            Some(ended) => {
-                report.downgraded += usize::from(ended.downgraded);
-                if ended.renewed {
-                    report.renewed += 1;
-                } else {
-                    report.ended += 1;
-                }
-            }
-            None => report.failed += 1,
+    let ended = each_due(
+        pool,
+        &term_end(),
+        (now, &mut *report),
+        &(catalog, now),
+        |conn, id, c| Box::pin(end_one(conn, c.0, id, c.1)),
+    )
+    .await?;
+    for ended in ended {
+        report.downgraded += usize::from(ended.downgraded);
+        if ended.renewed {
+            report.renewed += 1;
+        } else {
+            report.ended += 1;
         }
     }
     Ok(())
@@ -115,7 +123,7 @@ pub(super) async fn end(
 async fn end_one(
     conn: &mut PgConnection,
     catalog: &Catalog,
-    id: Uuid,
+    id: SubscriptionId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Ended> {
     let mut sub = store::find_by_id(conn, id).await?;
@@ -149,17 +157,7 @@ async fn apply_scheduled_change(
         .scheduled_addons
         .take()
         .context("a scheduled change without its add-ons")?;
-    sqlx::query(
-        "update subscriptions set plan_code = $2, units = $3, addons = $4, scheduled_plan_code = null, \
-         scheduled_units = null, scheduled_addons = null, updated_at = $5 where id = $1",
-    )
-    .bind(sub.id)
-    .bind(&plan)
-    .bind(units)
-    .bind(&addons)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    store::set_configuration(conn, sub.id, &plan, units, &addons.0, now).await?;
     let audit = json!({ "subscription": sub.id, "from": sub.plan_code, "to": plan, "units": units, "addons": addons.0 });
     system_audit(conn, sub, "subscription.downgraded", audit, now).await?;
     sub.plan_code = plan;
@@ -191,35 +189,23 @@ async fn renew(
         start: end,
     };
     let quote = pricing::quote(catalog, &config).context("pricing the renewal")?;
-    sqlx::query(
-        "update subscriptions set current_period_start = $2, current_period_end = $3, updated_at = $4 where id = $1",
-    )
-    .bind(sub.id)
-    .bind(quote.start)
-    .bind(quote.end)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let order_id = Uuid::now_v7();
-    let number = order_store::insert_order(
-        conn,
-        order_store::OrderRow {
-            id: order_id,
-            partner_id: sub.partner_id,
+    store::update_period(conn, sub.id, quote.start, quote.end, now).await?;
+    let order = OrderRecord {
+        parties: Parties {
+            partner: sub.partner_id,
             placed_by: sub.customer_id,
-            customer_id: Some(sub.customer_id),
-            plan_code: &quote.plan,
-            licenses: 1,
-            units: config.units,
-            quote: &quote,
-            idempotency_key: Uuid::new_v4(),
-            kind: "renewal",
-            subscription_id: Some(sub.id),
-            now,
+            customer: Some(sub.customer_id),
         },
-    )
-    .await?;
-    order_store::insert_lines(conn, order_id, &quote).await?;
+        kind: OrderKind::Renewal,
+        quote: &quote,
+        licenses: 1,
+        units: config.units,
+        idempotency_key: Uuid::new_v4(),
+        subscription: Some(sub.id),
+        issues: None,
+        now,
+    };
+    let number = orders::record(conn, &order).await?.number;
     let audit = json!({ "subscription": sub.id, "order": number, "until": quote.end.to_string() });
     system_audit(conn, sub, "subscription.renewed", audit, now).await?;
     Ok(())

@@ -2,20 +2,25 @@
 
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::{
-    customer, details, first_time, notify, notify_account, suspend, system_audit, Message, Report,
-    BATCH,
-};
+use super::{customer, details, each_due, notify, notify_account, suspend, Reminder, Series};
+use super::{system_audit, Message, Report};
+use crate::ids::SubscriptionId;
 use crate::jobs::Job;
 use crate::subscriptions::store;
 
-pub(super) const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
+const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
+
+/// The trial reminders.
+pub(super) const REMINDER_SERIES: Series = Series {
+    schedule: &REMINDERS,
+    job: reminder,
+    remind: |conn, id, reminder| Box::pin(remind(conn, id, reminder)),
+};
 
 /// Trials within `days` of their end whose reminder has not gone out (a notice's `due_on` is
 /// the UTC date of the trial's end, as `remind` records it).
-pub(super) fn reminder(name: &'static str, days: i64) -> Job {
+fn reminder(name: &'static str, days: i64) -> Job {
     Job {
         name,
         table: "subscriptions s",
@@ -41,16 +46,19 @@ fn expiry() -> Job {
 }
 
 /// Sends one trial reminder unless it went out before; true when it was sent now.
-pub(super) async fn remind(
+async fn remind(
     conn: &mut PgConnection,
-    id: Uuid,
-    kind: &str,
-    products: &str,
-    now: OffsetDateTime,
+    id: SubscriptionId,
+    reminder: &Reminder<'_>,
 ) -> anyhow::Result<bool> {
+    let Reminder {
+        products,
+        now,
+        name: kind,
+    } = *reminder;
     let sub = store::find_by_id(conn, id).await?;
     let ends = sub.trial_ends_at.unwrap_or(now);
-    if !first_time(conn, sub.id, kind, ends.date(), now).await? {
+    if !store::insert_notice(conn, sub.id, kind, ends.date(), now).await? {
         return Ok(false);
     }
     // Worded in the customer's own time zone.
@@ -76,23 +84,21 @@ pub(super) async fn expire(
     now: OffsetDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let job = expiry();
-    for id in job.due_items(pool, now, BATCH).await? {
-        let Some(mut item) = job.claim(pool, id, now).await? else {
-            continue;
-        };
-        let outcome = expire_one(item.conn(), id, products, now).await;
-        match item.finish(outcome).await? {
-            Some(()) => report.trials_expired += 1,
-            None => report.failed += 1,
-        }
-    }
+    let expired = each_due(
+        pool,
+        &expiry(),
+        (now, report),
+        &(products, now),
+        |conn, id, c| Box::pin(expire_one(conn, id, c.0, c.1)),
+    )
+    .await?;
+    report.trials_expired += expired.len();
     Ok(())
 }
 
 async fn expire_one(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: SubscriptionId,
     products: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {

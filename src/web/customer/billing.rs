@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::accounts::model::Cursor;
 use crate::error::AppError;
 use crate::format::date_in;
-use crate::orders::billing::{self, BillingRow};
+use crate::orders::billing;
+use crate::orders::model::{BillingRow, OrderKind, OrderStatus};
 use crate::orders::store;
 use crate::paging::split_page;
 use crate::pricing::format_money;
@@ -39,17 +40,17 @@ impl BillingPage {
         format_money(row.total_minor, &row.currency)
     }
     fn kind(&self, row: &BillingRow) -> &'static str {
-        match row.kind.as_str() {
-            "change" => "Plan or capacity change",
-            "renewal" => "Renewal",
-            _ => "New subscription",
+        match row.kind {
+            OrderKind::Change => "Plan or capacity change",
+            OrderKind::Renewal => "Renewal",
+            OrderKind::Subscription | OrderKind::Purchase => "New subscription",
         }
     }
     fn status(&self, row: &BillingRow) -> &'static str {
-        match row.status.as_str() {
-            "paid" => "Paid",
-            "cancelled" => "Cancelled",
-            _ => "Awaiting payment",
+        match row.status {
+            OrderStatus::Paid => "Paid",
+            OrderStatus::Cancelled => "Cancelled",
+            OrderStatus::AwaitingPayment => "Awaiting payment",
         }
     }
 }
@@ -83,7 +84,7 @@ pub async fn get_invoice(
     customer: CurrentCustomer,
     Path(id): Path<String>,
 ) -> Result<InvoicePage, AppError> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: crate::ids::OrderId = id.parse().map_err(|_| AppError::NotFound)?;
     // Only the customer's own subscription orders: another customer's id is "not found".
     let order = billing::find_for_customer(&state.db, customer.account.id, id)
         .await?

@@ -7,7 +7,7 @@ use time::Date;
 
 use crate::catalog::Catalog;
 use crate::pricing::{format_money, Configuration};
-use crate::subscriptions::change::Charge;
+use crate::subscriptions::Charge;
 use crate::subscriptions::{ChangePlan, ChangeReview, SubscriptionView};
 use crate::web::config_form::ConfigInput;
 use crate::web::extractors::Chrome;

@@ -16,8 +16,9 @@ use crate::format::{datetime, day};
 use crate::labels;
 use crate::licenses::{self, LicenseRow};
 use crate::pbx::{self, PbxState, Viewer};
-use crate::subscriptions::store::{self as subscription_store, SubscriptionView};
+use crate::subscriptions::store as subscription_store;
 use crate::subscriptions::SubscriptionStatus;
+use crate::subscriptions::SubscriptionView;
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::state::AppState;
 

@@ -138,7 +138,7 @@ pub async fn post_confirm(
     };
     let convert = match input.get("convert") {
         "" => None,
-        raw => Some(uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)?),
+        raw => Some(raw.parse().map_err(|_| AppError::NotFound)?),
     };
     let Some((config, _)) = checked(&state, &input, &mut errors) else {
         return form(&state, &customer, input, errors).await;

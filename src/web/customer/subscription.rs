@@ -193,7 +193,7 @@ pub(super) async fn find(
     customer: &CurrentCustomer,
     id: &str,
 ) -> Result<SubscriptionView, AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let id: crate::ids::SubscriptionId = id.parse().map_err(|_| AppError::NotFound)?;
     store::find_for_customer(&state.db, customer.account.id, id)
         .await?
         .ok_or(AppError::NotFound)

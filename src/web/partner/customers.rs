@@ -310,7 +310,7 @@ pub struct CustomerPage {
     removal: Option<RemovalRequest>,
     subscriptions: Vec<crate::subscriptions::SubscriptionView>,
     /// Subscription id → its newest order, linked from the subscription's row.
-    subscription_orders: std::collections::HashMap<uuid::Uuid, uuid::Uuid>,
+    subscription_orders: std::collections::HashMap<crate::ids::SubscriptionId, crate::ids::OrderId>,
     licenses: Vec<crate::licenses::LicenseRow>,
     pbxs: Vec<crate::pbx::InstanceView>,
     now: time::OffsetDateTime,
@@ -331,7 +331,7 @@ impl CustomerPage {
             .as_ref()
             .is_some_and(|r| r.status == RemovalStatus::Pending)
     }
-    fn order_of(&self, subscription: &uuid::Uuid) -> Option<&uuid::Uuid> {
+    fn order_of(&self, subscription: &crate::ids::SubscriptionId) -> Option<&crate::ids::OrderId> {
         self.subscription_orders.get(subscription)
     }
     fn more_licenses(&self) -> bool {
@@ -376,7 +376,7 @@ pub async fn get_customer(
     let me = partner.account.id;
     let subscriptions =
         crate::subscriptions::store::list_for_partner_customer(&state.db, me, customer.id).await?;
-    let ids: Vec<uuid::Uuid> = subscriptions.iter().map(|s| s.subscription.id).collect();
+    let ids: Vec<_> = subscriptions.iter().map(|s| s.subscription.id).collect();
     let subscription_orders =
         crate::orders::billing::latest_orders_of_subscriptions(&state.db, me, &ids).await?;
     let licenses =

@@ -10,7 +10,8 @@ use crate::accounts::model::AccountStatus;
 use crate::error::AppError;
 use crate::format::{date_in, datetime, Zone};
 use crate::orders::list::{self as order_list, OrderFilter, OrderSort};
-use crate::orders::store::{self, OrderSummary, StoredLine};
+use crate::orders::store;
+use crate::orders::{OrderSummary, StoredLine};
 use crate::paging::{split_page, Choice, KeyCursor};
 use crate::pricing::format_money;
 use crate::web::extractors::{Chrome, CurrentPartner};
@@ -46,8 +47,8 @@ impl OrderView {
     pub fn plan(&self) -> String {
         crate::labels::plan(&self.order.product_name, &self.order.plan_name)
     }
-    pub fn status_label(&self) -> std::borrow::Cow<'static, str> {
-        crate::labels::order_status(&self.order.status)
+    pub fn status_label(&self) -> &'static str {
+        self.order.status.label()
     }
     pub fn customer_removed(&self) -> bool {
         self.order.customer_status == Some(AccountStatus::Removed)
@@ -145,7 +146,7 @@ async fn load(
     partner: &CurrentPartner,
     id: &str,
 ) -> Result<(OrderView, Vec<StoredLine>), AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let id: crate::ids::OrderId = id.parse().map_err(|_| AppError::NotFound)?;
     let order = store::find(&state.db, partner.account.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
