@@ -9,6 +9,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::forwarded;
+use super::paths;
 use super::session::{self, Flash};
 use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
@@ -93,47 +94,67 @@ impl Chrome {
         // (section, href, label, in the main row)
         let items: &[(&str, &str, &str, bool)] = match self.role() {
             Some(Role::Partner) => &[
-                ("customers", "/partner/customers", "Customers", true),
-                ("products", "/partner/products", "Products & Purchase", true),
-                ("orders", "/partner/orders", "Orders", true),
+                ("customers", paths::PARTNER_CUSTOMERS, "Customers", true),
+                (
+                    "products",
+                    paths::PARTNER_PRODUCTS,
+                    "Products & Purchase",
+                    true,
+                ),
+                ("orders", paths::PARTNER_ORDERS, "Orders", true),
                 (
                     "central",
-                    "/partner/central-management",
+                    paths::PARTNER_CENTRAL,
                     "Central Management",
                     true,
                 ),
-                ("audit", "/partner/audit", "Audit log", false),
-                ("security", "/partner/security", "Security", false),
+                ("audit", paths::PARTNER_AUDIT, "Audit log", false),
+                ("security", paths::PARTNER_SECURITY, "Security", false),
             ],
             Some(Role::Customer) => &[
-                ("dashboard", "/customer", "Dashboard", true),
-                ("products", "/customer/products", "My products", true),
-                ("trials", "/customer/trials", "Free trials", true),
-                ("estimate", "/customer/estimate", "Cost estimate", true),
+                ("dashboard", paths::CUSTOMER_HOME, "Dashboard", true),
+                ("products", paths::CUSTOMER_PRODUCTS, "My products", true),
+                ("trials", paths::CUSTOMER_TRIALS, "Free trials", true),
+                ("estimate", paths::CUSTOMER_ESTIMATE, "Cost estimate", true),
                 (
                     "central",
-                    "/customer/central-management",
+                    paths::CUSTOMER_CENTRAL,
                     "Central Management",
                     true,
                 ),
-                ("account", "/customer/account", "Account Information", false),
-                ("billing", "/customer/billing", "Billing", false),
-                ("security", "/customer/security", "Security", false),
-                ("partnership", "/customer/partnership", "Partnership", false),
+                (
+                    "account",
+                    paths::CUSTOMER_ACCOUNT,
+                    "Account Information",
+                    false,
+                ),
+                ("billing", paths::CUSTOMER_BILLING, "Billing", false),
+                ("security", paths::CUSTOMER_SECURITY, "Security", false),
+                (
+                    "partnership",
+                    paths::CUSTOMER_PARTNERSHIP,
+                    "Partnership",
+                    false,
+                ),
             ],
             Some(Role::Manager) => &[
-                ("partners", "/manager/partners", "Partners", true),
-                ("activations", "/manager/activations", "Activations", true),
-                ("removals", "/manager/removals", "Removals", true),
+                ("partners", paths::MANAGER_PARTNERS, "Partners", true),
+                (
+                    "activations",
+                    paths::MANAGER_ACTIVATIONS,
+                    "Activations",
+                    true,
+                ),
+                ("removals", paths::MANAGER_REMOVALS, "Removals", true),
                 (
                     "applications",
-                    "/manager/applications",
+                    paths::MANAGER_APPLICATIONS,
                     "Applications",
                     true,
                 ),
-                ("attention", "/manager/attention", "Attention", true),
-                ("audit", "/manager/audit", "Audit log", false),
-                ("security", "/manager/security", "Security", false),
+                ("attention", paths::MANAGER_ATTENTION, "Attention", true),
+                ("audit", paths::MANAGER_AUDIT, "Audit log", false),
+                ("security", paths::MANAGER_SECURITY, "Security", false),
             ],
             None => &[],
         };
@@ -156,8 +177,8 @@ impl Chrome {
             return None;
         }
         let (href, label) = match self.portal {
-            Some(Role::Partner) => ("/customer", "Customer Portal"),
-            _ => ("/partner/customers", "Partner Portal"),
+            Some(Role::Partner) => (paths::CUSTOMER_HOME, "Customer Portal"),
+            _ => (paths::PARTNER_CUSTOMERS, "Partner Portal"),
         };
         Some(NavItem {
             href,

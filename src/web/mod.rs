@@ -13,6 +13,7 @@ pub mod manager;
 pub mod pages;
 pub mod paging;
 pub mod partner;
+pub mod paths;
 pub mod public;
 pub mod rate_limit;
 pub mod redact;

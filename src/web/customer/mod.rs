@@ -23,6 +23,7 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::time_zone::{self, ZoneChoice};
@@ -97,7 +98,7 @@ pub async fn post_account(
         "Your account information was saved.",
     )
     .await?;
-    Ok(Redirect::to("/customer/account").into_response())
+    Ok(Redirect::to(paths::CUSTOMER_ACCOUNT).into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -15,6 +15,7 @@ use crate::partnership::{
 };
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -133,7 +134,7 @@ pub async fn post_partnership(
         {
             Ok(_) => {
                 session::flash(&customer.session, FlashKind::Success, "Your application was sent. Your Yeastar account manager will review it and email you the decision.").await?;
-                return Ok(Redirect::to("/customer/partnership").into_response());
+                return Ok(Redirect::to(paths::CUSTOMER_PARTNERSHIP).into_response());
             }
             Err(err @ ApplicationError::AlreadyOpen) => errors.add("company", err.to_string()),
             Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
@@ -170,5 +171,5 @@ pub async fn post_withdraw(
         }
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to("/customer/partnership"))
+    Ok(Redirect::to(paths::CUSTOMER_PARTNERSHIP))
 }

@@ -15,6 +15,7 @@ use crate::subscriptions::{self, Actor, SubscriptionError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::{Form, Query};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -162,10 +163,7 @@ pub async fn post_confirm(
                 )
             };
             session::flash(&customer.session, FlashKind::Success, message).await?;
-            Ok(
-                Redirect::to(&format!("/customer/subscriptions/{}", done.subscription_id))
-                    .into_response(),
-            )
+            Ok(Redirect::to(&paths::customer_subscription(done.subscription_id)).into_response())
         }
         Err(SubscriptionError::Pricing(err)) => {
             field_error(&err, &mut errors);

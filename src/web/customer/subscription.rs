@@ -18,6 +18,7 @@ use crate::subscriptions::{
 use crate::web::config_form::ConfigInput;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -64,10 +65,7 @@ impl SubscriptionPage<'_> {
         let id = self.sub.instance_id?;
         let status = self.sub.instance_status?;
         let state = PbxState::of(status, self.sub.instance_heartbeat_at, false, self.now);
-        Some((
-            format!("/customer/central-management/{id}"),
-            state.label(&self.chrome.zone),
-        ))
+        Some((paths::customer_pbx(id), state.label(&self.chrome.zone)))
     }
     fn trial_ends(&self) -> String {
         self.sub
@@ -240,8 +238,7 @@ pub async fn post_auto_renew(
         Err(SubscriptionError::NotFound) => return Err(AppError::NotFound),
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to(&format!(
-        "/customer/subscriptions/{}",
-        sub.subscription.id
+    Ok(Redirect::to(&paths::customer_subscription(
+        sub.subscription.id,
     )))
 }

@@ -3,6 +3,7 @@
 //! `/scheduled-change/cancel`: a confirmation page, then the cancellation of a scheduled downgrade.
 
 use crate::web::form::Form;
+use crate::web::paths;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -208,7 +209,7 @@ pub async fn post_change_confirm(
         }
     };
     session::flash(&customer.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/customer/subscriptions/{id}")).into_response())
+    Ok(Redirect::to(&paths::customer_subscription(id)).into_response())
 }
 
 /// The confirmation page before a scheduled downgrade is cancelled.
@@ -226,8 +227,7 @@ pub async fn get_cancel_scheduled_change(
         )
         .await?;
         return Ok(
-            Redirect::to(&format!("/customer/subscriptions/{}", sub.subscription.id))
-                .into_response(),
+            Redirect::to(&paths::customer_subscription(sub.subscription.id)).into_response(),
         );
     };
     let scheduled = format!(
@@ -280,5 +280,5 @@ pub async fn post_cancel_scheduled_change(
             .unwrap_or_default()
     );
     session::flash(&customer.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/customer/subscriptions/{id}")).into_response())
+    Ok(Redirect::to(&paths::customer_subscription(id)).into_response())
 }

@@ -15,6 +15,7 @@ use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -145,7 +146,7 @@ pub async fn post_resend(
         }
         Err(message) => session::flash(&manager.session, FlashKind::Error, capitalise(&message)).await?,
     }
-    Ok(Redirect::to("/manager/activations"))
+    Ok(Redirect::to(paths::MANAGER_ACTIVATIONS))
 }
 
 /// `POST /manager/activations/resend` with one `account_id` per ticked row.
@@ -167,7 +168,7 @@ pub async fn post_resend_selected(
             "Tick the accounts whose activation email you want to resend.",
         )
         .await?;
-        return Ok(Redirect::to("/manager/activations"));
+        return Ok(Redirect::to(paths::MANAGER_ACTIVATIONS));
     }
     let (mut sent, mut refused) = (0, Vec::new());
     for id in ids {
@@ -192,7 +193,7 @@ pub async fn post_resend_selected(
         FlashKind::Error
     };
     session::flash(&manager.session, kind, message).await?;
-    Ok(Redirect::to("/manager/activations"))
+    Ok(Redirect::to(paths::MANAGER_ACTIVATIONS))
 }
 
 fn capitalise(message: &str) -> String {

@@ -16,6 +16,7 @@ use crate::partnership::{self, ApplicationError, DecidedRow, QueueRow};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -161,5 +162,5 @@ pub async fn post_decide(
         }
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to("/manager/applications").into_response())
+    Ok(Redirect::to(paths::MANAGER_APPLICATIONS).into_response())
 }

@@ -16,6 +16,7 @@ use crate::removals::{self, DecidedRow, QueueRow, RemovalError, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -108,7 +109,7 @@ fn request_id(raw: &str) -> Result<uuid::Uuid, AppError> {
 }
 
 fn approve_path(id: uuid::Uuid) -> String {
-    format!("/manager/removals/{id}/approve")
+    paths::manager_removal_approve(id)
 }
 
 async fn after_decision(
@@ -122,7 +123,7 @@ async fn after_decision(
         Err(RemovalError::NotPending) => already_decided(manager).await?,
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to("/manager/removals").into_response())
+    Ok(Redirect::to(paths::MANAGER_REMOVALS).into_response())
 }
 
 async fn already_decided(manager: &CurrentManager) -> Result<(), AppError> {
@@ -161,7 +162,7 @@ async fn pending_request(
         .ok_or(AppError::NotFound)?;
     if row.request.status != RemovalStatus::Pending {
         already_decided(manager).await?;
-        return Ok(Err(Redirect::to("/manager/removals").into_response()));
+        return Ok(Err(Redirect::to(paths::MANAGER_REMOVALS).into_response()));
     }
     Ok(Ok(row))
 }

@@ -15,6 +15,7 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -97,5 +98,5 @@ pub async fn post_edit_customer(
         )
     };
     session::flash(&partner.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response())
+    Ok(Redirect::to(&paths::partner_customer(customer.id)).into_response())
 }

@@ -23,6 +23,7 @@ use crate::removals::{self, RemovalRequest, RemovalStatus};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Multipart, MultipartError, Query};
 use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -297,7 +298,7 @@ pub async fn post_new_customer(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!("/partner/customers/{}", created.id)).into_response())
+    Ok(Redirect::to(&paths::partner_customer(created.id)).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -443,7 +444,7 @@ pub async fn get_disable_two_factor(
 ) -> Result<Response, AppError> {
     let customer = own_customer(&state, &partner, &id).await?;
     if !customer.two_factor_enabled {
-        return Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response());
+        return Ok(Redirect::to(&paths::partner_customer(customer.id)).into_response());
     }
     if customer.is_partner() {
         return refuse_partner_account(&partner, customer).await;
@@ -485,5 +486,5 @@ pub async fn post_disable_two_factor(
         )
         .await?;
     }
-    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response())
+    Ok(Redirect::to(&paths::partner_customer(customer.id)).into_response())
 }

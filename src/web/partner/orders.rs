@@ -16,6 +16,7 @@ use crate::pricing::format_money;
 use crate::web::extractors::{Chrome, CurrentPartner};
 use crate::web::form::Query;
 use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paths;
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -182,7 +183,7 @@ pub async fn get_invoice(
 ) -> Result<InvoicePage, AppError> {
     let (view, lines) = load(&state, &partner, &id).await?;
     Ok(InvoicePage {
-        back_href: format!("/partner/orders/{}", view.order.id),
+        back_href: paths::partner_order(view.order.id),
         back_label: "Back to the order",
         view,
         lines,

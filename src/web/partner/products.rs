@@ -17,6 +17,7 @@ use crate::paging::{split_page, Choice, KeyCursor};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Form, Query};
 use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -107,7 +108,7 @@ pub async fn get_product_list(
         },
     )
     .await?;
-    let base = format!("/partner/products/{product_type}");
+    let base = paths::partner_product_list(&product_type);
     let params = [
         ("q", search),
         ("status", filter.param()),
@@ -242,9 +243,9 @@ pub async fn post_associate(
         format!("Licence {} is now associated.", license.key),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/partner/products/{}?q={}",
-        license.product_type, license.key
+    Ok(Redirect::to(&paths::partner_license_search(
+        license.product_type,
+        &license.key,
     ))
     .into_response())
 }
@@ -279,8 +280,8 @@ pub async fn post_dissociate(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/partner/products/{}?q={}",
-        license.product_type, license.key
+    Ok(Redirect::to(&paths::partner_license_search(
+        license.product_type,
+        &license.key,
     )))
 }

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::removals::{self, RemovalError};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -71,7 +72,7 @@ pub async fn post_request(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let back = format!("/partner/customers/{}", customer.id);
+    let back = paths::partner_customer(customer.id);
     match removals::request(&state.db, &partner.account, customer.id, reason, &client.ip, state.clock.now()).await {
         Ok(_) => {
             session::flash(&partner.session, FlashKind::Success, "Removal requested. Your account manager will review it; until then the customer keeps access.").await?
@@ -119,5 +120,5 @@ pub async fn post_withdraw(
         }
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)))
+    Ok(Redirect::to(&paths::partner_customer(customer.id)))
 }
