@@ -2,6 +2,7 @@
 //! commands. JSON in and out; each failure has its own status and message.
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,18 @@ use serde_json::json;
 
 use crate::pbx::heartbeat::{self, HeartbeatError, Report};
 use crate::web::extractors::ClientInfo;
+use crate::web::routes::{post, Portal, Routes};
 use crate::web::state::AppState;
+
+/// The PBX JSON API: bearer tokens, no session, no CSRF, small bodies.
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .route(
+            "/api/pbx/heartbeat",
+            post(post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .portal(Portal::PbxApi)
+}
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()

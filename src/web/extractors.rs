@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::forwarded;
 use super::paths;
+use super::routes::Portal;
 use super::session::{self, Flash};
 use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
@@ -244,7 +245,8 @@ pub struct SignedIn {
     pub session: Session,
     /// The `account_sessions` row of this session.
     pub session_id: Uuid,
-    /// Which portal's navigation pages show.
+    /// Which portal's navigation pages show: the one whose router serves the request, on a
+    /// public page the account's own.
     pub portal: Role,
     /// The zone every time on this person's pages is shown in, worked out once per request
     /// from the account loaded with the session (no query of its own).
@@ -312,7 +314,7 @@ impl FromRequestParts<AppState> for SignedIn {
             sessions::touch(&state.db, mark.session_id, state.clock.now()).await?;
         }
         Ok(Self {
-            portal: account.role,
+            portal: route_portal(parts).unwrap_or(account.role),
             zone: account.zone(),
             account,
             session,
@@ -320,6 +322,17 @@ impl FromRequestParts<AppState> for SignedIn {
             db: state.db.clone(),
         })
     }
+}
+
+/// The portal whose router serves this request (see `Routes::portal`), as the role whose pages
+/// it shows; none on the public pages. Pages several portals share (Security, Central
+/// Management) learn their portal from it, never from the URL.
+pub fn route_portal(parts: &Parts) -> Option<Role> {
+    parts
+        .extensions
+        .get::<Portal>()
+        .copied()
+        .and_then(Portal::role)
 }
 
 /// Where a request comes from, for sessions, throttling and the audit log: the TCP peer, or

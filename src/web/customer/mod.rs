@@ -5,6 +5,7 @@ pub mod change_review;
 pub mod dashboard;
 pub mod estimate;
 pub mod partnership;
+pub mod routes;
 pub mod subscribe;
 pub mod subscription;
 pub mod subscription_change;

@@ -8,3 +8,4 @@ pub mod audit;
 pub mod partner_detail;
 pub mod partners;
 pub mod removals;
+pub mod routes;

@@ -6,3 +6,4 @@ pub mod orders;
 pub mod products;
 pub mod purchase;
 pub mod removals;
+pub mod routes;
