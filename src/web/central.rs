@@ -12,8 +12,10 @@ use time::OffsetDateTime;
 use crate::accounts::model::{Email, Role};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
+use crate::ids::PbxId;
 use crate::pbx::{self, Action, Event, InstanceView, PbxState, Viewer};
-use crate::web::extractors::{route_portal, Chrome, ClientInfo, SignedIn};
+use crate::web::extractors::IdPath;
+use crate::web::extractors::{parse_id, route_portal, Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
 use crate::web::paths;
 use crate::web::routes::{get, post, Routes};
@@ -140,11 +142,11 @@ impl InstancePage {
 async fn instance_page(
     state: &AppState,
     op: &Operator,
-    id: uuid::Uuid,
+    id: PbxId,
     new_token: Option<String>,
     error: Option<(&'static str, &'static str)>,
 ) -> Result<InstancePage, AppError> {
-    let instance = pbx::find(&state.db, op.viewer, id)
+    let instance = pbx::find(&state.db, op.viewer, id.into())
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(InstancePage {
@@ -160,16 +162,12 @@ async fn instance_page(
     })
 }
 
-fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 pub async fn get_instance(
     State(state): State<AppState>,
     op: Operator,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<PbxId>,
 ) -> Result<InstancePage, AppError> {
-    instance_page(&state, &op, parse_id(&id)?, None, None).await
+    instance_page(&state, &op, id, None, None).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -188,7 +186,7 @@ pub async fn post_action(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
+    let id: PbxId = parse_id(&id)?;
     let (state, op) = (&state, &op);
     let refuse = |field: &'static str, message: &'static str| async move {
         let page = instance_page(state, op, id, None, Some((field, message))).await?;
@@ -229,7 +227,7 @@ pub async fn post_action(
         &state.db,
         &op.signed_in.account,
         op.viewer,
-        id,
+        id.into(),
         action,
         &client.ip,
         now,
@@ -262,9 +260,9 @@ pub struct RestartPage {
 pub async fn get_restart(
     State(state): State<AppState>,
     op: Operator,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<PbxId>,
 ) -> Result<RestartPage, AppError> {
-    let instance = pbx::find(&state.db, op.viewer, parse_id(&id)?)
+    let instance = pbx::find(&state.db, op.viewer, id.into())
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(RestartPage {
@@ -291,13 +289,12 @@ pub async fn post_restart(
     State(state): State<AppState>,
     op: Operator,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<PbxId>,
     Form(form): Form<RestartForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
     if form.confirm != "yes" {
         // Someone else's PBX is "not found" here too, never a redirect that reveals it.
-        pbx::find(&state.db, op.viewer, id)
+        pbx::find(&state.db, op.viewer, id.into())
             .await?
             .ok_or(AppError::NotFound)?;
         return Ok(
@@ -308,7 +305,7 @@ pub async fn post_restart(
         &state.db,
         &op.signed_in.account,
         op.viewer,
-        id,
+        id.into(),
         Action::Restart,
         &client.ip,
         state.clock.now(),

@@ -2,9 +2,11 @@
 //! never reached by another role (403) or by someone signed out (sent to sign in).
 
 use std::net::SocketAddr;
+use std::str::FromStr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -365,6 +367,32 @@ impl FromRequestParts<AppState> for ClientInfo {
             .to_owned();
         Ok(Self { ip, user_agent })
     }
+}
+
+/// The one id in a route's path (`/partner/orders/{id}`), parsed as its entity's id type
+/// (`IdPath<OrderId>`). A malformed id is a page that does not exist: 404, before the handler
+/// runs, exactly as an id of another tenant's row.
+pub struct IdPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for IdPath<T>
+where
+    S: Send + Sync,
+    T: FromStr + Send,
+{
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse_id(&raw)
+            .map(Self)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// An id from a path segment; a malformed one is "not found" (see [`IdPath`]).
+pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 macro_rules! role_guard {

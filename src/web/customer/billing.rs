@@ -4,16 +4,18 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::accounts::model::Cursor;
 use crate::error::AppError;
 use crate::format::date_in;
+use crate::ids::OrderId;
 use crate::orders::billing::{self, BillingRow};
 use crate::orders::store;
 use crate::paging::split_page;
 use crate::pricing::format_money;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Query;
 use crate::web::paging::page_url;
@@ -81,11 +83,10 @@ pub async fn get_billing(
 pub async fn get_invoice(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<InvoicePage, AppError> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     // Only the customer's own subscription orders: another customer's id is "not found".
-    let order = billing::find_for_customer(&state.db, customer.account.id, id)
+    let order = billing::find_for_customer(&state.db, customer.account.id, id.into())
         .await?
         .ok_or(AppError::NotFound)?;
     let lines = store::lines(&state.db, order.id).await?;

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::pricing::{self, Configuration};
 use crate::subscriptions::{self, Actor, SubscriptionError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
-use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::extractors::{parse_id, Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::{Form, Query};
 use crate::web::paths;
 use crate::web::session::{self, FlashKind};
@@ -139,7 +139,7 @@ pub async fn post_confirm(
     };
     let convert = match input.get("convert") {
         "" => None,
-        raw => Some(uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)?),
+        raw => Some(parse_id::<uuid::Uuid>(raw)?),
     };
     let Some((config, _)) = checked(&state, &input, &mut errors) else {
         return form(&state, &customer, input, errors).await;

@@ -3,19 +3,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::model::FieldErrors;
 use crate::catalog::Plan;
 use crate::error::AppError;
 use crate::format::{datetime, day};
+use crate::ids::SubscriptionId;
 use crate::labels;
 use crate::pbx::PbxState;
 use crate::subscriptions::{
     self, store, Actor, SubscriptionError, SubscriptionStatus, SubscriptionView,
 };
 use crate::web::config_form::ConfigInput;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
 use crate::web::paths;
@@ -189,10 +191,9 @@ pub(super) async fn page<'a>(
 pub(super) async fn find(
     state: &AppState,
     customer: &CurrentCustomer,
-    id: &str,
+    id: SubscriptionId,
 ) -> Result<SubscriptionView, AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    store::find_for_customer(&state.db, customer.account.id, id)
+    store::find_for_customer(&state.db, customer.account.id, id.into())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -200,9 +201,9 @@ pub(super) async fn find(
 pub async fn get_subscription(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     Ok(page(&state, &customer, sub, None, FieldErrors::default())
         .await?
         .into_response())
@@ -212,10 +213,10 @@ pub async fn post_auto_renew(
     State(state): State<AppState>,
     customer: CurrentCustomer,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Redirect, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let on = pairs.iter().any(|(k, v)| k == "auto_renew" && v == "on");
     let actor = Actor {
         customer: &customer.account,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use serde::Deserialize;
 
@@ -12,6 +12,7 @@ use crate::activation::resend::{self, PendingRow, ResendError};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
 use crate::paging::split_page;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
@@ -137,9 +138,8 @@ pub async fn post_resend(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<Redirect, AppError> {
-    let id = AccountId(uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?);
     match resend_one(&state, &manager, &client, id).await? {
         Ok(until) => {
             session::flash(&manager.session, FlashKind::Success, format!("A new activation link was sent; it is valid until {until}. Earlier links no longer work.")).await?

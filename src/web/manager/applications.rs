@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,8 +11,10 @@ use serde::Deserialize;
 use crate::accounts::model::Cursor;
 use crate::error::AppError;
 use crate::format::datetime;
+use crate::ids::ApplicationId;
 use crate::paging::split_page;
 use crate::partnership::{self, ApplicationError, DecidedRow, QueueRow};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
@@ -107,10 +109,10 @@ pub async fn post_decide(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: uuid::Uuid = id.into();
     let approve = form.decision == "approve";
     let reason = form.reason.trim();
     if !approve && reason.is_empty() {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,8 +11,10 @@ use serde::Deserialize;
 use crate::accounts::model::Cursor;
 use crate::error::AppError;
 use crate::format::datetime;
+use crate::ids::RemovalId;
 use crate::paging::split_page;
 use crate::removals::{self, DecidedRow, QueueRow, RemovalError, RemovalStatus};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
@@ -104,14 +106,6 @@ pub struct DecisionForm {
     confirm: String,
 }
 
-fn request_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
-fn approve_path(id: uuid::Uuid) -> String {
-    paths::manager_removal_approve(id)
-}
-
 async fn after_decision(
     manager: &CurrentManager,
     result: Result<(), RemovalError>,
@@ -171,9 +165,9 @@ async fn pending_request(
 pub async fn get_approve(
     State(state): State<AppState>,
     manager: CurrentManager,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RemovalId>,
 ) -> Result<Response, AppError> {
-    let row = match pending_request(&state, &manager, request_id(&id)?).await? {
+    let row = match pending_request(&state, &manager, id.into()).await? {
         Ok(row) => row,
         Err(elsewhere) => return Ok(elsewhere),
     };
@@ -192,10 +186,10 @@ pub async fn post_approve(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RemovalId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id = request_id(&id)?;
+    let id: uuid::Uuid = id.into();
     let note = form.reason.trim();
     if form.confirm != "yes" || note.chars().count() > MAX_REASON {
         let row = match pending_request(&state, &manager, id).await? {
@@ -203,7 +197,7 @@ pub async fn post_approve(
             Err(elsewhere) => return Ok(elsewhere),
         };
         if form.confirm != "yes" {
-            return Ok(Redirect::to(&approve_path(id)).into_response());
+            return Ok(Redirect::to(&paths::manager_removal_approve(id)).into_response());
         }
         let page = ConfirmPage {
             chrome: manager.chrome("Confirm the removal", "removals").await?,
@@ -229,10 +223,10 @@ pub async fn post_reject(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RemovalId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id = request_id(&id)?;
+    let id: uuid::Uuid = id.into();
     let reason = form.reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON {
         let page = removals_page(

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::format::{date_in, datetime, Zone};
 use crate::images::{self, ImageError};
 use crate::paging::{split_page, Choice, KeyCursor};
 use crate::removals::{self, RemovalRequest, RemovalStatus};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Multipart, MultipartError, Query};
 use crate::web::paging::{choose, page_url, ListControls};
@@ -362,12 +363,11 @@ impl CustomerPage {
 pub async fn get_customer(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<CustomerPage, AppError> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     // Scoped by the partner in SQL: another partner's customer is "not found", not forbidden.
     let (customer, link_expires_at) =
-        account_store::find_customer_of_partner(&state.db, partner.account.id, AccountId(id))
+        account_store::find_customer_of_partner(&state.db, partner.account.id, id)
             .await?
             .ok_or(AppError::NotFound)?;
     let state_now = ActivationState::of(customer.status, link_expires_at, state.clock.now());
@@ -425,13 +425,11 @@ async fn refuse_partner_account(
 pub(super) async fn own_customer(
     state: &AppState,
     partner: &CurrentPartner,
-    id: &str,
+    id: AccountId,
 ) -> Result<Account, AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let (customer, _) =
-        account_store::find_customer_of_partner(&state.db, partner.account.id, AccountId(id))
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let (customer, _) = account_store::find_customer_of_partner(&state.db, partner.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(customer)
 }
 
@@ -440,9 +438,9 @@ pub(super) async fn own_customer(
 pub async fn get_disable_two_factor(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<Response, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     if !customer.two_factor_enabled {
         return Ok(Redirect::to(&paths::partner_customer(customer.id)).into_response());
     }
@@ -463,9 +461,9 @@ pub async fn post_disable_two_factor(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<Response, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     if customer.is_partner() {
         return refuse_partner_account(&partner, customer).await;
     }

@@ -2,17 +2,19 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::accounts::model::AccountStatus;
 use crate::error::AppError;
 use crate::format::{date_in, datetime, Zone};
+use crate::ids::OrderId;
 use crate::orders::list::{self as order_list, OrderFilter, OrderSort};
 use crate::orders::store::{self, OrderSummary, StoredLine};
 use crate::paging::{split_page, Choice, KeyCursor};
 use crate::pricing::format_money;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, CurrentPartner};
 use crate::web::form::Query;
 use crate::web::paging::{choose, page_url, ListControls};
@@ -144,10 +146,9 @@ pub struct InvoicePage {
 async fn load(
     state: &AppState,
     partner: &CurrentPartner,
-    id: &str,
+    id: OrderId,
 ) -> Result<(OrderView, Vec<StoredLine>), AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let order = store::find(&state.db, partner.account.id, id)
+    let order = store::find(&state.db, partner.account.id, id.into())
         .await?
         .ok_or(AppError::NotFound)?;
     let lines = store::lines(&state.db, order.id).await?;
@@ -163,9 +164,9 @@ async fn load(
 pub async fn get_order(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<OrderPage, AppError> {
-    let (view, lines) = load(&state, &partner, &id).await?;
+    let (view, lines) = load(&state, &partner, id).await?;
     Ok(OrderPage {
         chrome: partner
             .chrome(format!("Order {}", view.order.number), "orders")
@@ -179,9 +180,9 @@ pub async fn get_order(
 pub async fn get_invoice(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<InvoicePage, AppError> {
-    let (view, lines) = load(&state, &partner, &id).await?;
+    let (view, lines) = load(&state, &partner, id).await?;
     Ok(InvoicePage {
         back_href: paths::partner_order(view.order.id),
         back_label: "Back to the order",

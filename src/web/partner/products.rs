@@ -11,9 +11,11 @@ use time::Date;
 
 use crate::accounts::model::AccountId;
 use crate::error::AppError;
+use crate::ids::LicenseId;
 use crate::licenses::list::{self as license_list, LicenseFilter, LicenseList, LicenseSort};
 use crate::licenses::{self, AssociateError, LicenseRow, TypeCount};
 use crate::paging::{split_page, Choice, KeyCursor};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Form, Query};
 use crate::web::paging::{choose, page_url, ListControls};
@@ -160,10 +162,9 @@ pub struct CustomerQuery {
 async fn license_of(
     state: &AppState,
     partner: &CurrentPartner,
-    id: &str,
+    id: LicenseId,
 ) -> Result<LicenseRow, AppError> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    licenses::find(&state.db, partner.account.id, id)
+    licenses::find(&state.db, partner.account.id, id.into())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -201,10 +202,10 @@ async fn associate_page(
 pub async fn get_associate(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<LicenseId>,
     Query(query): Query<CustomerQuery>,
 ) -> Result<AssociatePage, AppError> {
-    let license = license_of(&state, &partner, &id).await?;
+    let license = license_of(&state, &partner, id).await?;
     associate_page(&state, &partner, license, &query.q, None).await
 }
 
@@ -218,10 +219,10 @@ pub async fn post_associate(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<LicenseId>,
     Form(form): Form<AssociateForm>,
 ) -> Result<Response, AppError> {
-    let license = license_of(&state, &partner, &id).await?;
+    let license = license_of(&state, &partner, id).await?;
     let refuse = |error: &'static str| async {
         let page = associate_page(&state, &partner, license.clone(), "", Some(error)).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -254,9 +255,9 @@ pub async fn post_dissociate(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<LicenseId>,
 ) -> Result<Redirect, AppError> {
-    let license = license_of(&state, &partner, &id).await?;
+    let license = license_of(&state, &partner, id).await?;
     match licenses::set_customer(
         &state.db,
         &partner.account,

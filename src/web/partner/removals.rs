@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::customers::own_customer;
 use crate::accounts::model::Account;
 use crate::error::AppError;
+use crate::ids::AccountId;
 use crate::removals::{self, RemovalError};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::Form;
 use crate::web::paths;
@@ -36,9 +38,9 @@ pub struct ReasonForm {
 pub async fn get_request(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<RemovalRequestPage, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     Ok(RemovalRequestPage {
         chrome: partner.chrome("Request removal", "customers").await?,
         customer,
@@ -51,10 +53,10 @@ pub async fn post_request(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     let reason = form.reason.trim();
     let error = if reason.is_empty() {
         Some("Give a reason for the removal; your account manager reads it.")
@@ -90,9 +92,9 @@ pub async fn post_withdraw(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<Redirect, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     match removals::withdraw(
         &state.db,
         &partner.account,

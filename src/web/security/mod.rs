@@ -3,12 +3,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::accounts;
 use crate::accounts::model::{FieldErrors, Role};
@@ -18,6 +17,8 @@ use crate::auth::sessions::{self, SessionRow};
 use crate::auth::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
+use crate::ids::SessionId;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{route_portal, Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
 use crate::web::paths;
@@ -293,11 +294,10 @@ pub async fn post_end_others(
 pub async fn post_end_session(
     State(state): State<AppState>,
     owner: Owner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SessionId>,
 ) -> Result<Redirect, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     // Scoped to the owner's own sessions: another account's session id is simply not found.
-    if !sessions::end(&state.db, owner.0.account.id, id).await? {
+    if !sessions::end(&state.db, owner.0.account.id, id.into()).await? {
         return Err(AppError::NotFound);
     }
     session::flash(
