@@ -94,74 +94,7 @@ impl Chrome {
     }
 
     fn items(&self, main: bool) -> Vec<NavItem> {
-        // (section, href, label, in the main row)
-        let items: &[(&str, &str, &str, bool)] = match self.role() {
-            Some(Role::Partner) => &[
-                ("customers", paths::PARTNER_CUSTOMERS, "Customers", true),
-                (
-                    "products",
-                    paths::PARTNER_PRODUCTS,
-                    "Products & Purchase",
-                    true,
-                ),
-                ("orders", paths::PARTNER_ORDERS, "Orders", true),
-                (
-                    "central",
-                    paths::PARTNER_CENTRAL,
-                    "Central Management",
-                    true,
-                ),
-                ("audit", paths::PARTNER_AUDIT, "Audit log", false),
-                ("security", paths::PARTNER_SECURITY, "Security", false),
-            ],
-            Some(Role::Customer) => &[
-                ("dashboard", paths::CUSTOMER_HOME, "Dashboard", true),
-                ("products", paths::CUSTOMER_PRODUCTS, "My products", true),
-                ("trials", paths::CUSTOMER_TRIALS, "Free trials", true),
-                ("estimate", paths::CUSTOMER_ESTIMATE, "Cost estimate", true),
-                (
-                    "central",
-                    paths::CUSTOMER_CENTRAL,
-                    "Central Management",
-                    true,
-                ),
-                (
-                    "account",
-                    paths::CUSTOMER_ACCOUNT,
-                    "Account Information",
-                    false,
-                ),
-                ("billing", paths::CUSTOMER_BILLING, "Billing", false),
-                ("security", paths::CUSTOMER_SECURITY, "Security", false),
-                (
-                    "partnership",
-                    paths::CUSTOMER_PARTNERSHIP,
-                    "Partnership",
-                    false,
-                ),
-            ],
-            Some(Role::Manager) => &[
-                ("partners", paths::MANAGER_PARTNERS, "Partners", true),
-                (
-                    "activations",
-                    paths::MANAGER_ACTIVATIONS,
-                    "Activations",
-                    true,
-                ),
-                ("removals", paths::MANAGER_REMOVALS, "Removals", true),
-                (
-                    "applications",
-                    paths::MANAGER_APPLICATIONS,
-                    "Applications",
-                    true,
-                ),
-                ("attention", paths::MANAGER_ATTENTION, "Attention", true),
-                ("audit", paths::MANAGER_AUDIT, "Audit log", false),
-                ("security", paths::MANAGER_SECURITY, "Security", false),
-            ],
-            None => &[],
-        };
-        items
+        nav_entries(self.role())
             .iter()
             .filter(|item| item.3 == main)
             .map(|(section, href, label, _)| NavItem {
@@ -199,6 +132,76 @@ impl Chrome {
             _ => 0,
         };
         (count > 0).then_some(count)
+    }
+}
+
+/// Each portal's navigation: (section, href, label, in the main row).
+fn nav_entries(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static str, bool)] {
+    match role {
+        Some(Role::Partner) => &[
+            ("customers", paths::PARTNER_CUSTOMERS, "Customers", true),
+            (
+                "products",
+                paths::PARTNER_PRODUCTS,
+                "Products & Purchase",
+                true,
+            ),
+            ("orders", paths::PARTNER_ORDERS, "Orders", true),
+            (
+                "central",
+                paths::PARTNER_CENTRAL,
+                "Central Management",
+                true,
+            ),
+            ("audit", paths::PARTNER_AUDIT, "Audit log", false),
+            ("security", paths::PARTNER_SECURITY, "Security", false),
+        ],
+        Some(Role::Customer) => &[
+            ("dashboard", paths::CUSTOMER_HOME, "Dashboard", true),
+            ("products", paths::CUSTOMER_PRODUCTS, "My products", true),
+            ("trials", paths::CUSTOMER_TRIALS, "Free trials", true),
+            ("estimate", paths::CUSTOMER_ESTIMATE, "Cost estimate", true),
+            (
+                "central",
+                paths::CUSTOMER_CENTRAL,
+                "Central Management",
+                true,
+            ),
+            (
+                "account",
+                paths::CUSTOMER_ACCOUNT,
+                "Account Information",
+                false,
+            ),
+            ("billing", paths::CUSTOMER_BILLING, "Billing", false),
+            ("security", paths::CUSTOMER_SECURITY, "Security", false),
+            (
+                "partnership",
+                paths::CUSTOMER_PARTNERSHIP,
+                "Partnership",
+                false,
+            ),
+        ],
+        Some(Role::Manager) => &[
+            ("partners", paths::MANAGER_PARTNERS, "Partners", true),
+            (
+                "activations",
+                paths::MANAGER_ACTIVATIONS,
+                "Activations",
+                true,
+            ),
+            ("removals", paths::MANAGER_REMOVALS, "Removals", true),
+            (
+                "applications",
+                paths::MANAGER_APPLICATIONS,
+                "Applications",
+                true,
+            ),
+            ("attention", paths::MANAGER_ATTENTION, "Attention", true),
+            ("audit", paths::MANAGER_AUDIT, "Audit log", false),
+            ("security", paths::MANAGER_SECURITY, "Security", false),
+        ],
+        None => &[],
     }
 }
 

@@ -1,6 +1,8 @@
 //! The Partner Portal.
 
 pub mod customer_edit;
+pub mod customer_new;
+pub mod customer_show;
 pub mod customers;
 pub mod orders;
 pub mod products;

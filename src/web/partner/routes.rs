@@ -3,7 +3,9 @@
 use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
 
-use super::{customer_edit, customers, orders, products, purchase, removals};
+use super::{
+    customer_edit, customer_new, customer_show, customers, orders, products, purchase, removals,
+};
 use crate::accounts::model::Role;
 use crate::web::manager::audit;
 use crate::web::paths;
@@ -31,12 +33,12 @@ fn customer_routes() -> Routes<AppState> {
         .route(paths::PARTNER_CUSTOMERS, get(customers::get_customers))
         .route(
             paths::PARTNER_NEW_CUSTOMER,
-            get(customers::get_new_customer)
-                .post(customers::post_new_customer)
+            get(customer_new::get_new_customer)
+                .post(customer_new::post_new_customer)
                 // The one upload route (see csrf::UPLOAD_ROUTES): larger than every other form.
                 .layer(DefaultBodyLimit::max(csrf::UPLOAD_BODY_BYTES)),
         )
-        .route("/partner/customers/{id}", get(customers::get_customer))
+        .route("/partner/customers/{id}", get(customer_show::get_customer))
         .route(
             "/partner/customers/{id}/edit",
             get(customer_edit::get_edit_customer).post(customer_edit::post_edit_customer),
@@ -51,7 +53,7 @@ fn customer_routes() -> Routes<AppState> {
         )
         .route(
             "/partner/customers/{id}/two-factor/disable",
-            get(customers::get_disable_two_factor).post(customers::post_disable_two_factor),
+            get(customer_show::get_disable_two_factor).post(customer_show::post_disable_two_factor),
         )
 }
 
