@@ -20,6 +20,7 @@ use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Query;
 use crate::web::paging::page_url;
 use crate::web::partner::orders::{InvoicePage, OrderView};
+use crate::web::paths;
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -71,7 +72,7 @@ pub async fn get_billing(
     let mut rows =
         billing::list_for_customer(&state.db, customer.account.id, after, PAGE_SIZE + 1).await?;
     let next_page = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id))
-        .map(|cursor| page_url("/customer/billing", &[], Some(&cursor.encode())));
+        .map(|cursor| page_url(paths::CUSTOMER_BILLING, &[], Some(&cursor.encode())));
     Ok(BillingPage {
         chrome: customer.chrome("Billing", "billing").await?,
         rows,
@@ -96,7 +97,7 @@ pub async fn get_invoice(
             zone: customer.zone.clone(),
         },
         lines,
-        back_href: "/customer/billing".into(),
+        back_href: paths::CUSTOMER_BILLING.into(),
         back_label: "Back to Billing",
     })
 }

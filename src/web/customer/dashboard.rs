@@ -155,7 +155,7 @@ fn attention(me: &Account, subs: &[SubscriptionView], now: OffsetDateTime) -> Ve
     if !me.two_factor_enabled {
         items.push(Attention {
             message: "Two-factor authentication is off.".into(),
-            href: "/customer/security".into(),
+            href: paths::CUSTOMER_SECURITY.into(),
             action: "Turn it on",
         });
     }

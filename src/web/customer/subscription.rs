@@ -120,10 +120,7 @@ impl SubscriptionPage<'_> {
         for addon in &s.addons.0 {
             pairs.push((format!("addon.{}", addon.code), addon.quantity.to_string()));
         }
-        format!(
-            "/customer/subscribe?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
+        paths::customer_subscribe_with(serde_urlencoded::to_string(pairs).unwrap_or_default())
     }
 }
 

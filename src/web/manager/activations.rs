@@ -72,7 +72,7 @@ pub async fn get_activations(
     )
     .await?;
     let next_page = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id))
-        .map(|cursor| page_url("/manager/activations", &[], Some(&cursor.encode())));
+        .map(|cursor| page_url(paths::MANAGER_ACTIVATIONS, &[], Some(&cursor.encode())));
     let rows = rows
         .into_iter()
         .map(|row| {

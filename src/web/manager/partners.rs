@@ -66,7 +66,7 @@ pub async fn get_partners(
     })
     .map(|cursor| {
         page_url(
-            "/manager/partners",
+            paths::MANAGER_PARTNERS,
             &[("q", search)],
             Some(&cursor.encode()),
         )

@@ -79,7 +79,7 @@ async fn removals_page(
             r.request.id,
         )
     })
-    .map(|cursor| page_url("/manager/removals", &[], Some(&cursor.encode())) + "#decided");
+    .map(|cursor| page_url(paths::MANAGER_REMOVALS, &[], Some(&cursor.encode())) + "#decided");
     Ok(RemovalsPage {
         chrome: manager.chrome("Removals", "removals").await?,
         rows: removals::queue(&state.db, manager.account.id, None).await?,
