@@ -116,82 +116,97 @@ pub struct ErrorPage {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, title, message, detail) = match self {
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Page not found",
-                "The page you asked for does not exist, or you do not have access to it.".into(),
-                None,
+        let page = match self {
+            AppError::SignInRequired { next } => return sign_in(&next),
+            AppError::Unavailable(detail) => return unavailable(detail),
+            AppError::Unexpected(err) if chain_is_unavailable(&err) => {
+                return unavailable(format!("{err:#}"))
+            }
+            AppError::Unexpected(err) => ErrorPage {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                title: "Something went wrong",
+                message: "An unexpected error occurred on our side. It has been logged; please \
+                          try again. If it keeps happening, quote the request id below to \
+                          Yeastar support."
+                    .into(),
+                detail: Some(format!("{err:#}")),
+            },
+            AppError::BadRequest(message) => {
+                ErrorPage::shown(StatusCode::BAD_REQUEST, "Request not understood", message)
+            }
+            AppError::Unprocessable(message) => ErrorPage::shown(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Input not accepted",
+                message,
             ),
+            other => other.fixed_page(),
+        };
+        let mut response = page.status.into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+impl ErrorPage {
+    /// A page with nothing to log.
+    fn shown(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            message: message.into(),
+            detail: None,
+        }
+    }
+}
+
+impl AppError {
+    /// The pages whose words never change.
+    fn fixed_page(&self) -> ErrorPage {
+        let (status, title, message) = match self {
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "Access denied",
-                "Your account cannot open this page. Go back to your own portal.".into(),
-                None,
+                "Your account cannot open this page. Go back to your own portal.",
             ),
-            AppError::SignInRequired { next } => {
-                let target = if next.is_empty() || next == "/" {
-                    "/login".to_owned()
-                } else {
-                    format!("/login?next={}", urlencode(&next))
-                };
-                return Redirect::to(&target).into_response();
-            }
             AppError::CsrfRejected => (
                 StatusCode::FORBIDDEN,
                 "This form has expired",
                 "The form you sent was missing its security token, or the token did not match \
                  your session (for example after you signed out in another tab, or the page was \
-                 open for a long time). Nothing was changed. Go back, reload the page and try again."
-                    .into(),
-                None,
-            ),
-            AppError::BadRequest(message) => {
-                (StatusCode::BAD_REQUEST, "Request not understood", message, None)
-            }
-            AppError::Unprocessable(message) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Input not accepted",
-                message,
-                None,
+                 open for a long time). Nothing was changed. Go back, reload the page and try again.",
             ),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
                 "What you sent is larger than this form accepts (profile images may be at most \
                  2 MiB). Nothing was saved. Go back, shorten the text or choose a smaller file, \
-                 and try again."
-                    .into(),
-                None,
+                 and try again.",
             ),
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
-                "Too many attempts in a short time. Wait a few minutes and try again.".into(),
-                None,
+                "Too many attempts in a short time. Wait a few minutes and try again.",
             ),
-            AppError::Unavailable(detail) => return unavailable(detail),
-            AppError::Unexpected(err) if chain_is_unavailable(&err) => {
-                return unavailable(format!("{err:#}"))
-            }
-            AppError::Unexpected(err) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "An unexpected error occurred on our side. It has been logged; please try again. \
-                 If it keeps happening, quote the request id below to Yeastar support."
-                    .into(),
-                Some(format!("{err:#}")),
+            // `NotFound`; the others are answered before they get here.
+            _ => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "The page you asked for does not exist, or you do not have access to it.",
             ),
         };
-        let mut response = status.into_response();
-        response.extensions_mut().insert(ErrorPage {
-            status,
-            title,
-            message,
-            detail,
-        });
-        response
+        ErrorPage::shown(status, title, message)
     }
+}
+
+/// Not signed in: to the sign-in page, then back to `next`. (The kernel cannot see the web's
+/// typed paths; this is the one place the sign-in path is spelled out below `web`.)
+fn sign_in(next: &str) -> Response {
+    let target = if next.is_empty() || next == "/" {
+        "/login".to_owned()
+    } else {
+        format!("/login?next={}", urlencode(next))
+    };
+    Redirect::to(&target).into_response()
 }
 
 /// The 503 page: logged with its detail like a 500, but telling the person to retry.

@@ -2,6 +2,7 @@
 //! commands. JSON in and out; each failure has its own status and message.
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,18 @@ use serde_json::json;
 
 use crate::pbx::heartbeat::{self, HeartbeatError, Report};
 use crate::web::extractors::ClientInfo;
+use crate::web::routes::{post, Portal, Routes};
 use crate::web::state::AppState;
+
+/// The PBX JSON API: bearer tokens, no session, no CSRF, small bodies.
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .route(
+            "/api/pbx/heartbeat",
+            post(post_heartbeat).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .portal(Portal::PbxApi)
+}
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
@@ -28,13 +40,7 @@ pub async fn post_heartbeat(
             "too many requests from this address; slow down",
         );
     }
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
+    let Some(token) = bearer_token(&headers) else {
         return error(
             StatusCode::UNAUTHORIZED,
             "missing bearer token (Authorization: Bearer <token>)",
@@ -51,14 +57,29 @@ pub async fn post_heartbeat(
     };
     match heartbeat::accept(&state.db, token, &report, state.clock.now()).await {
         Ok(commands) => (StatusCode::OK, Json(json!({ "commands": commands }))).into_response(),
-        Err(HeartbeatError::Unauthorized) => {
-            error(StatusCode::UNAUTHORIZED, "unknown or revoked token")
-        }
-        Err(err @ HeartbeatError::NotRunning(_)) => error(StatusCode::CONFLICT, &err.to_string()),
-        Err(err @ HeartbeatError::BadReport(_)) => {
+        Err(err) => refused(err),
+    }
+}
+
+/// `Authorization: Bearer <token>`, the token not empty.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// A heartbeat that was not accepted, each failure with its own status.
+fn refused(err: HeartbeatError) -> Response {
+    match err {
+        HeartbeatError::Unauthorized => error(StatusCode::UNAUTHORIZED, "unknown or revoked token"),
+        err @ HeartbeatError::NotRunning(_) => error(StatusCode::CONFLICT, &err.to_string()),
+        err @ HeartbeatError::BadReport(_) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
         }
-        Err(HeartbeatError::Unexpected(err)) if crate::error::chain_is_unavailable(&err) => {
+        HeartbeatError::Unexpected(err) if crate::error::chain_is_unavailable(&err) => {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "heartbeat: database unavailable"
@@ -73,7 +94,7 @@ pub async fn post_heartbeat(
             );
             response
         }
-        Err(HeartbeatError::Unexpected(err)) => {
+        HeartbeatError::Unexpected(err) => {
             tracing::error!(error = format!("{err:#}"), "heartbeat failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,

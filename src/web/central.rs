@@ -14,39 +14,56 @@ use crate::error::AppError;
 use crate::format::{datetime, Zone};
 use crate::ids::PbxId;
 use crate::pbx::{self, Action, Event, InstanceView, PbxState, Viewer};
-use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::web::extractors::IdPath;
+use crate::web::extractors::{parse_id, route_portal, Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
+use crate::web::paths;
+use crate::web::routes::{get, post, Routes};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
+
+/// The Central Management pages: the same for customers and for their partners, under each
+/// portal's prefix.
+pub fn routes(role: Role) -> Routes<AppState> {
+    let base = paths::central(role);
+    Routes::new()
+        .route(base, get(get_list))
+        .route(&format!("{base}/{{id}}"), get(get_instance))
+        .route(
+            &format!("{base}/{{id}}/restart"),
+            get(get_restart).post(post_restart),
+        )
+        .route(&format!("{base}/{{id}}/{{action}}"), post(post_action))
+}
 
 /// A customer or partner on their own portal's Central Management pages.
 pub struct Operator {
     signed_in: SignedIn,
     viewer: Viewer,
-    base: String,
+    base: &'static str,
 }
 
 impl FromRequestParts<AppState> for Operator {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let path = parts.uri.path().to_owned();
         let mut signed_in = SignedIn::from_request_parts(parts, state).await?;
         let account = &signed_in.account;
-        // The portal is the one in the path: a customer approved as a partner manages its own
-        // PBXs under /customer and its customers' under /partner.
-        let (viewer, portal) = if path.starts_with("/partner/") && account.is_partner() {
-            (Viewer::Partner(account.id), Role::Partner)
-        } else if path.starts_with("/customer/") && account.role == Role::Customer {
-            (Viewer::Customer(account.id), Role::Customer)
-        } else {
-            return Err(AppError::Forbidden);
+        // The portal is the one whose router serves the page: a customer approved as a partner
+        // manages its own PBXs in the Customer Portal and its customers' in the Partner Portal.
+        let (viewer, portal) = match route_portal(parts) {
+            Some(Role::Partner) if account.is_partner() => {
+                (Viewer::Partner(account.id), Role::Partner)
+            }
+            Some(Role::Customer) if account.role == Role::Customer => {
+                (Viewer::Customer(account.id), Role::Customer)
+            }
+            _ => return Err(AppError::Forbidden),
         };
         signed_in.portal = portal;
-        let base = format!("{}/central-management", portal.portal_prefix());
         Ok(Self {
             signed_in,
             viewer,
-            base,
+            base: paths::central(portal),
         })
     }
 }
@@ -85,7 +102,7 @@ fn row(instance: InstanceView, now: OffsetDateTime, zone: &Zone) -> Row {
 #[template(path = "central/list.html")]
 pub struct ListPage {
     chrome: Chrome,
-    base: String,
+    base: &'static str,
     rows: Vec<Row>,
     for_partner: bool,
 }
@@ -99,7 +116,7 @@ pub async fn get_list(State(state): State<AppState>, op: Operator) -> Result<Lis
         .collect();
     Ok(ListPage {
         chrome: op.signed_in.chrome("Central Management", "central").await?,
-        base: op.base.clone(),
+        base: op.base,
         rows,
         for_partner: matches!(op.viewer, Viewer::Partner(_)),
     })
@@ -109,7 +126,7 @@ pub async fn get_list(State(state): State<AppState>, op: Operator) -> Result<Lis
 #[template(path = "central/instance.html")]
 pub struct InstancePage {
     chrome: Chrome,
-    base: String,
+    base: &'static str,
     row: Row,
     events: Vec<Event>,
     new_token: Option<String>,
@@ -137,7 +154,7 @@ async fn instance_page(
             .signed_in
             .chrome(instance.name.clone(), "central")
             .await?,
-        base: op.base.clone(),
+        base: op.base,
         events: pbx::events(&state.db, instance.id).await?,
         row: row(instance, state.clock.now(), &op.signed_in.zone),
         new_token,
@@ -145,16 +162,12 @@ async fn instance_page(
     })
 }
 
-fn parse_id(raw: &str) -> Result<PbxId, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 pub async fn get_instance(
     State(state): State<AppState>,
     op: Operator,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<PbxId>,
 ) -> Result<InstancePage, AppError> {
-    instance_page(&state, &op, parse_id(&id)?, None, None).await
+    instance_page(&state, &op, id, None, None).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -173,7 +186,7 @@ pub async fn post_action(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
+    let id: PbxId = parse_id(&id)?;
     let (state, op) = (&state, &op);
     let refuse = |field: &'static str, message: &'static str| async move {
         let page = instance_page(state, op, id, None, Some((field, message))).await?;
@@ -228,7 +241,7 @@ pub async fn post_action(
             .into_response()),
         Some(None) => {
             session::flash(&op.signed_in.session, FlashKind::Success, done).await?;
-            Ok(Redirect::to(&format!("{}/{id}", op.base)).into_response())
+            Ok(Redirect::to(&paths::central_pbx(op.signed_in.portal, id)).into_response())
         }
     }
 }
@@ -238,7 +251,7 @@ pub async fn post_action(
 #[template(path = "central/restart_confirm.html")]
 pub struct RestartPage {
     chrome: Chrome,
-    base: String,
+    base: &'static str,
     row: Row,
     for_partner: bool,
 }
@@ -247,9 +260,9 @@ pub struct RestartPage {
 pub async fn get_restart(
     State(state): State<AppState>,
     op: Operator,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<PbxId>,
 ) -> Result<RestartPage, AppError> {
-    let instance = pbx::find(&state.db, op.viewer, parse_id(&id)?)
+    let instance = pbx::find(&state.db, op.viewer, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(RestartPage {
@@ -257,7 +270,7 @@ pub async fn get_restart(
             .signed_in
             .chrome(format!("Restart {}", instance.name), "central")
             .await?,
-        base: op.base.clone(),
+        base: op.base,
         row: row(instance, state.clock.now(), &op.signed_in.zone),
         for_partner: matches!(op.viewer, Viewer::Partner(_)),
     })
@@ -276,16 +289,17 @@ pub async fn post_restart(
     State(state): State<AppState>,
     op: Operator,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<PbxId>,
     Form(form): Form<RestartForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
     if form.confirm != "yes" {
         // Someone else's PBX is "not found" here too, never a redirect that reveals it.
         pbx::find(&state.db, op.viewer, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        return Ok(Redirect::to(&format!("{}/{id}/restart", op.base)).into_response());
+        return Ok(
+            Redirect::to(&paths::central_pbx_restart(op.signed_in.portal, id)).into_response(),
+        );
     }
     let acted = pbx::act(
         &state.db,
@@ -306,5 +320,5 @@ pub async fn post_restart(
         "A restart was queued; the PBX picks it up with its next heartbeat.",
     )
     .await?;
-    Ok(Redirect::to(&format!("{}/{id}", op.base)).into_response())
+    Ok(Redirect::to(&paths::central_pbx(op.signed_in.portal, id)).into_response())
 }

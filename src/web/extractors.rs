@@ -2,12 +2,16 @@
 //! never reached by another role (403) or by someone signed out (sent to sign in).
 
 use std::net::SocketAddr;
+use std::str::FromStr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use super::forwarded;
+use super::paths;
+use super::routes::Portal;
 use super::session::{self, Flash};
 use super::state::AppState;
 use crate::accounts::model::{Account, AccountStatus, Role};
@@ -90,54 +94,7 @@ impl Chrome {
     }
 
     fn items(&self, main: bool) -> Vec<NavItem> {
-        // (section, href, label, in the main row)
-        let items: &[(&str, &str, &str, bool)] = match self.role() {
-            Some(Role::Partner) => &[
-                ("customers", "/partner/customers", "Customers", true),
-                ("products", "/partner/products", "Products & Purchase", true),
-                ("orders", "/partner/orders", "Orders", true),
-                (
-                    "central",
-                    "/partner/central-management",
-                    "Central Management",
-                    true,
-                ),
-                ("audit", "/partner/audit", "Audit log", false),
-                ("security", "/partner/security", "Security", false),
-            ],
-            Some(Role::Customer) => &[
-                ("dashboard", "/customer", "Dashboard", true),
-                ("products", "/customer/products", "My products", true),
-                ("trials", "/customer/trials", "Free trials", true),
-                ("estimate", "/customer/estimate", "Cost estimate", true),
-                (
-                    "central",
-                    "/customer/central-management",
-                    "Central Management",
-                    true,
-                ),
-                ("account", "/customer/account", "Account Information", false),
-                ("billing", "/customer/billing", "Billing", false),
-                ("security", "/customer/security", "Security", false),
-                ("partnership", "/customer/partnership", "Partnership", false),
-            ],
-            Some(Role::Manager) => &[
-                ("partners", "/manager/partners", "Partners", true),
-                ("activations", "/manager/activations", "Activations", true),
-                ("removals", "/manager/removals", "Removals", true),
-                (
-                    "applications",
-                    "/manager/applications",
-                    "Applications",
-                    true,
-                ),
-                ("attention", "/manager/attention", "Attention", true),
-                ("audit", "/manager/audit", "Audit log", false),
-                ("security", "/manager/security", "Security", false),
-            ],
-            None => &[],
-        };
-        items
+        nav_entries(self.role())
             .iter()
             .filter(|item| item.3 == main)
             .map(|(section, href, label, _)| NavItem {
@@ -156,8 +113,8 @@ impl Chrome {
             return None;
         }
         let (href, label) = match self.portal {
-            Some(Role::Partner) => ("/customer", "Customer Portal"),
-            _ => ("/partner/customers", "Partner Portal"),
+            Some(Role::Partner) => (paths::CUSTOMER_HOME, "Customer Portal"),
+            _ => (paths::PARTNER_CUSTOMERS, "Partner Portal"),
         };
         Some(NavItem {
             href,
@@ -175,6 +132,76 @@ impl Chrome {
             _ => 0,
         };
         (count > 0).then_some(count)
+    }
+}
+
+/// Each portal's navigation: (section, href, label, in the main row).
+fn nav_entries(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static str, bool)] {
+    match role {
+        Some(Role::Partner) => &[
+            ("customers", paths::PARTNER_CUSTOMERS, "Customers", true),
+            (
+                "products",
+                paths::PARTNER_PRODUCTS,
+                "Products & Purchase",
+                true,
+            ),
+            ("orders", paths::PARTNER_ORDERS, "Orders", true),
+            (
+                "central",
+                paths::PARTNER_CENTRAL,
+                "Central Management",
+                true,
+            ),
+            ("audit", paths::PARTNER_AUDIT, "Audit log", false),
+            ("security", paths::PARTNER_SECURITY, "Security", false),
+        ],
+        Some(Role::Customer) => &[
+            ("dashboard", paths::CUSTOMER_HOME, "Dashboard", true),
+            ("products", paths::CUSTOMER_PRODUCTS, "My products", true),
+            ("trials", paths::CUSTOMER_TRIALS, "Free trials", true),
+            ("estimate", paths::CUSTOMER_ESTIMATE, "Cost estimate", true),
+            (
+                "central",
+                paths::CUSTOMER_CENTRAL,
+                "Central Management",
+                true,
+            ),
+            (
+                "account",
+                paths::CUSTOMER_ACCOUNT,
+                "Account Information",
+                false,
+            ),
+            ("billing", paths::CUSTOMER_BILLING, "Billing", false),
+            ("security", paths::CUSTOMER_SECURITY, "Security", false),
+            (
+                "partnership",
+                paths::CUSTOMER_PARTNERSHIP,
+                "Partnership",
+                false,
+            ),
+        ],
+        Some(Role::Manager) => &[
+            ("partners", paths::MANAGER_PARTNERS, "Partners", true),
+            (
+                "activations",
+                paths::MANAGER_ACTIVATIONS,
+                "Activations",
+                true,
+            ),
+            ("removals", paths::MANAGER_REMOVALS, "Removals", true),
+            (
+                "applications",
+                paths::MANAGER_APPLICATIONS,
+                "Applications",
+                true,
+            ),
+            ("attention", paths::MANAGER_ATTENTION, "Attention", true),
+            ("audit", paths::MANAGER_AUDIT, "Audit log", false),
+            ("security", paths::MANAGER_SECURITY, "Security", false),
+        ],
+        None => &[],
     }
 }
 
@@ -223,7 +250,8 @@ pub struct SignedIn {
     pub session: Session,
     /// The `account_sessions` row of this session.
     pub session_id: SessionId,
-    /// Which portal's navigation pages show.
+    /// Which portal's navigation pages show: the one whose router serves the request, on a
+    /// public page the account's own.
     pub portal: Role,
     /// The zone every time on this person's pages is shown in, worked out once per request
     /// from the account loaded with the session (no query of its own).
@@ -291,7 +319,7 @@ impl FromRequestParts<AppState> for SignedIn {
             sessions::touch(&state.db, mark.session_id, state.clock.now()).await?;
         }
         Ok(Self {
-            portal: account.role,
+            portal: route_portal(parts).unwrap_or(account.role),
             zone: account.zone(),
             account,
             session,
@@ -299,6 +327,17 @@ impl FromRequestParts<AppState> for SignedIn {
             db: state.db.clone(),
         })
     }
+}
+
+/// The portal whose router serves this request (see `Routes::portal`), as the role whose pages
+/// it shows; none on the public pages. Pages several portals share (Security, Central
+/// Management) learn their portal from it, never from the URL.
+pub fn route_portal(parts: &Parts) -> Option<Role> {
+    parts
+        .extensions
+        .get::<Portal>()
+        .copied()
+        .and_then(Portal::role)
 }
 
 /// Where a request comes from, for sessions, throttling and the audit log: the TCP peer, or
@@ -331,6 +370,32 @@ impl FromRequestParts<AppState> for ClientInfo {
             .to_owned();
         Ok(Self { ip, user_agent })
     }
+}
+
+/// The one id in a route's path (`/partner/orders/{id}`), parsed as its entity's id type
+/// (`IdPath<OrderId>`). A malformed id is a page that does not exist: 404, before the handler
+/// runs, exactly as an id of another tenant's row.
+pub struct IdPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for IdPath<T>
+where
+    S: Send + Sync,
+    T: FromStr + Send,
+{
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse_id(&raw)
+            .map(Self)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// An id from a path segment; a malformed one is "not found" (see [`IdPath`]).
+pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 macro_rules! role_guard {

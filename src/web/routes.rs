@@ -10,10 +10,14 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::response::IntoResponse;
 use axum::routing::{self, MethodRouter, Route};
-use axum::Router;
+use axum::{Extension, Router};
 use tower::{Layer, Service};
 
-/// Which portal a route belongs to, from its path.
+use crate::accounts::model::Role;
+
+/// Which portal a route belongs to. Each portal's router marks its requests with it (see
+/// [`Routes::portal`]), so extractors know the portal without reading the URL; the table records
+/// it from the path, and the two are checked to agree when the router is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Portal {
     Public,
@@ -25,6 +29,16 @@ pub enum Portal {
 }
 
 impl Portal {
+    /// The role whose pages this portal shows (none for the public pages and the PBX API).
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Self::Partner => Some(Role::Partner),
+            Self::Customer => Some(Role::Customer),
+            Self::Manager => Some(Role::Manager),
+            Self::Public | Self::PbxApi => None,
+        }
+    }
+
     fn of(path: &str) -> Self {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
         if under("/partner") {
@@ -139,6 +153,19 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.table.extend(other.table);
         self.router = self.router.merge(other.router);
         self
+    }
+
+    /// Marks every request these routes serve with `portal` (read by the extractors of pages
+    /// that several portals share, like Security). Panics, when the router is built, if a path
+    /// lies outside that portal.
+    pub fn portal(self, portal: Portal) -> Self {
+        for row in &self.table {
+            assert_eq!(row.portal, portal, "{} is not a {portal:?} path", row.path);
+        }
+        Self {
+            router: self.router.layer(Extension(portal)),
+            table: self.table,
+        }
     }
 
     pub fn table(&self) -> &[RouteInfo] {

@@ -12,6 +12,7 @@ use crate::audit::{self, Entry};
 use crate::auth::{sessions, throttle};
 use crate::error::AppError;
 use crate::web::extractors::{ClientInfo, SignedIn};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -91,5 +92,5 @@ async fn end_session(
     };
     audit::record_alone(&state.db, entry, state.clock.now()).await?;
     tracing::warn!(account = %account.id, "session ended after repeated failed step-up checks");
-    Ok(Redirect::to("/login").into_response())
+    Ok(Redirect::to(paths::LOGIN).into_response())
 }

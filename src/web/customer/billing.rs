@@ -4,21 +4,24 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::accounts::model::Cursor;
 use crate::error::AppError;
 use crate::format::date_in;
+use crate::ids::OrderId;
 use crate::orders::billing;
 use crate::orders::model::{BillingRow, OrderKind, OrderStatus};
 use crate::orders::store;
 use crate::paging::split_page;
 use crate::pricing::format_money;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Query;
 use crate::web::paging::page_url;
 use crate::web::partner::orders::{InvoicePage, OrderView};
+use crate::web::paths;
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -70,7 +73,7 @@ pub async fn get_billing(
     let mut rows =
         billing::list_for_customer(&state.db, customer.account.id, after, PAGE_SIZE + 1).await?;
     let next_page = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id))
-        .map(|cursor| page_url("/customer/billing", &[], Some(&cursor.encode())));
+        .map(|cursor| page_url(paths::CUSTOMER_BILLING, &[], Some(&cursor.encode())));
     Ok(BillingPage {
         chrome: customer.chrome("Billing", "billing").await?,
         rows,
@@ -82,9 +85,8 @@ pub async fn get_billing(
 pub async fn get_invoice(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<InvoicePage, AppError> {
-    let id: crate::ids::OrderId = id.parse().map_err(|_| AppError::NotFound)?;
     // Only the customer's own subscription orders: another customer's id is "not found".
     let order = billing::find_for_customer(&state.db, customer.account.id, id)
         .await?
@@ -96,7 +98,7 @@ pub async fn get_invoice(
             zone: customer.zone.clone(),
         },
         lines,
-        back_href: "/customer/billing".into(),
+        back_href: paths::CUSTOMER_BILLING.into(),
         back_label: "Back to Billing",
     })
 }

@@ -20,6 +20,7 @@ use crate::subscriptions::store as subscription_store;
 use crate::subscriptions::SubscriptionStatus;
 use crate::subscriptions::SubscriptionView;
 use crate::web::extractors::{Chrome, CurrentCustomer};
+use crate::web::paths;
 use crate::web::state::AppState;
 
 /// A trial ending this soon, or a term renewing this soon, is worth a line under "attention":
@@ -109,7 +110,7 @@ fn subscription_line(view: &SubscriptionView, now: OffsetDateTime) -> Subscripti
         SubscriptionStatus::Expired | SubscriptionStatus::Cancelled => String::new(),
     };
     SubscriptionLine {
-        href: format!("/customer/subscriptions/{}", s.id),
+        href: paths::customer_subscription(s.id),
         name: labels::plan(&view.product_name, &view.plan_name),
         status: s.status.label(),
         badge: s.status.badge_class(),
@@ -122,7 +123,7 @@ fn attention(me: &Account, subs: &[SubscriptionView], now: OffsetDateTime) -> Ve
     let mut items = Vec::new();
     for view in subs {
         let s = &view.subscription;
-        let href = format!("/customer/subscriptions/{}", s.id);
+        let href = paths::customer_subscription(s.id);
         match (s.status, s.trial_ends_at, s.current_period_end) {
             (SubscriptionStatus::Trial, Some(end), _) if end - now <= SOON => {
                 items.push(Attention {
@@ -155,7 +156,7 @@ fn attention(me: &Account, subs: &[SubscriptionView], now: OffsetDateTime) -> Ve
     if !me.two_factor_enabled {
         items.push(Attention {
             message: "Two-factor authentication is off.".into(),
-            href: "/customer/security".into(),
+            href: paths::CUSTOMER_SECURITY.into(),
             action: "Turn it on",
         });
     }
@@ -178,7 +179,7 @@ pub async fn get_dashboard(
         .await?
         .into_iter()
         .map(|i| PbxLine {
-            href: format!("/customer/central-management/{}", i.id),
+            href: paths::customer_pbx(i.id),
             state: i.state(now),
             name: i.name,
             plan: i.plan_name,

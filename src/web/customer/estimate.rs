@@ -14,6 +14,7 @@ use crate::pricing;
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, CurrentCustomer};
 use crate::web::form::Query;
+use crate::web::paths;
 use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -67,7 +68,7 @@ pub async fn get_estimate(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let subscribe_url = format!("/customer/subscribe?{}", input.query_string());
+    let subscribe_url = paths::customer_subscribe_with(input.query_string());
     let quote = quote.as_ref().map(QuoteView::new);
     if partial {
         return Ok((

@@ -5,6 +5,7 @@ pub mod change_review;
 pub mod dashboard;
 pub mod estimate;
 pub mod partnership;
+pub mod routes;
 pub mod subscribe;
 pub mod subscription;
 pub mod subscription_change;
@@ -23,6 +24,7 @@ use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::time_zone::{self, ZoneChoice};
@@ -99,7 +101,7 @@ pub async fn post_account(
         "Your account information was saved.",
     )
     .await?;
-    Ok(Redirect::to("/customer/account").into_response())
+    Ok(Redirect::to(paths::CUSTOMER_ACCOUNT).into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -15,6 +15,7 @@ use crate::partnership::{
 };
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -87,6 +88,34 @@ pub async fn post_partnership(
     Form(form): Form<ApplicationForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
+    let new = checked(&form, &mut errors);
+    if errors.is_empty() {
+        match partnership::apply(
+            &state.db,
+            &customer.account,
+            new,
+            &client.ip,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(_) => {
+                session::flash(&customer.session, FlashKind::Success, "Your application was sent. Your Yeastar account manager will review it and email you the decision.").await?;
+                return Ok(Redirect::to(paths::CUSTOMER_PARTNERSHIP).into_response());
+            }
+            Err(err @ ApplicationError::AlreadyOpen) => errors.add("company", err.to_string()),
+            Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
+        }
+    }
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page(&state, &customer, form, errors).await?,
+    )
+        .into_response())
+}
+
+/// The application as entered, each refused field noted in `errors`.
+fn checked(form: &ApplicationForm, errors: &mut FieldErrors) -> NewApplication {
     let company = form.company.trim();
     if company.is_empty() || company.chars().count() > 200 {
         errors.add(
@@ -115,37 +144,14 @@ pub async fn post_partnership(
     if form.message.chars().count() > 2000 {
         errors.add("message", "The message can be at most 2000 characters.");
     }
-    if errors.is_empty() {
-        let new = NewApplication {
-            company: company.to_owned(),
-            website: website.to_owned(),
-            country,
-            business_type: form.business_type.clone(),
-            yearly_volume: form.yearly_volume.clone(),
-            message: form.message.trim().to_owned(),
-        };
-        match partnership::apply(
-            &state.db,
-            &customer.account,
-            new,
-            &client.ip,
-            state.clock.now(),
-        )
-        .await
-        {
-            Ok(_) => {
-                session::flash(&customer.session, FlashKind::Success, "Your application was sent. Your Yeastar account manager will review it and email you the decision.").await?;
-                return Ok(Redirect::to("/customer/partnership").into_response());
-            }
-            Err(err @ ApplicationError::AlreadyOpen) => errors.add("company", err.to_string()),
-            Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
-        }
+    NewApplication {
+        company: company.to_owned(),
+        website: website.to_owned(),
+        country,
+        business_type: form.business_type.clone(),
+        yearly_volume: form.yearly_volume.clone(),
+        message: form.message.trim().to_owned(),
     }
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        page(&state, &customer, form, errors).await?,
-    )
-        .into_response())
 }
 
 pub async fn post_withdraw(
@@ -172,5 +178,5 @@ pub async fn post_withdraw(
         }
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to("/customer/partnership"))
+    Ok(Redirect::to(paths::CUSTOMER_PARTNERSHIP))
 }

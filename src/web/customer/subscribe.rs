@@ -13,8 +13,9 @@ use crate::error::AppError;
 use crate::pricing::{self, Configuration};
 use crate::subscriptions::{self, Actor, SubscriptionError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
-use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::extractors::{parse_id, Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::{Form, Query};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -138,7 +139,7 @@ pub async fn post_confirm(
     };
     let convert = match input.get("convert") {
         "" => None,
-        raw => Some(raw.parse().map_err(|_| AppError::NotFound)?),
+        raw => Some(parse_id(raw)?),
     };
     let Some((config, _)) = checked(&state, &input, &mut errors) else {
         return form(&state, &customer, input, errors).await;
@@ -162,10 +163,7 @@ pub async fn post_confirm(
                 )
             };
             session::flash(&customer.session, FlashKind::Success, message).await?;
-            Ok(
-                Redirect::to(&format!("/customer/subscriptions/{}", done.subscription_id))
-                    .into_response(),
-            )
+            Ok(Redirect::to(&paths::customer_subscription(done.subscription_id)).into_response())
         }
         Err(SubscriptionError::Pricing(err)) => {
             field_error(&err, &mut errors);

@@ -3,21 +3,24 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::model::FieldErrors;
 use crate::catalog::Plan;
 use crate::error::AppError;
 use crate::format::{datetime, day};
+use crate::ids::SubscriptionId;
 use crate::labels;
 use crate::pbx::PbxState;
 use crate::subscriptions::{
     self, store, Actor, SubscriptionError, SubscriptionStatus, SubscriptionView,
 };
 use crate::web::config_form::ConfigInput;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -64,10 +67,7 @@ impl SubscriptionPage<'_> {
         let id = self.sub.instance_id?;
         let status = self.sub.instance_status?;
         let state = PbxState::of(status, self.sub.instance_heartbeat_at, false, self.now);
-        Some((
-            format!("/customer/central-management/{id}"),
-            state.label(&self.chrome.zone),
-        ))
+        Some((paths::customer_pbx(id), state.label(&self.chrome.zone)))
     }
     fn trial_ends(&self) -> String {
         self.sub
@@ -120,10 +120,7 @@ impl SubscriptionPage<'_> {
         for addon in &s.addons.0 {
             pairs.push((format!("addon.{}", addon.code), addon.quantity.to_string()));
         }
-        format!(
-            "/customer/subscribe?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
+        paths::customer_subscribe_with(serde_urlencoded::to_string(pairs).unwrap_or_default())
     }
 }
 
@@ -191,9 +188,8 @@ pub(super) async fn page<'a>(
 pub(super) async fn find(
     state: &AppState,
     customer: &CurrentCustomer,
-    id: &str,
+    id: SubscriptionId,
 ) -> Result<SubscriptionView, AppError> {
-    let id: crate::ids::SubscriptionId = id.parse().map_err(|_| AppError::NotFound)?;
     store::find_for_customer(&state.db, customer.account.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -202,9 +198,9 @@ pub(super) async fn find(
 pub async fn get_subscription(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     Ok(page(&state, &customer, sub, None, FieldErrors::default())
         .await?
         .into_response())
@@ -214,10 +210,10 @@ pub async fn post_auto_renew(
     State(state): State<AppState>,
     customer: CurrentCustomer,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Redirect, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let on = pairs.iter().any(|(k, v)| k == "auto_renew" && v == "on");
     let actor = Actor {
         customer: &customer.account,
@@ -240,8 +236,7 @@ pub async fn post_auto_renew(
         Err(SubscriptionError::NotFound) => return Err(AppError::NotFound),
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to(&format!(
-        "/customer/subscriptions/{}",
-        sub.subscription.id
+    Ok(Redirect::to(&paths::customer_subscription(
+        sub.subscription.id,
     )))
 }

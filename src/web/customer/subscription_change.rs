@@ -2,10 +2,13 @@
 //! engine's prorated amount, when it takes effect, the order it places) → confirm; and
 //! `/scheduled-change/cancel`: a confirmation page, then the cancellation of a scheduled downgrade.
 
+use crate::ids::SubscriptionId;
+use crate::web::extractors::IdPath;
 use crate::web::form::Form;
+use crate::web::paths;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -98,10 +101,10 @@ async fn refused(
 pub async fn post_change(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let input = ConfigInput::from_pairs(&pairs);
     let mut errors = FieldErrors::default();
     let Some(change) = requested(&state, &sub, &input, &mut errors) else {
@@ -135,10 +138,10 @@ pub async fn post_change(
 pub async fn post_change_edit(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let mut input = ConfigInput::from_pairs(&pairs);
     for field in REVIEW_FIELDS {
         input.other.remove(field);
@@ -172,10 +175,10 @@ pub async fn post_change_confirm(
     State(state): State<AppState>,
     customer: CurrentCustomer,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let input = ConfigInput::from_pairs(&pairs);
     let confirmed = confirmation(&input)?;
     let mut errors = FieldErrors::default();
@@ -203,21 +206,21 @@ pub async fn post_change_confirm(
         Err(err) => {
             let status = form_error(err, &mut errors)?;
             // Show the subscription as it is now, not as it was reviewed.
-            let sub = find(&state, &customer, &id.to_string()).await?;
+            let sub = find(&state, &customer, id).await?;
             return refused(&state, &customer, sub, Some(&input), errors, status).await;
         }
     };
     session::flash(&customer.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/customer/subscriptions/{id}")).into_response())
+    Ok(Redirect::to(&paths::customer_subscription(id)).into_response())
 }
 
 /// The confirmation page before a scheduled downgrade is cancelled.
 pub async fn get_cancel_scheduled_change(
     State(state): State<AppState>,
     customer: CurrentCustomer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let Some((plan, units, _)) = change::scheduled(&sub.subscription) else {
         session::flash(
             &customer.session,
@@ -226,8 +229,7 @@ pub async fn get_cancel_scheduled_change(
         )
         .await?;
         return Ok(
-            Redirect::to(&format!("/customer/subscriptions/{}", sub.subscription.id))
-                .into_response(),
+            Redirect::to(&paths::customer_subscription(sub.subscription.id)).into_response(),
         );
     };
     let scheduled = format!(
@@ -255,9 +257,9 @@ pub async fn post_cancel_scheduled_change(
     State(state): State<AppState>,
     customer: CurrentCustomer,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubscriptionId>,
 ) -> Result<Response, AppError> {
-    let sub = find(&state, &customer, &id).await?;
+    let sub = find(&state, &customer, id).await?;
     let actor = Actor {
         customer: &customer.account,
         client_ip: &client.ip,
@@ -280,5 +282,5 @@ pub async fn post_cancel_scheduled_change(
             .unwrap_or_default()
     );
     session::flash(&customer.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/customer/subscriptions/{id}")).into_response())
+    Ok(Redirect::to(&paths::customer_subscription(id)).into_response())
 }

@@ -8,6 +8,7 @@ use axum::response::Redirect;
 use crate::error::AppError;
 use crate::subscriptions::{self, Actor, SubscriptionError};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentCustomer};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -73,11 +74,11 @@ pub async fn post_start_trial(
                 "Your free trial has started.",
             )
             .await?;
-            Ok(Redirect::to(&format!("/customer/subscriptions/{id}")))
+            Ok(Redirect::to(&paths::customer_subscription(id)))
         }
         Err(err @ (SubscriptionError::TrialAlreadyUsed | SubscriptionError::NoTrial)) => {
             session::flash(&customer.session, FlashKind::Error, err.to_string()).await?;
-            Ok(Redirect::to("/customer/trials"))
+            Ok(Redirect::to(paths::CUSTOMER_TRIALS))
         }
         Err(SubscriptionError::NotFound) => Err(AppError::NotFound),
         Err(err) => Err(AppError::Unexpected(anyhow::anyhow!(err))),

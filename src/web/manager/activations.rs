@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use serde::Deserialize;
 
@@ -13,9 +13,11 @@ use crate::activation::resend::{self, ResendError};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
 use crate::paging::split_page;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -71,7 +73,7 @@ pub async fn get_activations(
     )
     .await?;
     let next_page = split_page(&mut rows, PAGE_SIZE, |r| Cursor::new(r.created_at, r.id))
-        .map(|cursor| page_url("/manager/activations", &[], Some(&cursor.encode())));
+        .map(|cursor| page_url(paths::MANAGER_ACTIVATIONS, &[], Some(&cursor.encode())));
     let rows = rows
         .into_iter()
         .map(|row| {
@@ -137,16 +139,15 @@ pub async fn post_resend(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<Redirect, AppError> {
-    let id = AccountId(uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?);
     match resend_one(&state, &manager, &client, id).await? {
         Ok(until) => {
             session::flash(&manager.session, FlashKind::Success, format!("A new activation link was sent; it is valid until {until}. Earlier links no longer work.")).await?
         }
         Err(message) => session::flash(&manager.session, FlashKind::Error, capitalise(&message)).await?,
     }
-    Ok(Redirect::to("/manager/activations"))
+    Ok(Redirect::to(paths::MANAGER_ACTIVATIONS))
 }
 
 /// `POST /manager/activations/resend` with one `account_id` per ticked row.
@@ -168,7 +169,7 @@ pub async fn post_resend_selected(
             "Tick the accounts whose activation email you want to resend.",
         )
         .await?;
-        return Ok(Redirect::to("/manager/activations"));
+        return Ok(Redirect::to(paths::MANAGER_ACTIVATIONS));
     }
     let (mut sent, mut refused) = (0, Vec::new());
     for id in ids {
@@ -193,7 +194,7 @@ pub async fn post_resend_selected(
         FlashKind::Error
     };
     session::flash(&manager.session, kind, message).await?;
-    Ok(Redirect::to("/manager/activations"))
+    Ok(Redirect::to(paths::MANAGER_ACTIVATIONS))
 }
 
 fn capitalise(message: &str) -> String {

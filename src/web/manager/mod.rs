@@ -9,3 +9,4 @@ pub mod decided;
 pub mod partner_detail;
 pub mod partners;
 pub mod removals;
+pub mod routes;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
 use crate::accounts::store as account_store;
@@ -12,6 +12,7 @@ use crate::format::date_in;
 use crate::orders::list::{self as order_list, OrderFilter, OrderSort};
 use crate::partnership;
 use crate::removals;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, CurrentManager};
 use crate::web::partner::orders::OrderView;
 use crate::web::state::AppState;
@@ -67,9 +68,8 @@ fn status_label(status: AccountStatus) -> &'static str {
 pub async fn get_partner(
     State(state): State<AppState>,
     manager: CurrentManager,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<PartnerPage, AppError> {
-    let id = AccountId(uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?);
     // Tenancy: only a partner assigned to this manager is found; every query below is keyed
     // by that partner's id, so nothing of another manager's partners can follow.
     let partner = account_store::find_partner_of_manager(&state.db, manager.account.id, id)

@@ -17,6 +17,7 @@ use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -65,7 +66,7 @@ pub async fn get_partners(
     })
     .map(|cursor| {
         page_url(
-            "/manager/partners",
+            paths::MANAGER_PARTNERS,
             &[("q", search)],
             Some(&cursor.encode()),
         )
@@ -164,5 +165,5 @@ pub async fn post_new_partner(
         ),
     )
     .await?;
-    Ok(Redirect::to("/manager/partners").into_response())
+    Ok(Redirect::to(paths::MANAGER_PARTNERS).into_response())
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,8 +13,11 @@ use crate::accounts::edit::update_customer_info;
 use crate::accounts::model::{Account, AccountInfoInput, FieldErrors};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
+use crate::ids::AccountId;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -48,9 +51,9 @@ async fn page(
 pub async fn get_edit_customer(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<EditCustomerPage, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     let info = AccountInfoInput::from_account(&customer);
     page(&partner, customer, info, FieldErrors::default()).await
 }
@@ -66,10 +69,10 @@ pub async fn post_edit_customer(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
     Form(form): Form<EditForm>,
 ) -> Result<Response, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     let mut errors = FieldErrors::default();
     let info = form.info.validate(&mut errors);
     if !errors.is_empty() {
@@ -97,5 +100,5 @@ pub async fn post_edit_customer(
         )
     };
     session::flash(&partner.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)).into_response())
+    Ok(Redirect::to(&paths::partner_customer(customer.id)).into_response())
 }

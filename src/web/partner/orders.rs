@@ -2,21 +2,24 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::accounts::model::AccountStatus;
 use crate::error::AppError;
 use crate::format::{date_in, datetime, Zone};
+use crate::ids::OrderId;
 use crate::orders::list::{self as order_list, OrderFilter, OrderSort};
 use crate::orders::store;
 use crate::orders::{OrderSummary, StoredLine};
 use crate::paging::{split_page, Choice, KeyCursor};
 use crate::pricing::format_money;
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, CurrentPartner};
 use crate::web::form::Query;
 use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paths;
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -144,9 +147,8 @@ pub struct InvoicePage {
 async fn load(
     state: &AppState,
     partner: &CurrentPartner,
-    id: &str,
+    id: OrderId,
 ) -> Result<(OrderView, Vec<StoredLine>), AppError> {
-    let id: crate::ids::OrderId = id.parse().map_err(|_| AppError::NotFound)?;
     let order = store::find(&state.db, partner.account.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -163,9 +165,9 @@ async fn load(
 pub async fn get_order(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<OrderPage, AppError> {
-    let (view, lines) = load(&state, &partner, &id).await?;
+    let (view, lines) = load(&state, &partner, id).await?;
     Ok(OrderPage {
         chrome: partner
             .chrome(format!("Order {}", view.order.number), "orders")
@@ -179,11 +181,11 @@ pub async fn get_order(
 pub async fn get_invoice(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<InvoicePage, AppError> {
-    let (view, lines) = load(&state, &partner, &id).await?;
+    let (view, lines) = load(&state, &partner, id).await?;
     Ok(InvoicePage {
-        back_href: format!("/partner/orders/{}", view.order.id),
+        back_href: paths::partner_order(view.order.id),
         back_label: "Back to the order",
         view,
         lines,

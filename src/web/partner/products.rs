@@ -15,9 +15,11 @@ use crate::ids::{AccountId, LicenseId};
 use crate::licenses::list::{self as license_list, LicenseFilter, LicenseList, LicenseSort};
 use crate::licenses::{self, AssociateError, LicenseRow, TypeCount};
 use crate::paging::{split_page, Choice, KeyCursor};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Form, Query};
 use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -98,17 +100,21 @@ pub async fn get_product_list(
     let after = KeyCursor::decode(&query.after, sort.key().kind);
     let plan_codes = plans_matching(&state.catalog, &product_type, search);
     let today = state.clock.now().date();
-    let list = LicenseList {
-        product_type: &product_type,
-        search: (!search.is_empty()).then_some((search, plan_codes.as_slice())),
-        filter,
-        sort,
-        after: after.as_ref(),
-        today,
-        limit: PAGE_SIZE + 1,
-    };
-    let mut rows = license_list::list(&state.db, partner.account.id, list).await?;
-    let base = format!("/partner/products/{product_type}");
+    let mut rows = license_list::list(
+        &state.db,
+        partner.account.id,
+        LicenseList {
+            product_type: &product_type,
+            search: (!search.is_empty()).then_some((search, plan_codes.as_slice())),
+            filter,
+            sort,
+            after: after.as_ref(),
+            today,
+            limit: PAGE_SIZE + 1,
+        },
+    )
+    .await?;
+    let base = paths::partner_product_list(&product_type);
     let params = [
         ("q", search),
         ("status", filter.param()),
@@ -160,9 +166,8 @@ pub struct CustomerQuery {
 async fn license_of(
     state: &AppState,
     partner: &CurrentPartner,
-    id: &str,
+    id: LicenseId,
 ) -> Result<LicenseRow, AppError> {
-    let id: LicenseId = id.parse().map_err(|_| AppError::NotFound)?;
     licenses::find(&state.db, partner.account.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -201,10 +206,10 @@ async fn associate_page(
 pub async fn get_associate(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<LicenseId>,
     Query(query): Query<CustomerQuery>,
 ) -> Result<AssociatePage, AppError> {
-    let license = license_of(&state, &partner, &id).await?;
+    let license = license_of(&state, &partner, id).await?;
     associate_page(&state, &partner, license, &query.q, None).await
 }
 
@@ -218,10 +223,10 @@ pub async fn post_associate(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<LicenseId>,
     Form(form): Form<AssociateForm>,
 ) -> Result<Response, AppError> {
-    let license = license_of(&state, &partner, &id).await?;
+    let license = license_of(&state, &partner, id).await?;
     let refuse = |error: &'static str| async {
         let page = associate_page(&state, &partner, license.clone(), "", Some(error)).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -243,9 +248,9 @@ pub async fn post_associate(
         format!("Licence {} is now associated.", license.key),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/partner/products/{}?q={}",
-        license.product_type, license.key
+    Ok(Redirect::to(&paths::partner_license_search(
+        license.product_type,
+        &license.key,
     ))
     .into_response())
 }
@@ -254,9 +259,9 @@ pub async fn post_dissociate(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<LicenseId>,
 ) -> Result<Redirect, AppError> {
-    let license = license_of(&state, &partner, &id).await?;
+    let license = license_of(&state, &partner, id).await?;
     match licenses::set_customer(
         &state.db,
         &partner.account,
@@ -280,8 +285,8 @@ pub async fn post_dissociate(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/partner/products/{}?q={}",
-        license.product_type, license.key
+    Ok(Redirect::to(&paths::partner_license_search(
+        license.product_type,
+        &license.key,
     )))
 }

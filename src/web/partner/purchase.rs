@@ -15,6 +15,7 @@ use crate::orders::{self, NewOrder, PlaceError};
 use crate::web::config_form::{field_error, ConfigInput, ConfigView, QuoteView};
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -244,7 +245,7 @@ pub async fn post_confirm(
         )
     };
     session::flash(&partner.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/partner/orders/{}", placed.order_id)).into_response())
+    Ok(Redirect::to(&paths::partner_order(placed.order_id)).into_response())
 }
 
 /// "Change" on the review page: back to the form with what was chosen.

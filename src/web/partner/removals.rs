@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -10,9 +10,12 @@ use serde::Deserialize;
 use super::customers::own_customer;
 use crate::accounts::model::Account;
 use crate::error::AppError;
+use crate::ids::AccountId;
 use crate::removals::{self, RemovalError};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -35,9 +38,9 @@ pub struct ReasonForm {
 pub async fn get_request(
     State(state): State<AppState>,
     partner: CurrentPartner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<RemovalRequestPage, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     Ok(RemovalRequestPage {
         chrome: partner.chrome("Request removal", "customers").await?,
         customer,
@@ -50,10 +53,10 @@ pub async fn post_request(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     let reason = form.reason.trim();
     let error = if reason.is_empty() {
         Some("Give a reason for the removal; your account manager reads it.")
@@ -71,7 +74,7 @@ pub async fn post_request(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let back = format!("/partner/customers/{}", customer.id);
+    let back = paths::partner_customer(customer.id);
     match removals::request(&state.db, &partner.account, customer.id, reason, &client.ip, state.clock.now()).await {
         Ok(_) => {
             session::flash(&partner.session, FlashKind::Success, "Removal requested. Your account manager will review it; until then the customer keeps access.").await?
@@ -89,9 +92,9 @@ pub async fn post_withdraw(
     State(state): State<AppState>,
     partner: CurrentPartner,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> Result<Redirect, AppError> {
-    let customer = own_customer(&state, &partner, &id).await?;
+    let customer = own_customer(&state, &partner, id).await?;
     match removals::withdraw(
         &state.db,
         &partner.account,
@@ -119,5 +122,5 @@ pub async fn post_withdraw(
         }
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to(&format!("/partner/customers/{}", customer.id)))
+    Ok(Redirect::to(&paths::partner_customer(customer.id)))
 }

@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::format::datetime;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -120,7 +121,7 @@ async fn link_state_page(
         message,
         contact,
         show_sign_in,
-        resend: expired.then(|| format!("/activate/{token}/resend")),
+        resend: expired.then(|| paths::activate_resend(token)),
     };
     Ok((status, page).into_response())
 }
@@ -193,7 +194,7 @@ pub async fn post_activate(
             .await?;
             // The sign-in form comes filled in with the address just activated.
             session::remember_sign_in_email(&visitor.session, &account.email).await?;
-            Ok(Redirect::to("/login").into_response())
+            Ok(Redirect::to(paths::LOGIN).into_response())
         }
         other => link_state_page(&state, &visitor, &token, other).await,
     }

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::format::Zone;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::{Form, Query};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind, PendingSecondFactor};
 use crate::web::state::AppState;
 
@@ -54,13 +55,13 @@ pub async fn get_root(
     visitor: Visitor,
 ) -> Result<Redirect, AppError> {
     let Some(mark) = session::auth_mark(&visitor.session).await? else {
-        return Ok(Redirect::to("/login"));
+        return Ok(Redirect::to(paths::LOGIN));
     };
     match sessions::find_account(&state.db, mark.account_id, mark.session_id).await? {
         Some(account) if account.status == AccountStatus::Active => {
-            Ok(Redirect::to(account.role.home()))
+            Ok(Redirect::to(paths::home(account.role)))
         }
-        _ => Ok(Redirect::to("/login")),
+        _ => Ok(Redirect::to(paths::LOGIN)),
     }
 }
 
@@ -80,7 +81,7 @@ pub async fn get_login(
 
 /// Only a path inside the role's own portal is followed after sign-in (no open redirect).
 pub fn landing(role: Role, next: &str) -> String {
-    let prefix = role.portal_prefix();
+    let prefix = paths::portal_prefix(role);
     let inside = next == prefix
         || next.starts_with(&format!("{prefix}/"))
         || next.starts_with(&format!("{prefix}?"));
@@ -90,7 +91,7 @@ pub fn landing(role: Role, next: &str) -> String {
     if inside && plain && !next.contains("//") && !next.contains('\\') {
         next.to_owned()
     } else {
-        role.home().to_owned()
+        paths::home(role).to_owned()
     }
 }
 
@@ -278,7 +279,7 @@ async fn continue_sign_in(
         };
         end_earlier_sign_in(state, &visitor.session).await?;
         session::begin_second_factor(&visitor.session, pending).await?;
-        return Ok(Redirect::to("/login/two-factor").into_response());
+        return Ok(Redirect::to(paths::LOGIN_TWO_FACTOR).into_response());
     }
     complete_sign_in(state, &visitor.session, account, client, "password").await?;
     remember_browser_zone(state, account, &form.time_zone).await?;
@@ -295,7 +296,7 @@ pub async fn post_logout(
     session::sign_out(&visitor.session).await?;
     // A fresh anonymous session carries the confirmation to the sign-in page.
     session::flash(&visitor.session, FlashKind::Success, "You have signed out.").await?;
-    Ok(Redirect::to("/login"))
+    Ok(Redirect::to(paths::LOGIN))
 }
 
 #[cfg(test)]

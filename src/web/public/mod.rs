@@ -4,6 +4,7 @@ pub mod activate;
 pub mod login;
 pub mod media;
 pub mod reset;
+pub mod routes;
 pub mod two_factor;
 
 use axum::extract::State;

@@ -15,6 +15,7 @@ use crate::auth::two_factor::{self, CodeCheck};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -222,7 +223,7 @@ pub async fn post_reset(
         ResetLink::Valid(_) => {
             session::flash(&visitor.session, FlashKind::Success,
                 "Your password was changed and every session of your account was signed out. Sign in with the new password.").await?;
-            Ok(Redirect::to("/login").into_response())
+            Ok(Redirect::to(paths::LOGIN).into_response())
         }
         other => link_problem(&visitor, &other).await,
     }

@@ -18,6 +18,7 @@ use crate::auth::two_factor::{self, Accepted, CodeCheck};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
+use crate::web::paths;
 use crate::web::session::{self, FlashKind, PendingSecondFactor};
 use crate::web::state::AppState;
 
@@ -52,7 +53,7 @@ pub async fn get_two_factor(
             }
             .into_response())
         }
-        _ => Ok(Redirect::to("/login").into_response()),
+        _ => Ok(Redirect::to(paths::LOGIN).into_response()),
     }
 }
 
@@ -73,7 +74,7 @@ pub async fn post_two_factor(
             "Your sign-in took too long. Sign in again.",
         )
         .await?;
-        return Ok(Redirect::to("/login").into_response());
+        return Ok(Redirect::to(paths::LOGIN).into_response());
     };
     // Counted before the code is checked, like the password step.
     let keys = throttle::sign_in_keys(&pending.email, &client.ip);

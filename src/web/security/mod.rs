@@ -3,12 +3,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::accounts;
 use crate::accounts::model::{FieldErrors, Role};
@@ -18,8 +17,12 @@ use crate::auth::sessions::{self, SessionRow};
 use crate::auth::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
-use crate::web::extractors::{Chrome, ClientInfo, SignedIn};
+use crate::ids::SessionId;
+use crate::web::extractors::IdPath;
+use crate::web::extractors::{route_portal, Chrome, ClientInfo, SignedIn};
 use crate::web::form::Form;
+use crate::web::paths;
+use crate::web::routes::{get, post, Routes};
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};
@@ -32,20 +35,47 @@ mod two_factor_settings;
 pub use recovery_download::post_download_codes;
 pub use two_factor_settings::{get_setup, post_disable, post_regenerate_codes, post_setup};
 
+/// The same Security pages in every portal, under that portal's prefix; `Owner` refuses
+/// another portal's.
+pub fn routes(role: Role) -> Routes<AppState> {
+    let base = paths::security(role);
+    Routes::new()
+        .route(base, get(get_security))
+        .route(
+            &paths::security_two_factor(role),
+            get(get_setup).post(post_setup),
+        )
+        .route(&format!("{base}/two-factor/disable"), post(post_disable))
+        .route(
+            &format!("{base}/recovery-codes"),
+            post(post_regenerate_codes),
+        )
+        .route(
+            &format!("{base}/recovery-codes/download"),
+            post(post_download_codes),
+        )
+        .route(&format!("{base}/password"), post(post_password))
+        .route(&format!("{base}/time-zone"), post(post_time_zone))
+        .route(
+            &format!("{base}/sessions/end-others"),
+            post(post_end_others),
+        )
+        .route(
+            &format!("{base}/sessions/{{id}}/end"),
+            post(post_end_session),
+        )
+}
+
 /// The signed-in owner, on the Security page of their own portal (another portal's: 403).
 pub struct Owner(pub SignedIn);
 
 impl FromRequestParts<AppState> for Owner {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let path = parts.uri.path().to_owned();
         let mut signed_in = SignedIn::from_request_parts(parts, state).await?;
-        // The page of the portal in the path, if the account may use that portal (a customer
-        // approved as a partner uses both).
-        let portal = [Role::Customer, Role::Partner, Role::Manager]
-            .into_iter()
-            .find(|role| path.starts_with(&format!("{}/security", role.portal_prefix())))
-            .ok_or(AppError::NotFound)?;
+        // The page of the portal whose router serves it, if the account may use that portal (a
+        // customer approved as a partner uses both).
+        let portal = route_portal(parts).ok_or(AppError::NotFound)?;
         let account = &signed_in.account;
         let allowed = account.role == portal || (portal == Role::Partner && account.is_partner());
         if !allowed {
@@ -57,8 +87,8 @@ impl FromRequestParts<AppState> for Owner {
 }
 
 impl Owner {
-    fn base(&self) -> String {
-        format!("{}/security", self.0.portal.portal_prefix())
+    fn base(&self) -> &'static str {
+        paths::security(self.0.portal)
     }
     fn change<'a>(&self, client: &'a ClientInfo, state: &AppState) -> Change<'a> {
         Change {
@@ -92,7 +122,7 @@ impl SessionView {
 #[template(path = "security/page.html")]
 pub struct SecurityPage {
     chrome: Chrome,
-    base: String,
+    base: &'static str,
     two_factor: bool,
     codes_left: i64,
     sessions: Vec<SessionView>,
@@ -206,7 +236,7 @@ pub async fn post_password(
         "Your password was changed. Your other sessions were signed out.",
     )
     .await?;
-    Ok(Redirect::to(&owner.base()).into_response())
+    Ok(Redirect::to(owner.base()).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -239,7 +269,7 @@ pub async fn post_time_zone(
         format!("Times are now shown in {}.", zone.name()),
     )
     .await?;
-    Ok(Redirect::to(&owner.base()).into_response())
+    Ok(Redirect::to(owner.base()).into_response())
 }
 
 pub async fn post_end_others(
@@ -258,17 +288,16 @@ pub async fn post_end_others(
         ),
     )
     .await?;
-    Ok(Redirect::to(&owner.base()))
+    Ok(Redirect::to(owner.base()))
 }
 
 pub async fn post_end_session(
     State(state): State<AppState>,
     owner: Owner,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SessionId>,
 ) -> Result<Redirect, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     // Scoped to the owner's own sessions: another account's session id is simply not found.
-    if !sessions::end(&state.db, owner.0.account.id, id.into()).await? {
+    if !sessions::end(&state.db, owner.0.account.id, id).await? {
         return Err(AppError::NotFound);
     }
     session::flash(
@@ -277,5 +306,5 @@ pub async fn post_end_session(
         "The session was signed out.",
     )
     .await?;
-    Ok(Redirect::to(&owner.base()))
+    Ok(Redirect::to(owner.base()))
 }

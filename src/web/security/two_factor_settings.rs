@@ -17,6 +17,7 @@ use crate::auth::totp;
 use crate::auth::two_factor::{self, CodeCheck};
 use crate::error::AppError;
 use crate::web::extractors::{Chrome, ClientInfo};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 use crate::web::step_up::{self, StepUp};
@@ -27,7 +28,7 @@ const SETUP_KEY: &str = "totp_setup";
 #[template(path = "security/setup.html")]
 pub struct SetupPage {
     chrome: Chrome,
-    base: String,
+    base: &'static str,
     qr: String,
     key: String,
     errors: FieldErrors,
@@ -53,7 +54,7 @@ async fn setup_page(
 /// Starts setting up 2FA: a new secret, kept (sealed) in the session until confirmed.
 pub async fn get_setup(State(state): State<AppState>, owner: Owner) -> Result<Response, AppError> {
     if owner.0.account.two_factor_enabled {
-        return Ok(Redirect::to(&owner.base()).into_response());
+        return Ok(Redirect::to(owner.base()).into_response());
     }
     let secret = totp::new_secret();
     let sealed = STANDARD.encode(state.secrets.seal(&secret));
@@ -76,7 +77,7 @@ pub struct CodeForm {
 #[template(path = "security/codes.html")]
 pub struct CodesPage {
     chrome: Chrome,
-    base: String,
+    base: &'static str,
     codes: Vec<String>,
     just_enabled: bool,
     /// How many other sessions were signed out when 2FA was turned on.
@@ -104,7 +105,7 @@ pub async fn post_setup(
         .and_then(|s| STANDARD.decode(s).ok())
         .and_then(|s| state.secrets.open(&s).ok());
     let Some(secret) = secret else {
-        return Ok(Redirect::to(&format!("{}/two-factor", owner.base())).into_response());
+        return Ok(Redirect::to(&paths::security_two_factor(owner.0.portal)).into_response());
     };
     let mut errors = FieldErrors::default();
     match password_step_up(&state, &owner, &client, &form.password).await? {
@@ -191,7 +192,7 @@ pub async fn post_disable(
         "Two-factor authentication is off.",
     )
     .await?;
-    Ok(Redirect::to(&owner.base()).into_response())
+    Ok(Redirect::to(owner.base()).into_response())
 }
 
 pub async fn post_regenerate_codes(
@@ -201,7 +202,7 @@ pub async fn post_regenerate_codes(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     if !owner.0.account.two_factor_enabled {
-        return Ok(Redirect::to(&owner.base()).into_response());
+        return Ok(Redirect::to(owner.base()).into_response());
     }
     match password_step_up(&state, &owner, &client, &form.password).await? {
         StepUp::SignedOut(response) => return Ok(response),
