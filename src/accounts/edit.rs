@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::model::{Account, AccountId, AccountInfo};
 use super::store::ACCOUNT_COLUMNS;
-use crate::audit;
+use crate::audit::{self, Action};
 
 /// What a saved edit changed: (field, old value, new value) for each field that differs.
 pub type Changes = Vec<(&'static str, String, String)>;
@@ -76,7 +76,7 @@ pub async fn update_customer_info(
         .collect();
     let entry = audit::Entry {
         actor: Some(partner.id),
-        action: "customer.updated",
+        action: Action::CustomerUpdated,
         target: Some(customer_id),
         partner: Some(partner.id),
         client_ip: Some(client_ip),

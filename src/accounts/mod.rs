@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use serde_json::json;
 
 use crate::activation;
-use crate::audit;
+use crate::audit::{self, Action};
 use crate::format::Zone;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
@@ -133,11 +133,11 @@ pub async fn create_pending_account(
     };
     for (action, details) in [
         (
-            "account.created",
+            Action::AccountCreated,
             json!({ "role": new.role, "email": new.email.as_str() }),
         ),
         (
-            "activation.sent",
+            Action::ActivationSent,
             json!({ "expires_at": expires_at.unix_timestamp() }),
         ),
     ] {

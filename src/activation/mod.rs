@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus, Role};
 use crate::accounts::store as account_store;
-use crate::audit;
+use crate::audit::{self, Action};
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
 use crate::tokens::{hash_token, new_token};
@@ -206,7 +206,7 @@ pub async fn activate(
             .await?;
         let entry = audit::Entry {
             actor: Some(account.id),
-            action: "activation.used",
+            action: Action::ActivationUsed,
             target: Some(account.id),
             partner: account.tenant(),
             client_ip: None,

@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::accounts::model::{Account, AccountId, Cursor, Role};
 use crate::accounts::store::ACCOUNT_COLUMNS;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 
 /// Resends allowed per account in any 24 hours.
 pub const RESENDS_PER_DAY: i64 = 5;
@@ -123,7 +123,7 @@ pub async fn resend(
     let expires_at = super::email_new_link(&mut tx, &account, public_base_url, now).await?;
     let entry = Entry {
         actor: Some(manager.id),
-        action: "activation.resent",
+        action: Action::ActivationResent,
         target: Some(account.id),
         partner: account.tenant(),
         client_ip: Some(client_ip),

@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use super::{classify, find_token, LinkState};
 use crate::accounts::model::Account;
 use crate::accounts::store::ACCOUNT_COLUMNS;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::auth::throttle::Limit;
 
 /// Requests per client address: a few quick ones, then growing delays, at most 20 an hour.
@@ -31,7 +31,7 @@ pub const CLIENT: Limit = Limit {
 };
 
 /// The audit action of a link asked for by its holder (the manager's is `activation.resent`).
-pub const ACTION: &str = "activation.requested";
+pub const ACTION: Action = Action::ActivationRequested;
 
 pub fn client_key(ip: &str) -> (String, Limit) {
     (format!("activation-request:ip:{ip}"), CLIENT)

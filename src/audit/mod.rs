@@ -1,6 +1,7 @@
 //! The audit log: an append-only record of every state change (the table refuses updates and
 //! deletes). Entries are written inside the transaction of the change they record.
 
+pub mod action;
 pub mod details;
 pub mod sentence;
 pub mod store;
@@ -12,12 +13,14 @@ use uuid::Uuid;
 
 use crate::ids::AccountId;
 
+pub use action::Action;
+
 /// One entry to record.
 pub struct Entry<'a> {
     /// Who did it (None: the system or an operator at the command line).
     pub actor: Option<AccountId>,
-    /// What happened, e.g. "two_factor.enabled".
-    pub action: &'a str,
+    /// What happened.
+    pub action: Action,
     /// Whom it was done to.
     pub target: Option<AccountId>,
     /// The partner whose tenant this belongs to, if any.
@@ -38,7 +41,7 @@ pub async fn record(
     .bind(Uuid::now_v7())
     .bind(now)
     .bind(entry.actor)
-    .bind(entry.action)
+    .bind(entry.action.as_str())
     .bind(entry.target)
     .bind(entry.partner)
     .bind(entry.client_ip)

@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use crate::ids::AccountId;
 
+use super::Action;
+
 /// Whose entries a reader may see.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
@@ -22,7 +24,7 @@ pub struct Filter {
     pub partner: Option<AccountId>,
     /// Email of the actor or target (exact, case-insensitive).
     pub account: Option<String>,
-    pub action: Option<String>,
+    pub action: Option<Action>,
     /// From this instant on (the start of the reader's "from" day in their zone).
     pub from: Option<OffsetDateTime>,
     /// Before this instant (the start of the day after the reader's "to" day).
@@ -141,9 +143,9 @@ pub async fn list(
         q.push_bind(email.clone());
         q.push("))");
     }
-    if let Some(action) = &filter.action {
+    if let Some(action) = filter.action {
         q.push(" and l.action = ");
-        q.push_bind(action.clone());
+        q.push_bind(action.as_str());
     }
     if let Some(from) = filter.from {
         q.push(" and l.at >= ");

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::Account;
 use crate::accounts::store::ACCOUNT_COLUMNS;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::auth::sessions;
 use crate::clock::Clock;
 use crate::mail::messages::{PasswordResetEmail, SecurityNotice};
@@ -187,7 +187,7 @@ async fn send_link(
         conn,
         Entry {
             actor: None,
-            action: "password_reset.requested",
+            action: Action::PasswordResetRequested,
             target: Some(account.id),
             partner: account.tenant(),
             client_ip: Some(client_ip),
@@ -278,7 +278,7 @@ async fn set_password(
     account: &Account,
     password_hash: &str,
     keep_session: Option<Uuid>,
-    action: &str,
+    action: Action,
     client_ip: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
@@ -338,7 +338,7 @@ pub async fn complete(
         account,
         password_hash,
         None,
-        "password_reset.completed",
+        Action::PasswordResetCompleted,
         client_ip,
         now,
     )
@@ -370,7 +370,7 @@ pub async fn change(
         account,
         password_hash,
         Some(current_session),
-        "password.changed",
+        Action::PasswordChanged,
         client_ip,
         now,
     )

@@ -13,7 +13,7 @@ use super::secretbox::{SecretBox, Unsealed};
 use super::sessions;
 use super::totp;
 use crate::accounts::model::{Account, AccountId};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::mail::messages::SecurityNotice;
 use crate::mail::outbox;
 
@@ -224,7 +224,7 @@ async fn notify(
 async fn audit(
     conn: &mut PgConnection,
     account: &Account,
-    action: &str,
+    action: Action,
     change: &Change<'_>,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
@@ -284,7 +284,7 @@ pub async fn enable(
         None => 0,
     };
     let details = json!({ "sessions_ended": sessions_ended });
-    audit(&mut tx, account, "two_factor.enabled", &change, details).await?;
+    audit(&mut tx, account, Action::TwoFactorEnabled, &change, details).await?;
     notify(&mut tx, account, "two-factor authentication was turned on",
         "Two-factor authentication was turned on for your Yeastar Portal account. Signing in now needs a code from your authenticator app.",
         &change).await?;
@@ -319,7 +319,7 @@ pub async fn disable(
     audit(
         &mut tx,
         account,
-        "two_factor.disabled",
+        Action::TwoFactorDisabled,
         &change,
         json!({ "by": by }),
     )
@@ -352,7 +352,7 @@ pub async fn regenerate_codes(
     audit(
         &mut tx,
         account,
-        "two_factor.recovery_codes_regenerated",
+        Action::TwoFactorRecoveryCodesRegenerated,
         &change,
         json!({}),
     )

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
 use crate::accounts::tenancy;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TypeCount {
@@ -213,8 +213,8 @@ pub async fn set_customer(
         .execute(&mut *tx)
         .await?;
     let (action, target) = match customer {
-        Some(customer) => ("license.associated", Some(customer)),
-        None => ("license.dissociated", previous),
+        Some(customer) => (Action::LicenseAssociated, Some(customer)),
+        None => (Action::LicenseDissociated, previous),
     };
     audit::record(
         &mut tx,

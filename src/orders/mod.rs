@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId};
 use crate::accounts::tenancy;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::catalog::Catalog;
 use crate::pricing::{self, Configuration, PricingError, Quote};
 
@@ -174,7 +174,7 @@ pub async fn place(
                 &mut tx,
                 Entry {
                     actor: Some(new.partner.id),
-                    action: "license.associated",
+                    action: Action::LicenseAssociated,
                     target: Some(customer),
                     partner: tenant,
                     client_ip: Some(new.client_ip),
@@ -186,7 +186,7 @@ pub async fn place(
         }
     }
     audit::record(&mut tx, Entry {
-        actor: Some(new.partner.id), action: "order.placed", target: new.customer, partner: tenant,
+        actor: Some(new.partner.id), action: Action::OrderPlaced, target: new.customer, partner: tenant,
         client_ip: Some(new.client_ip),
         details: json!({ "order": number, "plan": plan.code, "licenses": new.licenses, "total_minor": total.total_minor, "currency": total.currency }),
     }, now).await?;

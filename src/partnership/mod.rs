@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
 use crate::accounts::tenancy;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::auth::sessions;
 use crate::mail::messages::Notice;
 use crate::mail::outbox;
@@ -130,7 +130,7 @@ pub async fn latest(pool: &PgPool, customer: AccountId) -> sqlx::Result<Option<A
 
 fn entry<'a>(
     actor: AccountId,
-    action: &'a str,
+    action: Action,
     customer: &Account,
     ip: &'a str,
     details: serde_json::Value,
@@ -172,7 +172,7 @@ pub async fn apply(
         &mut tx,
         entry(
             customer.id,
-            "partnership.applied",
+            Action::PartnershipApplied,
             customer,
             ip,
             json!({ "application": id, "company": new.company }),
@@ -200,7 +200,7 @@ pub async fn withdraw(
         &mut tx,
         entry(
             customer.id,
-            "partnership.withdrawn",
+            Action::PartnershipWithdrawn,
             customer,
             ip,
             json!({}),
@@ -312,9 +312,9 @@ pub async fn decide(
         sessions::end_all_but(&mut tx, customer.id, None).await?;
     }
     let action = if approve {
-        "partnership.approved"
+        Action::PartnershipApproved
     } else {
-        "partnership.rejected"
+        Action::PartnershipRejected
     };
     audit::record(
         &mut tx,

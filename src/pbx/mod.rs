@@ -310,7 +310,7 @@ pub async fn act(
     };
     let mut tx = pool.begin().await?;
     let mut token = None;
-    let (kind, details) = match action {
+    let (kind, audited, details) = match action {
         Action::Rename(name) => {
             sqlx::query("update pbx_instances set name = $2, updated_at = $3 where id = $1")
                 .bind(instance)
@@ -318,7 +318,11 @@ pub async fn act(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            (EventKind::Renamed, json!({ "from": view.name, "to": name }))
+            (
+                EventKind::Renamed,
+                audit::Action::PbxRenamed,
+                json!({ "from": view.name, "to": name }),
+            )
         }
         Action::AlarmEmail(email) => {
             sqlx::query("update pbx_instances set alarm_email = $2, updated_at = $3 where id = $1")
@@ -327,12 +331,20 @@ pub async fn act(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            (EventKind::AlarmContactChanged, json!({ "email": email }))
+            (
+                EventKind::AlarmContactChanged,
+                audit::Action::PbxAlarmContactChanged,
+                json!({ "email": email }),
+            )
         }
         Action::Restart => {
             sqlx::query("insert into pbx_commands (id, instance_id, kind, requested_by, created_at) values ($1, $2, 'restart', $3, $4)")
                 .bind(Uuid::now_v7()).bind(instance).bind(actor.id).bind(now).execute(&mut *tx).await?;
-            (EventKind::RestartQueued, json!({}))
+            (
+                EventKind::RestartQueued,
+                audit::Action::PbxRestartQueued,
+                json!({}),
+            )
         }
         Action::NewToken => {
             let (plain, hash) = new_token();
@@ -343,7 +355,11 @@ pub async fn act(
                 .execute(&mut *tx)
                 .await?;
             token = Some(plain);
-            (EventKind::TokenIssued, json!({}))
+            (
+                EventKind::TokenIssued,
+                audit::Action::PbxTokenIssued,
+                json!({}),
+            )
         }
     };
     record_event(
@@ -362,7 +378,7 @@ pub async fn act(
         &mut tx,
         Entry {
             actor: Some(actor.id),
-            action: &format!("pbx.{}", kind.code()),
+            action: audited,
             target: Some(view.customer_id),
             partner,
             client_ip: Some(client_ip),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
 use crate::accounts::tenancy;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::auth::sessions;
 use crate::paging::Cursor;
 
@@ -87,7 +87,7 @@ pub async fn latest_for_customer(
 async fn audit(
     conn: &mut PgConnection,
     actor: AccountId,
-    action: &str,
+    action: Action,
     request: &RemovalRequest,
     ip: &str,
     details: serde_json::Value,
@@ -138,7 +138,7 @@ pub async fn request(
     audit(
         &mut tx,
         partner.id,
-        "removal.requested",
+        Action::RemovalRequested,
         &request,
         ip,
         json!({ "reason": reason }),
@@ -171,7 +171,7 @@ pub async fn withdraw(
     audit(
         &mut tx,
         partner.id,
-        "removal.withdrawn",
+        Action::RemovalWithdrawn,
         &request,
         ip,
         json!({}),
@@ -338,7 +338,7 @@ pub async fn approve(
     audit(
         &mut tx,
         manager.id,
-        "removal.approved",
+        Action::RemovalApproved,
         &request,
         ip,
         json!({ "note": note, "sessions_ended": sessions_ended }),
@@ -372,7 +372,7 @@ pub async fn reject(
     audit(
         &mut tx,
         manager.id,
-        "removal.rejected",
+        Action::RemovalRejected,
         &request,
         ip,
         json!({ "reason": reason }),

@@ -14,7 +14,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::model::{Account, AccountId};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::catalog::Catalog;
 use crate::orders::store as order_store;
 use crate::pricing::{self, AddonChoice, Configuration, PricingError, Quote};
@@ -55,7 +55,7 @@ pub struct Actor<'a> {
 async fn record(
     conn: &mut PgConnection,
     actor: &Actor<'_>,
-    action: &str,
+    action: Action,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
     audit::record(
@@ -142,7 +142,7 @@ pub async fn start_trial(
     record(
         &mut tx,
         &actor,
-        "trial.started",
+        Action::TrialStarted,
         json!({ "subscription": id, "product_type": product_type, "days": days }),
     )
     .await?;
@@ -289,9 +289,9 @@ async fn subscribe_once(
     )
     .await?;
     let action = if convert.is_some() {
-        "trial.converted"
+        Action::TrialConverted
     } else {
-        "subscription.started"
+        Action::SubscriptionStarted
     };
     record(
         &mut tx,
@@ -347,7 +347,7 @@ async fn place_order(
     record(
         conn,
         actor,
-        "order.placed",
+        Action::OrderPlaced,
         json!({ "order": number, "kind": kind, "total_minor": quote.total_minor }),
     )
     .await?;
@@ -374,7 +374,7 @@ pub async fn set_auto_renew(
     record(
         &mut tx,
         &actor,
-        "subscription.auto_renew",
+        Action::SubscriptionAutoRenew,
         json!({ "subscription": subscription_id, "on": on }),
     )
     .await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::store::Subscription;
 use crate::accounts::model::{Account, AccountId};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::catalog::Catalog;
 use crate::mail::messages::Notice;
 use crate::mail::outbox;
@@ -138,7 +138,7 @@ async fn notify_account(
 async fn system_audit(
     conn: &mut PgConnection,
     sub: &Subscription,
-    action: &str,
+    action: Action,
     details: serde_json::Value,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {

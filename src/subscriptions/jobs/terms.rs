@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{details, first_time, notify, suspend, system_audit, Message, Report, BATCH};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::jobs::Job;
 use crate::orders::store as order_store;
@@ -124,7 +125,7 @@ async fn end_one(
         renew(conn, catalog, &sub, now).await?;
     } else {
         suspend(conn, &sub, now).await?;
-        system_audit(conn, &sub, "subscription.ended", details(&sub), now).await?;
+        system_audit(conn, &sub, Action::SubscriptionEnded, details(&sub), now).await?;
     }
     Ok(Ended {
         downgraded,
@@ -161,7 +162,7 @@ async fn apply_scheduled_change(
     .execute(&mut *conn)
     .await?;
     let audit = json!({ "subscription": sub.id, "from": sub.plan_code, "to": plan, "units": units, "addons": addons.0 });
-    system_audit(conn, sub, "subscription.downgraded", audit, now).await?;
+    system_audit(conn, sub, Action::SubscriptionDowngraded, audit, now).await?;
     sub.plan_code = plan;
     sub.units = units;
     sub.addons = addons;
@@ -221,6 +222,6 @@ async fn renew(
     .await?;
     order_store::insert_lines(conn, order_id, &quote).await?;
     let audit = json!({ "subscription": sub.id, "order": number, "until": quote.end.to_string() });
-    system_audit(conn, sub, "subscription.renewed", audit, now).await?;
+    system_audit(conn, sub, Action::SubscriptionRenewed, audit, now).await?;
     Ok(())
 }

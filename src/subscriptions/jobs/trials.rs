@@ -8,6 +8,7 @@ use super::{
     customer, details, first_time, notify, notify_account, suspend, system_audit, Message, Report,
     BATCH,
 };
+use crate::audit::Action;
 use crate::jobs::Job;
 use crate::subscriptions::store;
 
@@ -98,7 +99,7 @@ async fn expire_one(
 ) -> anyhow::Result<()> {
     let sub = store::find_by_id(conn, id).await?;
     suspend(conn, &sub, now).await?;
-    system_audit(conn, &sub, "trial.expired", details(&sub), now).await?;
+    system_audit(conn, &sub, Action::TrialExpired, details(&sub), now).await?;
     let message = Message {
         subject: "Your Yeastar free trial has ended",
         body: "Your free trial has ended and the product is suspended. Subscribe to resume it: nothing is lost.",

@@ -13,8 +13,9 @@ use time::Date;
 use crate::accounts::model::{AccountId, FieldErrors};
 use crate::accounts::store::{self as account_store, PartnerRow};
 use crate::audit::details::{self, Detail};
-use crate::audit::sentence::{self, Action};
+use crate::audit::sentence;
 use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
@@ -93,10 +94,12 @@ impl AuditQuery {
         };
         let action = match self.action.trim() {
             "" => None,
-            raw if sentence::is_known(raw) => Some(raw.to_owned()),
-            _ => {
-                errors.add("action", "Choose an action from the list.");
-                None
+            raw => {
+                let action = Action::parse(raw);
+                if action.is_none() {
+                    errors.add("action", "Choose an action from the list.");
+                }
+                action
             }
         };
         if !errors.is_empty() {
