@@ -2,16 +2,13 @@
 //! deletes). Entries are written inside the transaction of the change they record.
 
 pub mod action;
-pub mod details;
-pub mod sentence;
 pub mod store;
 
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, AuditEntryId};
 
 pub use action::Action;
 
@@ -38,7 +35,7 @@ pub async fn record(
         "insert into audit_log (id, at, actor_id, action, target_id, partner_id, client_ip, details) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(Uuid::now_v7())
+    .bind(AuditEntryId::new())
     .bind(now)
     .bind(entry.actor)
     .bind(entry.action.as_str())

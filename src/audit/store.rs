@@ -5,7 +5,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, AuditEntryId};
 
 use super::Action;
 
@@ -35,7 +35,7 @@ pub struct Filter {
 /// under which partner, and the product, PBX and licence its details point at.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Row {
-    pub id: Uuid,
+    pub id: AuditEntryId,
     pub at: OffsetDateTime,
     pub action: String,
     pub actor_id: Option<Uuid>,
@@ -119,9 +119,9 @@ pub async fn list(
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT);
     match scope {
         Scope::Manager(manager) => {
-            q.push("(l.partner_id in (select id from accounts where (role = 'partner' or partner_access) and manager_id = ");
+            q.push("(l.partner_id in (select id from managed_partner_ids(");
             q.push_bind(manager);
-            q.push(") or l.actor_id = ");
+            q.push(") id) or l.actor_id = ");
             q.push_bind(manager);
             q.push(" or l.target_id = ");
             q.push_bind(manager);

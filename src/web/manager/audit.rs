@@ -12,13 +12,12 @@ use time::Date;
 
 use crate::accounts::model::{AccountId, FieldErrors};
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::audit::details::{self, Detail};
-use crate::audit::sentence;
 use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope};
 use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
+use crate::labels::audit::{self as words, Detail};
 use crate::paging::split_page;
 use crate::web::extractors::{Chrome, CurrentManager, CurrentPartner};
 use crate::web::form::Query;
@@ -127,13 +126,13 @@ pub struct AuditRow {
 
 impl AuditRow {
     fn new(row: Row, catalog: &Catalog, zone: Zone) -> Self {
-        let details = details::labelled(&row, catalog);
+        let details = words::labelled(&row, catalog);
         let idents: Vec<&str> = details
             .iter()
             .filter(|d| d.kind == Some("ident"))
             .map(|d| d.value.as_str())
             .collect();
-        let sentence = pieces(&sentence::sentence(&row, catalog), &idents);
+        let sentence = pieces(&words::sentence(&row, catalog), &idents);
         Self {
             sentence,
             details,
@@ -232,7 +231,7 @@ async fn audit_page(
         export_url: page_url(&format!("{base}.csv"), &query.params(), None),
         query,
         partners,
-        groups: sentence::action_groups(),
+        groups: words::action_groups(),
         rows: rows
             .into_iter()
             .map(|row| AuditRow::new(row, &state.catalog, zone.clone()))
@@ -298,7 +297,7 @@ async fn csv(
     let mut out =
         String::from("time_utc,action,actor,target,partner,client_ip,details,summary\r\n");
     for row in rows {
-        let summary = sentence::sentence(&row, &state.catalog);
+        let summary = words::sentence(&row, &state.catalog);
         let fields = [
             rfc3339(row.at),
             row.action,

@@ -1,157 +1,12 @@
-//! What an audit entry says to a person: one sentence per action code ("Nora Winters added
-//! customer Alice Martin"), and the label and group of each action for the log's filter. Each
-//! is an exhaustive `match` on [`Action`], so a new action does not compile until it has its
-//! words. A stored code no action knows (e.g. an old one) still reads as words, never raw.
+//! What an audit entry says to a person: one sentence per action ("Nora Winters added
+//! customer Alice Martin"), an exhaustive `match` on [`Action`], so a new action does not
+//! compile until it has its sentence. A stored code no action knows (e.g. an old one) still
+//! reads as words, never raw.
 
+use crate::audit::store::Row;
+use crate::audit::Action;
 use crate::catalog::Catalog;
-
-use super::store::Row;
-use super::Action;
-
-/// The groups the log's filter files actions under, in the order it lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    Accounts,
-    Security,
-    Removals,
-    Orders,
-    Subscriptions,
-    Pbx,
-    Partnership,
-}
-
-impl Group {
-    pub fn label(self) -> &'static str {
-        match self {
-            Group::Accounts => "Accounts",
-            Group::Security => "Sign-in and security",
-            Group::Removals => "Removals",
-            Group::Orders => "Orders and licences",
-            Group::Subscriptions => "Trials and subscriptions",
-            Group::Pbx => "Central Management",
-            Group::Partnership => "Partnership",
-        }
-    }
-}
-
-impl Action {
-    /// The group the filter lists this action under.
-    pub fn group(self) -> Group {
-        use Action as A;
-        match self {
-            A::AccountCreated
-            | A::ActivationSent
-            | A::ActivationResent
-            | A::ActivationUsed
-            | A::ActivationRequested
-            | A::CustomerUpdated => Group::Accounts,
-            A::SignInSucceeded
-            | A::SignInFailed
-            | A::StepUpFailed
-            | A::SessionEndedAfterFailedStepUp
-            | A::TwoFactorEnabled
-            | A::TwoFactorDisabled
-            | A::TwoFactorRecoveryCodesRegenerated
-            | A::PasswordChanged
-            | A::PasswordResetRequested
-            | A::PasswordResetCompleted => Group::Security,
-            A::RemovalRequested | A::RemovalWithdrawn | A::RemovalApproved | A::RemovalRejected => {
-                Group::Removals
-            }
-            A::OrderPlaced | A::LicenseAssociated | A::LicenseDissociated => Group::Orders,
-            A::TrialStarted
-            | A::TrialConverted
-            | A::TrialExpired
-            | A::SubscriptionStarted
-            | A::SubscriptionChanged
-            | A::SubscriptionDowngradeScheduled
-            | A::SubscriptionDowngradeCancelled
-            | A::SubscriptionDowngraded
-            | A::SubscriptionRenewed
-            | A::SubscriptionEnded
-            | A::SubscriptionAutoRenew => Group::Subscriptions,
-            A::PbxRenamed | A::PbxAlarmContactChanged | A::PbxRestartQueued | A::PbxTokenIssued => {
-                Group::Pbx
-            }
-            A::PartnershipApplied
-            | A::PartnershipWithdrawn
-            | A::PartnershipApproved
-            | A::PartnershipRejected => Group::Partnership,
-        }
-    }
-
-    /// What the filter calls this action.
-    pub fn label(self) -> &'static str {
-        use Action as A;
-        match self {
-            A::AccountCreated => "Account added",
-            A::ActivationSent => "Activation email sent",
-            A::ActivationResent => "Activation email resent",
-            A::ActivationUsed => "Account activated",
-            A::ActivationRequested => "New activation link requested",
-            A::CustomerUpdated => "Account information edited",
-            A::SignInSucceeded => "Signed in",
-            A::SignInFailed => "Sign-in failed",
-            A::StepUpFailed => "Security check failed",
-            A::SessionEndedAfterFailedStepUp => "Signed out after failed checks",
-            A::TwoFactorEnabled => "Two-factor authentication turned on",
-            A::TwoFactorDisabled => "Two-factor authentication turned off",
-            A::TwoFactorRecoveryCodesRegenerated => "New recovery codes",
-            A::PasswordChanged => "Password changed",
-            A::PasswordResetRequested => "Password reset requested",
-            A::PasswordResetCompleted => "Password reset",
-            A::RemovalRequested => "Removal requested",
-            A::RemovalWithdrawn => "Removal request withdrawn",
-            A::RemovalApproved => "Removal approved",
-            A::RemovalRejected => "Removal rejected",
-            A::OrderPlaced => "Order placed",
-            A::LicenseAssociated => "Licence associated",
-            A::LicenseDissociated => "Licence taken back",
-            A::TrialStarted => "Trial started",
-            A::TrialConverted => "Trial turned into a subscription",
-            A::TrialExpired => "Trial ended",
-            A::SubscriptionStarted => "Subscribed",
-            A::SubscriptionChanged => "Subscription changed",
-            A::SubscriptionDowngradeScheduled => "Downgrade scheduled",
-            A::SubscriptionDowngradeCancelled => "Scheduled downgrade cancelled",
-            A::SubscriptionDowngraded => "Subscription downgraded",
-            A::SubscriptionRenewed => "Subscription renewed",
-            A::SubscriptionEnded => "Subscription ended",
-            A::SubscriptionAutoRenew => "Automatic renewal changed",
-            A::PbxRenamed => "PBX renamed",
-            A::PbxAlarmContactChanged => "PBX alarm contact changed",
-            A::PbxRestartQueued => "PBX restart requested",
-            A::PbxTokenIssued => "PBX connection token issued",
-            A::PartnershipApplied => "Applied for partnership",
-            A::PartnershipWithdrawn => "Partnership application withdrawn",
-            A::PartnershipApproved => "Partnership approved",
-            A::PartnershipRejected => "Partnership rejected",
-        }
-    }
-}
-
-/// The filter's groups, in order, each with its actions.
-pub fn action_groups() -> Vec<(&'static str, Vec<Action>)> {
-    let mut groups: Vec<(&'static str, Vec<Action>)> = Vec::new();
-    for a in Action::ALL {
-        let group = a.group().label();
-        match groups.last_mut() {
-            Some((last, list)) if *last == group => list.push(*a),
-            _ => groups.push((group, vec![*a])),
-        }
-    }
-    groups
-}
-
-/// "account.updated" → "Account updated": an unknown code, in words.
-pub fn humanise(code: &str) -> String {
-    let words = code.replace(['.', '_'], " ");
-    let mut chars = words.trim().chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
+use crate::labels::humanize;
 
 /// The entry as one sentence, with the names of the people, products and PBXs it is about.
 pub fn sentence(row: &Row, catalog: &Catalog) -> String {
@@ -194,20 +49,15 @@ impl<'a> Said<'a> {
         use Action as A;
         let (by, to, product, pbx) = (self.who.actor, self.who.subject, self.product, &self.pbx);
         let (other, subscription) = (self.who.for_other(), self.subscription());
-        let targeted = self.row.target_id.is_some();
         match action {
             A::AccountCreated => self.account_created(),
-            A::ActivationSent if self.who.actor_known => {
-                format!("{by} sent an activation email to {to}")
-            }
-            A::ActivationSent => format!("An activation email was sent to {to}"),
+            A::ActivationSent => self.activation_sent(),
             A::ActivationResent => format!("{by} sent a new activation email to {to}"),
             A::ActivationUsed => format!("{to} activated their account"),
             A::ActivationRequested => format!("{to} asked for a new activation link"),
             A::CustomerUpdated => format!("{by} edited the account information of {to}"),
             A::SignInSucceeded => format!("{by} signed in"),
-            A::SignInFailed if targeted => format!("A sign-in as {to} failed"),
-            A::SignInFailed => "A sign-in with an unknown email failed".to_owned(),
+            A::SignInFailed => self.sign_in_failed(),
             A::StepUpFailed => format!("{by} failed a security check"),
             A::SessionEndedAfterFailedStepUp => {
                 format!("{by} was signed out after repeated failed security checks")
@@ -226,15 +76,9 @@ impl<'a> Said<'a> {
             A::RemovalRejected => format!("{by} rejected the removal request for {to}"),
             A::OrderPlaced => self.order_placed(),
             A::LicenseAssociated => format!("{by} associated a {product} licence with {to}"),
-            A::LicenseDissociated if targeted => {
-                format!("{by} took a {product} licence back from {to}")
-            }
-            A::LicenseDissociated => format!("{by} took back a {product} licence"),
+            A::LicenseDissociated => self.license_dissociated(),
             A::TrialStarted => format!("{by} started a free trial of {product}"),
-            A::TrialConverted => {
-                let trial = self.own(&format!("{product} trial"));
-                format!("{by} turned {trial} into a subscription")
-            }
+            A::TrialConverted => self.trial_converted(),
             A::TrialExpired => format!("The {product} trial of {to} ended"),
             A::SubscriptionStarted => format!("{by} subscribed to {product}"),
             A::SubscriptionChanged => format!("{by} changed {subscription}"),
@@ -256,18 +100,14 @@ impl<'a> Said<'a> {
             A::PbxTokenIssued => format!("{by} issued a new connection token for {pbx}"),
             A::PartnershipApplied => format!("{by} applied to become a Yeastar partner"),
             A::PartnershipWithdrawn => format!("{by} withdrew their partnership application"),
-            A::PartnershipApproved => {
-                format!("{by} approved the partnership application of {to}")
-            }
-            A::PartnershipRejected => {
-                format!("{by} rejected the partnership application of {to}")
-            }
+            A::PartnershipApproved => self.partnership_decided("approved"),
+            A::PartnershipRejected => self.partnership_decided("rejected"),
         }
     }
 
     /// A code recorded by an older or newer version: its words, and who and whom.
     fn unknown(&self, code: &str) -> String {
-        let mut text = humanise(code);
+        let mut text = humanize(code);
         if self.who.actor_known {
             text.push_str(&format!(" by {}", self.who.actor));
         }
@@ -304,6 +144,40 @@ impl<'a> Said<'a> {
             true => format!("{by} added {role} {to}"),
             false => format!("{to} was added as a {role}"),
         }
+    }
+
+    fn activation_sent(&self) -> String {
+        let (by, to) = (self.who.actor, self.who.subject);
+        match self.who.actor_known {
+            true => format!("{by} sent an activation email to {to}"),
+            false => format!("An activation email was sent to {to}"),
+        }
+    }
+
+    fn sign_in_failed(&self) -> String {
+        match self.row.target_id {
+            Some(_) => format!("A sign-in as {} failed", self.who.subject),
+            None => "A sign-in with an unknown email failed".to_owned(),
+        }
+    }
+
+    fn license_dissociated(&self) -> String {
+        let (by, to, product) = (self.who.actor, self.who.subject, self.product);
+        match self.row.target_id {
+            Some(_) => format!("{by} took a {product} licence back from {to}"),
+            None => format!("{by} took back a {product} licence"),
+        }
+    }
+
+    fn trial_converted(&self) -> String {
+        let trial = self.own(&format!("{} trial", self.product));
+        format!("{} turned {trial} into a subscription", self.who.actor)
+    }
+
+    /// "approved" or "rejected".
+    fn partnership_decided(&self, verb: &str) -> String {
+        let (by, to) = (self.who.actor, self.who.subject);
+        format!("{by} {verb} the partnership application of {to}")
     }
 
     fn order_placed(&self) -> String {
@@ -384,13 +258,14 @@ fn role_word(role: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::AuditEntryId;
     use serde_json::json;
     use time::OffsetDateTime;
     use uuid::Uuid;
 
     fn row(action: &str, actor: Option<(Uuid, &str)>, target: Option<(Uuid, &str)>) -> Row {
         Row {
-            id: Uuid::now_v7(),
+            id: AuditEntryId::new(),
             at: OffsetDateTime::UNIX_EPOCH,
             action: action.to_owned(),
             actor_id: actor.map(|a| a.0),
@@ -418,7 +293,7 @@ mod tests {
             let code = a.as_str();
             let text = sentence(&row(code, nora, alice), &catalog);
             assert!(
-                !text.starts_with(&humanise(code)),
+                !text.starts_with(&humanize(code)),
                 "{code} falls back to its code's words: {text}"
             );
             assert!(!text.contains('_') && !text.contains(code), "{text}");
