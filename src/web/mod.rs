@@ -215,10 +215,10 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
             "/partner/licenses/{id}/dissociate",
             post(partner::products::post_dissociate),
         )
-        .route("/partner/audit", get(manager::audit::get_partner_audit))
+        .route("/partner/audit", get(partner::audit::get_partner_audit))
         .route(
             "/partner/audit.csv",
-            get(manager::audit::get_partner_audit_csv),
+            get(partner::audit::get_partner_audit_csv),
         )
         .route(
             "/partner/customers/{id}/two-factor/disable",

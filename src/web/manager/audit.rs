@@ -1,5 +1,6 @@
-//! `/manager/audit` (and the partner's `/partner/audit`): the audit log, filtered,
-//! keyset-paginated, and exported as CSV.
+//! `/manager/audit`: the audit log, filtered, keyset-paginated, and exported as CSV. The page
+//! and the export are shared with the partner's `/partner/audit` (`web::partner::audit`),
+//! which differ only in whose entries they read.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,7 +20,7 @@ use crate::error::AppError;
 use crate::format::{datetime, Zone};
 use crate::labels::audit::{self as words, Detail};
 use crate::paging::split_page;
-use crate::web::extractors::{Chrome, CurrentManager, CurrentPartner};
+use crate::web::extractors::{Chrome, CurrentManager};
 use crate::web::form::Query;
 use crate::web::paging::page_url;
 use crate::web::state::AppState;
@@ -194,7 +195,7 @@ pub struct AuditPage {
     show_partner: bool,
 }
 
-async fn audit_page(
+pub(crate) async fn audit_page(
     state: &AppState,
     scope: Scope,
     base: &'static str,
@@ -263,26 +264,9 @@ pub async fn get_manager_audit(
     .await
 }
 
-pub async fn get_partner_audit(
-    State(state): State<AppState>,
-    partner: CurrentPartner,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, AppError> {
-    let chrome = partner.chrome("Audit log", "audit").await?;
-    audit_page(
-        &state,
-        Scope::Partner(partner.account.id),
-        "/partner/audit",
-        chrome,
-        query,
-        Vec::new(),
-    )
-    .await
-}
-
 /// The export: times in RFC 3339 UTC for machines; the date filter in the reader's zone, as on
 /// the page the export link came from.
-async fn csv(
+pub(crate) async fn csv(
     state: &AppState,
     scope: Scope,
     zone: &Zone,
@@ -339,20 +323,6 @@ pub async fn get_manager_audit_csv(
         &state,
         Scope::Manager(manager.account.id),
         &manager.zone,
-        &query,
-    )
-    .await
-}
-
-pub async fn get_partner_audit_csv(
-    State(state): State<AppState>,
-    partner: CurrentPartner,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, AppError> {
-    csv(
-        &state,
-        Scope::Partner(partner.account.id),
-        &partner.zone,
         &query,
     )
     .await

@@ -1,5 +1,6 @@
 //! The Partner Portal.
 
+pub mod audit;
 pub mod customer_edit;
 pub mod customers;
 pub mod orders;
