@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::model::{Account, AccountId, AccountInfo};
 use super::store;
 use crate::audit;
+use crate::audit::Action;
 use crate::format::Zone;
 
 /// What a saved edit changed: (field, old value, new value) for each field that differs.
@@ -108,7 +109,7 @@ async fn save_changes(
         .collect();
     let entry = audit::Entry {
         actor: Some(actor),
-        action: "customer.updated",
+        action: Action::CustomerUpdated,
         target: Some(before.id),
         partner: before.tenant(),
         client_ip: Some(client_ip),

@@ -10,6 +10,7 @@ use super::Invitee;
 use crate::accounts::model::{AccountId, AccountInfo, Email, FieldErrors, Role};
 use crate::accounts::{profile_image, store};
 use crate::audit;
+use crate::audit::Action;
 use crate::format::Zone;
 
 /// Everything needed to create a pending account.
@@ -143,11 +144,11 @@ async fn record_created(
     };
     for (action, details) in [
         (
-            "account.created",
+            Action::AccountCreated,
             json!({ "role": new.role, "email": new.email.as_str() }),
         ),
         (
-            "activation.sent",
+            Action::ActivationSent,
             json!({ "expires_at": expires_at.unix_timestamp() }),
         ),
     ] {

@@ -12,6 +12,7 @@ use time::{Duration, OffsetDateTime};
 use crate::accounts::model::{Account, AccountId, AccountStatus, Role};
 use crate::accounts::{pending, store as account_store};
 use crate::audit;
+use crate::audit::Action;
 use crate::format::Zone;
 use crate::mail::messages::ActivationEmail;
 use crate::mail::outbox;
@@ -195,7 +196,7 @@ pub async fn activate(
         store::mark_used(&mut tx, row.id, now).await?;
         let entry = audit::Entry {
             actor: Some(account.id),
-            action: "activation.used",
+            action: Action::ActivationUsed,
             target: Some(account.id),
             partner: account.tenant(),
             client_ip: None,

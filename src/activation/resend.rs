@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::accounts::model::{Account, AccountId};
 use crate::accounts::pending;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 
 /// Resends allowed per account in any 24 hours.
@@ -58,7 +59,7 @@ pub async fn resend(
     let expires_at = super::email_new_link(&mut tx, &account, public_base_url, now).await?;
     let entry = Entry {
         actor: Some(manager.id),
-        action: "activation.resent",
+        action: Action::ActivationResent,
         target: Some(account.id),
         partner: account.tenant(),
         client_ip: Some(client_ip),

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 use super::{classify, find_token, LinkState};
 use crate::accounts::store as account_store;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::throttle::Limit;
 
@@ -30,7 +31,7 @@ pub const CLIENT: Limit = Limit {
 };
 
 /// The audit action of a link asked for by its holder (the manager's is `activation.resent`).
-pub const ACTION: &str = "activation.requested";
+pub const ACTION: Action = Action::ActivationRequested;
 
 pub fn client_key(ip: &str) -> (String, Limit) {
     (format!("activation-request:ip:{ip}"), CLIENT)

@@ -1,23 +1,23 @@
 //! The audit log: an append-only record of every state change (the table refuses updates and
 //! deletes). Entries are written inside the transaction of the change they record.
 
-pub mod details;
-pub mod sentence;
+pub mod action;
 pub mod store;
 
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, AuditEntryId};
+
+pub use action::Action;
 
 /// One entry to record.
 pub struct Entry<'a> {
     /// Who did it (None: the system or an operator at the command line).
     pub actor: Option<AccountId>,
-    /// What happened, e.g. "two_factor.enabled".
-    pub action: &'a str,
+    /// What happened.
+    pub action: Action,
     /// Whom it was done to.
     pub target: Option<AccountId>,
     /// The partner whose tenant this belongs to, if any.
@@ -35,10 +35,10 @@ pub async fn record(
         "insert into audit_log (id, at, actor_id, action, target_id, partner_id, client_ip, details) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(Uuid::now_v7())
+    .bind(AuditEntryId::new())
     .bind(now)
     .bind(entry.actor)
-    .bind(entry.action)
+    .bind(entry.action.as_str())
     .bind(entry.target)
     .bind(entry.partner)
     .bind(entry.client_ip)

@@ -5,7 +5,9 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, AuditEntryId};
+
+use super::Action;
 
 /// Whose entries a reader may see.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +24,7 @@ pub struct Filter {
     pub partner: Option<AccountId>,
     /// Email of the actor or target (exact, case-insensitive).
     pub account: Option<String>,
-    pub action: Option<String>,
+    pub action: Option<Action>,
     /// From this instant on (the start of the reader's "from" day in their zone).
     pub from: Option<OffsetDateTime>,
     /// Before this instant (the start of the day after the reader's "to" day).
@@ -33,7 +35,7 @@ pub struct Filter {
 /// under which partner, and the product, PBX and licence its details point at.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Row {
-    pub id: Uuid,
+    pub id: AuditEntryId,
     pub at: OffsetDateTime,
     pub action: String,
     pub actor_id: Option<Uuid>,
@@ -117,9 +119,9 @@ pub async fn list(
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT);
     match scope {
         Scope::Manager(manager) => {
-            q.push("(l.partner_id in (select id from accounts where (role = 'partner' or partner_access) and manager_id = ");
+            q.push("(l.partner_id in (select id from managed_partner_ids(");
             q.push_bind(manager);
-            q.push(") or l.actor_id = ");
+            q.push(") id) or l.actor_id = ");
             q.push_bind(manager);
             q.push(" or l.target_id = ");
             q.push_bind(manager);
@@ -141,9 +143,9 @@ pub async fn list(
         q.push_bind(email.clone());
         q.push("))");
     }
-    if let Some(action) = &filter.action {
+    if let Some(action) = filter.action {
         q.push(" and l.action = ");
-        q.push_bind(action.clone());
+        q.push_bind(action.as_str());
     }
     if let Some(from) = filter.from {
         q.push(" and l.at >= ");

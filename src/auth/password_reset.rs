@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::accounts::credentials;
 use crate::accounts::model::Account;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::{sessions, store};
 use crate::clock::Clock;
@@ -145,7 +146,7 @@ async fn send_link(
         conn,
         Entry {
             actor: None,
-            action: "password_reset.requested",
+            action: Action::PasswordResetRequested,
             target: Some(account.id),
             partner: account.tenant(),
             client_ip: Some(client_ip),
@@ -210,7 +211,7 @@ async fn set_password(
     account: &Account,
     password_hash: &str,
     keep_session: Option<SessionId>,
-    action: &str,
+    action: Action,
     client_ip: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
@@ -265,7 +266,7 @@ pub async fn complete(
         account,
         password_hash,
         None,
-        "password_reset.completed",
+        Action::PasswordResetCompleted,
         client_ip,
         now,
     )
@@ -291,7 +292,7 @@ pub async fn change(
         account,
         password_hash,
         Some(current_session),
-        "password.changed",
+        Action::PasswordChanged,
         client_ip,
         now,
     )

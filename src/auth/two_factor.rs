@@ -14,6 +14,7 @@ use super::store;
 use super::totp;
 use crate::accounts::credentials;
 use crate::accounts::model::{Account, AccountId};
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::ids::SessionId;
 use crate::mail::messages::SecurityNotice;
@@ -180,7 +181,7 @@ async fn notify(
 async fn audit(
     conn: &mut PgConnection,
     account: &Account,
-    action: &str,
+    action: Action,
     change: &Change<'_>,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
@@ -232,7 +233,7 @@ pub async fn enable(
         None => 0,
     };
     let details = json!({ "sessions_ended": sessions_ended });
-    audit(&mut tx, account, "two_factor.enabled", &change, details).await?;
+    audit(&mut tx, account, Action::TwoFactorEnabled, &change, details).await?;
     notify(&mut tx, account, "two-factor authentication was turned on",
         "Two-factor authentication was turned on for your Yeastar Portal account. Signing in now needs a code from your authenticator app.",
         &change).await?;
@@ -257,7 +258,7 @@ pub async fn disable(
     audit(
         &mut tx,
         account,
-        "two_factor.disabled",
+        Action::TwoFactorDisabled,
         &change,
         json!({ "by": by }),
     )
@@ -290,7 +291,7 @@ pub async fn regenerate_codes(
     audit(
         &mut tx,
         account,
-        "two_factor.recovery_codes_regenerated",
+        Action::TwoFactorRecoveryCodesRegenerated,
         &change,
         json!({}),
     )

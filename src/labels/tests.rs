@@ -1,6 +1,7 @@
 use super::*;
-use crate::pbx::OFFLINE_AFTER;
+use crate::pbx::{Event, EventKind, PbxState, PbxStatus, OFFLINE_AFTER};
 use time::macros::datetime;
+use time::Duration;
 
 /// A label people read: starts with a capital (or a number), never a code (no `_`), not empty.
 fn assert_readable(label: &str) {

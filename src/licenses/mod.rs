@@ -15,6 +15,7 @@ pub use store::{counts_by_type, find, list_for_customer, list_for_partner_custom
 
 use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::tenancy;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::ids::{AccountId, LicenseId};
 
@@ -43,8 +44,8 @@ pub async fn set_customer(
     }
     store::update_customer(&mut tx, license_id, customer, now).await?;
     let (action, target) = match customer {
-        Some(customer) => ("license.associated", Some(customer)),
-        None => ("license.dissociated", previous),
+        Some(customer) => (Action::LicenseAssociated, Some(customer)),
+        None => (Action::LicenseDissociated, previous),
     };
     audit::record(
         &mut tx,

@@ -7,17 +7,49 @@ use super::outbox::OutgoingEmail;
 use crate::format::{datetime, Zone};
 use crate::ids::AccountId;
 
-#[derive(Template)]
-#[template(path = "email/activation.txt")]
-struct ActivationText<'a> {
-    m: &'a ActivationEmail<'a>,
+/// The text and HTML templates of one email, each given the email's fields as `m`.
+macro_rules! templates {
+    ($text:ident, $html:ident, $email:ident, $text_path:literal, $html_path:literal) => {
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            m: &'a $email<'a>,
+        }
+
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            m: &'a $email<'a>,
+        }
+    };
 }
 
-#[derive(Template)]
-#[template(path = "email/activation.html")]
-struct ActivationHtml<'a> {
-    m: &'a ActivationEmail<'a>,
+/// One email to one account, both bodies rendered.
+fn outgoing(
+    account_id: AccountId,
+    recipient: &str,
+    subject: String,
+    kind: &'static str,
+    text: &impl Template,
+    html: &impl Template,
+) -> anyhow::Result<OutgoingEmail> {
+    Ok(OutgoingEmail {
+        recipient: recipient.to_owned(),
+        subject,
+        text_body: text.render()?,
+        html_body: html.render()?,
+        kind,
+        account_id: Some(account_id),
+    })
 }
+
+templates!(
+    ActivationText,
+    ActivationHtml,
+    ActivationEmail,
+    "email/activation.txt",
+    "email/activation.html"
+);
 
 /// The email that carries an activation link.
 pub struct ActivationEmail<'a> {
@@ -39,28 +71,24 @@ impl ActivationEmail<'_> {
     }
 
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        Ok(OutgoingEmail {
-            recipient: self.recipient.to_owned(),
-            subject: format!("Activate your Yeastar {} account", self.portal_name),
-            text_body: ActivationText { m: self }.render()?,
-            html_body: ActivationHtml { m: self }.render()?,
-            kind: "activation",
-            account_id: Some(self.account_id),
-        })
+        outgoing(
+            self.account_id,
+            self.recipient,
+            format!("Activate your Yeastar {} account", self.portal_name),
+            "activation",
+            &ActivationText { m: self },
+            &ActivationHtml { m: self },
+        )
     }
 }
 
-#[derive(Template)]
-#[template(path = "email/security_notice.txt")]
-struct SecurityNoticeText<'a> {
-    m: &'a SecurityNotice<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "email/security_notice.html")]
-struct SecurityNoticeHtml<'a> {
-    m: &'a SecurityNotice<'a>,
-}
+templates!(
+    SecurityNoticeText,
+    SecurityNoticeHtml,
+    SecurityNotice,
+    "email/security_notice.txt",
+    "email/security_notice.html"
+);
 
 /// Tells an account's owner that something changed about how they sign in.
 pub struct SecurityNotice<'a> {
@@ -83,28 +111,24 @@ impl SecurityNotice<'_> {
     }
 
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        Ok(OutgoingEmail {
-            recipient: self.recipient.to_owned(),
-            subject: format!("Yeastar Portal: {}", self.headline),
-            text_body: SecurityNoticeText { m: self }.render()?,
-            html_body: SecurityNoticeHtml { m: self }.render()?,
-            kind: "security_notice",
-            account_id: Some(self.account_id),
-        })
+        outgoing(
+            self.account_id,
+            self.recipient,
+            format!("Yeastar Portal: {}", self.headline),
+            "security_notice",
+            &SecurityNoticeText { m: self },
+            &SecurityNoticeHtml { m: self },
+        )
     }
 }
 
-#[derive(Template)]
-#[template(path = "email/password_reset.txt")]
-struct PasswordResetText<'a> {
-    m: &'a PasswordResetEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "email/password_reset.html")]
-struct PasswordResetHtml<'a> {
-    m: &'a PasswordResetEmail<'a>,
-}
+templates!(
+    PasswordResetText,
+    PasswordResetHtml,
+    PasswordResetEmail,
+    "email/password_reset.txt",
+    "email/password_reset.html"
+);
 
 /// The email with a one-hour password reset link.
 pub struct PasswordResetEmail<'a> {
@@ -123,28 +147,24 @@ impl PasswordResetEmail<'_> {
     }
 
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        Ok(OutgoingEmail {
-            recipient: self.recipient.to_owned(),
-            subject: "Reset your Yeastar Portal password".to_owned(),
-            text_body: PasswordResetText { m: self }.render()?,
-            html_body: PasswordResetHtml { m: self }.render()?,
-            kind: "password_reset",
-            account_id: Some(self.account_id),
-        })
+        outgoing(
+            self.account_id,
+            self.recipient,
+            "Reset your Yeastar Portal password".to_owned(),
+            "password_reset",
+            &PasswordResetText { m: self },
+            &PasswordResetHtml { m: self },
+        )
     }
 }
 
-#[derive(Template)]
-#[template(path = "email/notice.txt")]
-struct NoticeText<'a> {
-    m: &'a Notice<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "email/notice.html")]
-struct NoticeHtml<'a> {
-    m: &'a Notice<'a>,
-}
+templates!(
+    NoticeText,
+    NoticeHtml,
+    Notice,
+    "email/notice.txt",
+    "email/notice.html"
+);
 
 /// A plain notice about the account's products (trial reminders, renewals).
 pub struct Notice<'a> {
@@ -159,13 +179,13 @@ pub struct Notice<'a> {
 
 impl Notice<'_> {
     pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        Ok(OutgoingEmail {
-            recipient: self.recipient.to_owned(),
-            subject: self.subject.to_owned(),
-            text_body: NoticeText { m: self }.render()?,
-            html_body: NoticeHtml { m: self }.render()?,
-            kind: self.kind,
-            account_id: Some(self.account_id),
-        })
+        outgoing(
+            self.account_id,
+            self.recipient,
+            self.subject.to_owned(),
+            self.kind,
+            &NoticeText { m: self },
+            &NoticeHtml { m: self },
+        )
     }
 }

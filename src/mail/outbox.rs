@@ -3,9 +3,8 @@
 
 use sqlx::PgConnection;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, EmailId};
 
 /// A rendered email ready to be queued.
 #[derive(Debug, Clone)]
@@ -23,8 +22,8 @@ pub async fn enqueue(
     conn: &mut PgConnection,
     email: &OutgoingEmail,
     now: OffsetDateTime,
-) -> sqlx::Result<Uuid> {
-    let id = Uuid::now_v7();
+) -> sqlx::Result<EmailId> {
+    let id = EmailId::new();
     sqlx::query(
         "insert into email_outbox (id, recipient, subject, text_body, html_body, account_id, kind, \
          created_at, next_attempt_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",

@@ -7,7 +7,7 @@ use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 pub struct Envelope<'a> {
-    pub id: uuid::Uuid,
+    pub id: crate::ids::EmailId,
     pub recipient: &'a str,
     pub subject: &'a str,
     pub text_body: &'a str,

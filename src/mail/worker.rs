@@ -8,10 +8,10 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 use super::transport::{Envelope, Transport};
 use crate::clock::Clock;
+use crate::ids::EmailId;
 
 /// How long a claimed email stays invisible to other workers.
 const LEASE: Duration = Duration::minutes(2);
@@ -28,7 +28,7 @@ pub enum Delivery {
 
 #[derive(sqlx::FromRow)]
 struct Claimed {
-    id: Uuid,
+    id: EmailId,
     recipient: String,
     subject: String,
     text_body: String,
@@ -55,20 +55,7 @@ pub struct Worker {
 impl Worker {
     /// Claims and delivers one due email; `None` when nothing is due.
     pub async fn deliver_one(&self) -> anyhow::Result<Option<Delivery>> {
-        let now = self.clock.now();
-        let claimed: Option<Claimed> = sqlx::query_as(
-            "update email_outbox set locked_until = $2, attempts = attempts + 1 \
-             where id = (select id from email_outbox \
-                 where status = 'pending' and next_attempt_at <= $1 \
-                   and (locked_until is null or locked_until < $1) \
-                 order by next_attempt_at limit 1 for update skip locked) \
-             returning id, recipient, subject, text_body, html_body, kind, attempts",
-        )
-        .bind(now)
-        .bind(now + LEASE)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(email) = claimed else {
+        let Some(email) = self.claim().await? else {
             return Ok(None);
         };
         let envelope = Envelope {
@@ -82,49 +69,81 @@ impl Worker {
         let result = self.transport.send(&self.from, &envelope).await;
         let now = self.clock.now();
         let outcome = match result {
-            Ok(()) => {
-                // Once sent (or refused for good) the body is never needed again, and it holds
-                // live links (activation, password reset): keep only the envelope that pages
-                // showing delivery state read (recipient, subject, kind, status, times).
-                sqlx::query(
-                    "update email_outbox set status = 'sent', sent_at = $2, locked_until = null, \
-                     last_error = null, text_body = '', html_body = '' where id = $1",
-                )
-                .bind(email.id)
-                .bind(now)
-                .execute(&self.pool)
-                .await?;
-                Delivery::Sent
-            }
+            Ok(()) => self.mark_sent(email.id, now).await?,
             Err(err) if err.permanent => {
                 tracing::error!(email = %email.id, error = %err.message, "email refused for good");
-                sqlx::query(
-                    "update email_outbox set status = 'failed', last_error = $2, \
-                     locked_until = null, text_body = '', html_body = '' where id = $1",
-                )
-                .bind(email.id)
-                .bind(&err.message)
-                .execute(&self.pool)
-                .await?;
-                Delivery::Failed
+                self.mark_failed(email.id, &err.message).await?
             }
             Err(err) => {
                 let next = now + backoff(email.attempts);
                 tracing::warn!(email = %email.id, attempts = email.attempts, error = %err.message,
                     retry_at = %next, "email delivery failed; will retry");
-                sqlx::query(
-                    "update email_outbox set last_error = $2, next_attempt_at = $3, \
-                     locked_until = null where id = $1",
-                )
-                .bind(email.id)
-                .bind(&err.message)
-                .bind(next)
-                .execute(&self.pool)
-                .await?;
-                Delivery::Retry(next)
+                self.retry_at(email.id, &err.message, next).await?
             }
         };
         Ok(Some(outcome))
+    }
+
+    /// Takes the next due email for the lease, counting the attempt.
+    async fn claim(&self) -> sqlx::Result<Option<Claimed>> {
+        let now = self.clock.now();
+        sqlx::query_as(
+            "update email_outbox set locked_until = $2, attempts = attempts + 1 \
+             where id = (select id from email_outbox \
+                 where status = 'pending' and next_attempt_at <= $1 \
+                   and (locked_until is null or locked_until < $1) \
+                 order by next_attempt_at limit 1 for update skip locked) \
+             returning id, recipient, subject, text_body, html_body, kind, attempts",
+        )
+        .bind(now)
+        .bind(now + LEASE)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    async fn mark_sent(&self, id: EmailId, now: OffsetDateTime) -> sqlx::Result<Delivery> {
+        // Once sent (or refused for good) the body is never needed again, and it holds
+        // live links (activation, password reset): keep only the envelope that pages
+        // showing delivery state read (recipient, subject, kind, status, times).
+        sqlx::query(
+            "update email_outbox set status = 'sent', sent_at = $2, locked_until = null, \
+             last_error = null, text_body = '', html_body = '' where id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(Delivery::Sent)
+    }
+
+    async fn mark_failed(&self, id: EmailId, error: &str) -> sqlx::Result<Delivery> {
+        sqlx::query(
+            "update email_outbox set status = 'failed', last_error = $2, \
+             locked_until = null, text_body = '', html_body = '' where id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(Delivery::Failed)
+    }
+
+    async fn retry_at(
+        &self,
+        id: EmailId,
+        error: &str,
+        next: OffsetDateTime,
+    ) -> sqlx::Result<Delivery> {
+        sqlx::query(
+            "update email_outbox set last_error = $2, next_attempt_at = $3, \
+             locked_until = null where id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(next)
+        .execute(&self.pool)
+        .await?;
+        Ok(Delivery::Retry(next))
     }
 
     /// Delivers every email that is due now; returns how many were attempted.

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::Account;
 use crate::accounts::tenancy;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::catalog::{Catalog, Plan};
 use crate::ids::{AccountId, OrderId};
@@ -172,7 +173,7 @@ async fn audit_purchase(
                 &mut *conn,
                 Entry {
                     actor: Some(new.partner.id),
-                    action: "license.associated",
+                    action: Action::LicenseAssociated,
                     target: Some(customer),
                     partner: tenant,
                     client_ip: Some(new.client_ip),
@@ -185,7 +186,7 @@ async fn audit_purchase(
     }
     let total = order.quote;
     audit::record(conn, Entry {
-        actor: Some(new.partner.id), action: "order.placed", target: new.customer, partner: tenant,
+        actor: Some(new.partner.id), action: Action::OrderPlaced, target: new.customer, partner: tenant,
         client_ip: Some(new.client_ip),
         details: json!({ "order": recorded.number, "plan": plan.code, "licenses": new.licenses, "total_minor": total.total_minor, "currency": total.currency }),
     }, order.now).await

@@ -18,6 +18,7 @@ pub use store::{decided, latest, queue};
 
 use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::tenancy;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::ids::{AccountId, ApplicationId};
@@ -26,7 +27,7 @@ use crate::mail::outbox;
 
 fn entry<'a>(
     actor: AccountId,
-    action: &'a str,
+    action: Action,
     customer: &Account,
     ip: &'a str,
     details: serde_json::Value,
@@ -60,7 +61,7 @@ pub async fn apply(
         &mut tx,
         entry(
             customer.id,
-            "partnership.applied",
+            Action::PartnershipApplied,
             customer,
             ip,
             json!({ "application": id, "company": new.company }),
@@ -86,7 +87,7 @@ pub async fn withdraw(
         &mut tx,
         entry(
             customer.id,
-            "partnership.withdrawn",
+            Action::PartnershipWithdrawn,
             customer,
             ip,
             json!({}),
@@ -121,9 +122,9 @@ pub async fn decide(
         return Err(ApplicationError::ApplicantRemoved);
     }
     let (status, action) = if approve {
-        (ApplicationStatus::Approved, "partnership.approved")
+        (ApplicationStatus::Approved, Action::PartnershipApproved)
     } else {
-        (ApplicationStatus::Rejected, "partnership.rejected")
+        (ApplicationStatus::Rejected, Action::PartnershipRejected)
     };
     store::record_decision(&mut tx, id, status, manager.id, reason, now).await?;
     if approve {

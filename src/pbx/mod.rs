@@ -44,27 +44,42 @@ async fn apply(
     view: &InstanceView,
     action: Action,
     now: OffsetDateTime,
-) -> sqlx::Result<(EventKind, serde_json::Value, Option<String>)> {
+) -> sqlx::Result<(EventKind, audit::Action, serde_json::Value, Option<String>)> {
     let instance = view.id;
     Ok(match action {
         Action::Rename(name) => {
             store::update_name(conn, instance, &name, now).await?;
             let details = json!({ "from": view.name, "to": name });
-            (EventKind::Renamed, details, None)
+            (EventKind::Renamed, audit::Action::PbxRenamed, details, None)
         }
         Action::AlarmEmail(email) => {
             store::update_alarm_email(conn, instance, email.as_deref(), now).await?;
             let details = json!({ "email": email });
-            (EventKind::AlarmContactChanged, details, None)
+            (
+                EventKind::AlarmContactChanged,
+                audit::Action::PbxAlarmContactChanged,
+                details,
+                None,
+            )
         }
         Action::Restart => {
             store::insert_restart(conn, instance, actor.id, now).await?;
-            (EventKind::RestartQueued, json!({}), None)
+            (
+                EventKind::RestartQueued,
+                audit::Action::PbxRestartQueued,
+                json!({}),
+                None,
+            )
         }
         Action::NewToken => {
             let (plain, hash) = new_token();
             store::update_token_hash(conn, instance, hash, now).await?;
-            (EventKind::TokenIssued, json!({}), Some(plain))
+            (
+                EventKind::TokenIssued,
+                audit::Action::PbxTokenIssued,
+                json!({}),
+                Some(plain),
+            )
         }
     })
 }
@@ -84,7 +99,7 @@ pub async fn act(
         return Ok(None);
     };
     let mut tx = pool.begin().await?;
-    let (kind, details, token) = apply(&mut tx, actor, &view, action, now).await?;
+    let (kind, audited, details, token) = apply(&mut tx, actor, &view, action, now).await?;
     let event = json!({ "by": actor.email, "details": details });
     record_event(&mut tx, instance, kind, event, now).await?;
     let partner = match viewer {
@@ -95,7 +110,7 @@ pub async fn act(
         &mut tx,
         Entry {
             actor: Some(actor.id),
-            action: &format!("pbx.{}", kind.code()),
+            action: audited,
             target: Some(view.customer_id),
             partner,
             client_ip: Some(client_ip),

@@ -16,6 +16,7 @@ pub use store::{decided, find_for_manager, latest_for_customer, queue};
 
 use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::tenancy;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
 use crate::ids::{AccountId, RemovalId};
@@ -23,7 +24,7 @@ use crate::ids::{AccountId, RemovalId};
 async fn audit(
     conn: &mut PgConnection,
     actor: AccountId,
-    action: &str,
+    action: Action,
     request: &RemovalRequest,
     ip: &str,
     details: serde_json::Value,
@@ -63,7 +64,7 @@ pub async fn request(
     audit(
         &mut tx,
         partner.id,
-        "removal.requested",
+        Action::RemovalRequested,
         &request,
         ip,
         json!({ "reason": reason }),
@@ -89,7 +90,7 @@ pub async fn withdraw(
     audit(
         &mut tx,
         partner.id,
-        "removal.withdrawn",
+        Action::RemovalWithdrawn,
         &request,
         ip,
         json!({}),
@@ -149,9 +150,9 @@ pub async fn decide(
             let sessions_ended = sessions::end_all_but(&mut tx, customer, None).await?;
             store::revoke_links(&mut tx, customer, now).await?;
             let details = json!({ "note": reason, "sessions_ended": sessions_ended });
-            ("removal.approved", details)
+            (Action::RemovalApproved, details)
         }
-        Decision::Reject => ("removal.rejected", json!({ "reason": reason })),
+        Decision::Reject => (Action::RemovalRejected, json!({ "reason": reason })),
     };
     audit(&mut tx, manager.id, action, &request, ip, details, now).await?;
     tx.commit().await?;

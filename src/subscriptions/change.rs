@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::model::{Change, ChangePlan, ChangeReview, Changed, Charge, Confirmation};
 use super::{partner_of, place_order, record, store, Actor, SubscriptionError};
 use super::{Subscription, SubscriptionStatus};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::ids::SubscriptionId;
 use crate::orders::store as order_store;
@@ -228,7 +229,13 @@ pub async fn confirm_change(
             store::update_scheduled_change(&mut tx, sub.id, Some(&target), actor.now).await?;
             let details = json!({ "subscription": sub.id, "plan": target.plan, "units": target.units,
                                   "addons": target.addons, "on": on.to_string() });
-            record(&mut tx, &actor, "subscription.downgrade_scheduled", details).await?;
+            record(
+                &mut tx,
+                &actor,
+                Action::SubscriptionDowngradeScheduled,
+                details,
+            )
+            .await?;
             Changed::Scheduled { on }
         }
         ChangePlan::Charge(charge) => {
@@ -272,7 +279,7 @@ async fn apply_charge(
     .await?;
     let details = json!({ "subscription": sub.id, "plan": new.plan, "units": new.units,
                           "order": number, "amount_minor": amount });
-    record(conn, actor, "subscription.changed", details).await?;
+    record(conn, actor, Action::SubscriptionChanged, details).await?;
     Ok(number)
 }
 
@@ -304,7 +311,13 @@ pub async fn cancel_scheduled_change(
     store::update_scheduled_change(&mut tx, sub.id, None, actor.now).await?;
     let details = json!({ "subscription": sub.id, "plan": plan, "units": units,
                           "addons": addons, "kept_plan": sub.plan_code });
-    record(&mut tx, &actor, "subscription.downgrade_cancelled", details).await?;
+    record(
+        &mut tx,
+        &actor,
+        Action::SubscriptionDowngradeCancelled,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::Account;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::ids::{AccountId, SubscriptionId};
 use crate::orders::{self, OrderKind, OrderRecord, Parties};
@@ -71,7 +72,7 @@ pub struct Actor<'a> {
 async fn record(
     conn: &mut PgConnection,
     actor: &Actor<'_>,
-    action: &str,
+    action: Action,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
     audit::record(
@@ -125,7 +126,7 @@ async fn place_order(
     record(
         conn,
         actor,
-        "order.placed",
+        Action::OrderPlaced,
         json!({ "order": number, "kind": kind.code(), "total_minor": quote.total_minor }),
     )
     .await?;
@@ -147,7 +148,7 @@ pub async fn set_auto_renew(
     record(
         &mut tx,
         &actor,
-        "subscription.auto_renew",
+        Action::SubscriptionAutoRenew,
         json!({ "subscription": subscription_id, "on": on }),
     )
     .await?;

@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{place_order, record, store, Actor, SubscriptionError, CLOUD_PBX};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::ids::{AccountId, SubscriptionId};
 use crate::orders::store as order_store;
@@ -108,9 +109,9 @@ async fn subscribe_once(
     )
     .await?;
     let action = if convert.is_some() {
-        "trial.converted"
+        Action::TrialConverted
     } else {
-        "subscription.started"
+        Action::SubscriptionStarted
     };
     record(
         &mut tx,

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use time::Duration;
 
 use super::{record, store, Actor, SubscriptionError, CLOUD_PBX};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::ids::SubscriptionId;
 
@@ -45,7 +46,7 @@ pub async fn start_trial(
     record(
         &mut tx,
         &actor,
-        "trial.started",
+        Action::TrialStarted,
         json!({ "subscription": id, "product_type": product_type, "days": days }),
     )
     .await?;

@@ -8,7 +8,7 @@ use std::future::Future;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::auth::{sessions, throttle};
 use crate::error::AppError;
 use crate::web::extractors::{ClientInfo, SignedIn};
@@ -57,7 +57,7 @@ where
     let account = &signed_in.account;
     let entry = Entry {
         actor: Some(account.id),
-        action: "step_up.failed",
+        action: Action::StepUpFailed,
         target: Some(account.id),
         partner: account.tenant(),
         client_ip: Some(&client.ip),
@@ -84,7 +84,7 @@ async fn end_session(
     session::flash(&signed_in.session, FlashKind::Error, SIGNED_OUT).await?;
     let entry = Entry {
         actor: Some(account.id),
-        action: "session.ended_after_failed_step_up",
+        action: Action::SessionEndedAfterFailedStepUp,
         target: Some(account.id),
         partner: account.tenant(),
         client_ip: Some(&client.ip),

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 use super::{store, Subscription};
 use crate::accounts::model::Account;
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::catalog::Catalog;
 use crate::ids::{AccountId, SubscriptionId};
@@ -175,7 +176,7 @@ async fn notify_account(
 async fn system_audit(
     conn: &mut PgConnection,
     sub: &Subscription,
-    action: &str,
+    action: Action,
     details: serde_json::Value,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{details, each_due, notify, suspend, system_audit, Message, Reminder, Report, Series};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::ids::SubscriptionId;
 use crate::jobs::Job;
@@ -132,7 +133,7 @@ async fn end_one(
         renew(conn, catalog, &sub, now).await?;
     } else {
         suspend(conn, &sub, now).await?;
-        system_audit(conn, &sub, "subscription.ended", details(&sub), now).await?;
+        system_audit(conn, &sub, Action::SubscriptionEnded, details(&sub), now).await?;
     }
     Ok(Ended {
         downgraded,
@@ -159,7 +160,7 @@ async fn apply_scheduled_change(
         .context("a scheduled change without its add-ons")?;
     store::set_configuration(conn, sub.id, &plan, units, &addons.0, now).await?;
     let audit = json!({ "subscription": sub.id, "from": sub.plan_code, "to": plan, "units": units, "addons": addons.0 });
-    system_audit(conn, sub, "subscription.downgraded", audit, now).await?;
+    system_audit(conn, sub, Action::SubscriptionDowngraded, audit, now).await?;
     sub.plan_code = plan;
     sub.units = units;
     sub.addons = addons;
@@ -207,6 +208,6 @@ async fn renew(
     };
     let number = orders::record(conn, &order).await?.number;
     let audit = json!({ "subscription": sub.id, "order": number, "until": quote.end.to_string() });
-    system_audit(conn, sub, "subscription.renewed", audit, now).await?;
+    system_audit(conn, sub, Action::SubscriptionRenewed, audit, now).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::{customer, details, each_due, notify, notify_account, suspend, Reminder, Series};
 use super::{system_audit, Message, Report};
+use crate::audit::Action;
 use crate::ids::SubscriptionId;
 use crate::jobs::Job;
 use crate::subscriptions::store;
@@ -104,7 +105,7 @@ async fn expire_one(
 ) -> anyhow::Result<()> {
     let sub = store::find_by_id(conn, id).await?;
     suspend(conn, &sub, now).await?;
-    system_audit(conn, &sub, "trial.expired", details(&sub), now).await?;
+    system_audit(conn, &sub, Action::TrialExpired, details(&sub), now).await?;
     let message = Message {
         subject: "Your Yeastar free trial has ended",
         body: "Your free trial has ended and the product is suspended. Subscribe to resume it: nothing is lost.",

@@ -1,5 +1,6 @@
-//! `/manager/audit` (and the partner's `/partner/audit`): the audit log, filtered,
-//! keyset-paginated, and exported as CSV.
+//! `/manager/audit`: the audit log, filtered, keyset-paginated, and exported as CSV. The page
+//! and the export are shared with the partner's `/partner/audit` (`web::partner::audit`),
+//! which differ only in whose entries they read.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,14 +13,14 @@ use time::Date;
 
 use crate::accounts::model::{AccountId, FieldErrors};
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::audit::details::{self, Detail};
-use crate::audit::sentence::{self, Action};
 use crate::audit::store::{self, csv_field, Cursor, Filter, Row, Scope};
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::error::AppError;
 use crate::format::{datetime, Zone};
+use crate::labels::audit::{self as words, Detail};
 use crate::paging::split_page;
-use crate::web::extractors::{Chrome, CurrentManager, CurrentPartner};
+use crate::web::extractors::{Chrome, CurrentManager};
 use crate::web::form::Query;
 use crate::web::paging::page_url;
 use crate::web::state::AppState;
@@ -93,10 +94,12 @@ impl AuditQuery {
         };
         let action = match self.action.trim() {
             "" => None,
-            raw if sentence::is_known(raw) => Some(raw.to_owned()),
-            _ => {
-                errors.add("action", "Choose an action from the list.");
-                None
+            raw => {
+                let action = Action::parse(raw);
+                if action.is_none() {
+                    errors.add("action", "Choose an action from the list.");
+                }
+                action
             }
         };
         if !errors.is_empty() {
@@ -124,13 +127,13 @@ pub struct AuditRow {
 
 impl AuditRow {
     fn new(row: Row, catalog: &Catalog, zone: Zone) -> Self {
-        let details = details::labelled(&row, catalog);
+        let details = words::labelled(&row, catalog);
         let idents: Vec<&str> = details
             .iter()
             .filter(|d| d.kind == Some("ident"))
             .map(|d| d.value.as_str())
             .collect();
-        let sentence = pieces(&sentence::sentence(&row, catalog), &idents);
+        let sentence = pieces(&words::sentence(&row, catalog), &idents);
         Self {
             sentence,
             details,
@@ -192,7 +195,7 @@ pub struct AuditPage {
     show_partner: bool,
 }
 
-async fn audit_page(
+pub(crate) async fn audit_page(
     state: &AppState,
     scope: Scope,
     base: &'static str,
@@ -229,7 +232,7 @@ async fn audit_page(
         export_url: page_url(&format!("{base}.csv"), &query.params(), None),
         query,
         partners,
-        groups: sentence::action_groups(),
+        groups: words::action_groups(),
         rows: rows
             .into_iter()
             .map(|row| AuditRow::new(row, &state.catalog, zone.clone()))
@@ -261,26 +264,9 @@ pub async fn get_manager_audit(
     .await
 }
 
-pub async fn get_partner_audit(
-    State(state): State<AppState>,
-    partner: CurrentPartner,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, AppError> {
-    let chrome = partner.chrome("Audit log", "audit").await?;
-    audit_page(
-        &state,
-        Scope::Partner(partner.account.id),
-        "/partner/audit",
-        chrome,
-        query,
-        Vec::new(),
-    )
-    .await
-}
-
 /// The export: times in RFC 3339 UTC for machines; the date filter in the reader's zone, as on
 /// the page the export link came from.
-async fn csv(
+pub(crate) async fn csv(
     state: &AppState,
     scope: Scope,
     zone: &Zone,
@@ -295,7 +281,7 @@ async fn csv(
     let mut out =
         String::from("time_utc,action,actor,target,partner,client_ip,details,summary\r\n");
     for row in rows {
-        let summary = sentence::sentence(&row, &state.catalog);
+        let summary = words::sentence(&row, &state.catalog);
         let fields = [
             rfc3339(row.at),
             row.action,
@@ -337,20 +323,6 @@ pub async fn get_manager_audit_csv(
         &state,
         Scope::Manager(manager.account.id),
         &manager.zone,
-        &query,
-    )
-    .await
-}
-
-pub async fn get_partner_audit_csv(
-    State(state): State<AppState>,
-    partner: CurrentPartner,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, AppError> {
-    csv(
-        &state,
-        Scope::Partner(partner.account.id),
-        &partner.zone,
         &query,
     )
     .await

@@ -1,5 +1,6 @@
 //! The Partner Portal.
 
+pub mod audit;
 pub mod customer_edit;
 pub mod customer_new;
 pub mod customer_show;

@@ -7,7 +7,7 @@ use super::{
     customer_edit, customer_new, customer_show, customers, orders, products, purchase, removals,
 };
 use crate::accounts::model::Role;
-use crate::web::manager::audit;
+use crate::web::partner::audit;
 use crate::web::paths;
 use crate::web::routes::{get, post, Portal, Routes};
 use crate::web::state::AppState;

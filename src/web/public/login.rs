@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use crate::accounts::model::{Account, AccountStatus, Role};
 use crate::accounts::store as account_store;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::auth::{sessions, throttle};
 use crate::error::AppError;
 use crate::format::Zone;
@@ -119,7 +119,7 @@ pub async fn record_failed_attempt(
     let now = state.clock.now();
     let entry = Entry {
         actor: None,
-        action: "sign_in.failed",
+        action: Action::SignInFailed,
         target: account.map(|a| a.id),
         partner: account.and_then(|a| a.tenant()),
         client_ip: Some(&client.ip),
@@ -174,7 +174,7 @@ pub async fn complete_sign_in(
     session::sign_in(session, account.id, session_id, now.unix_timestamp()).await?;
     let entry = Entry {
         actor: Some(account.id),
-        action: "sign_in.succeeded",
+        action: Action::SignInSucceeded,
         target: Some(account.id),
         partner: account.tenant(),
         client_ip: Some(&client.ip),

@@ -6,12 +6,17 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::audit::store::Row;
+use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::format;
+use crate::labels::humanize;
 use crate::pricing::format_money;
 
-use super::sentence::humanise;
-use super::store::Row;
+use super::words::{
+    by_label, capitalised, check_label, date_text, days, failure_label, kind_label, method_label,
+    on_off, plain, role_label,
+};
 
 /// Keys that only point at something the sentence already names, or that another value
 /// shows (the currency of a total).
@@ -113,7 +118,7 @@ impl Reader<'_> {
                 Value::String(s) if s.trim().is_empty() => "(empty)".to_owned(),
                 other => plain(other),
             };
-            return Some((humanise(key), format!("{} → {}", shown(from), shown(to))));
+            return Some((humanize(key), format!("{} → {}", shown(from), shown(to))));
         }
         let text = value.as_str();
         let pbx = self.row.action.starts_with("pbx.");
@@ -123,7 +128,7 @@ impl Reader<'_> {
             "email" => ("Email", text?.to_owned()),
             "method" => ("Method", method_label(text?).to_owned()),
             "check" => ("Check", check_label(text?).to_owned()),
-            "reason" if self.row.action == "sign_in.failed" => {
+            "reason" if Action::parse(&self.row.action) == Some(Action::SignInFailed) => {
                 ("Reason", failure_label(text?).to_owned())
             }
             "reason" | "note" if text.is_some_and(|t| t.trim().is_empty()) => return None,
@@ -158,7 +163,7 @@ impl Reader<'_> {
                     .ok()?,
             ),
             "sessions_ended" => ("Other sessions ended", value.as_u64()?.to_string()),
-            other => return Some((humanise(other), plain(value))),
+            other => return Some((humanize(other), plain(value))),
         };
         Some((label.to_owned(), shown))
     }
@@ -212,114 +217,16 @@ impl Reader<'_> {
     }
 }
 
-fn role_label(role: &str) -> &str {
-    match role {
-        "customer" => "Customer",
-        "partner" => "Partner",
-        "manager" => "Account manager",
-        other => other,
-    }
-}
-
-fn method_label(method: &str) -> &str {
-    match method {
-        "password" => "Password",
-        "password+totp" => "Password and authenticator code",
-        "password+recovery_code" => "Password and recovery code",
-        other => other,
-    }
-}
-
-fn check_label(check: &str) -> &str {
-    match check {
-        "password" => "Password",
-        "two_factor_code" => "Two-factor code",
-        other => other,
-    }
-}
-
-fn failure_label(reason: &str) -> &str {
-    match reason {
-        "password" => "Wrong email or password",
-        "second_factor" => "Wrong two-factor code",
-        "second_factor_unreadable" => "Two-factor code could not be read",
-        "reset_second_factor" => "Wrong two-factor code at password reset",
-        other => other,
-    }
-}
-
-fn by_label(by: &str) -> &str {
-    match by {
-        "owner" => "The account's owner",
-        "partner" => "The partner (lost phone)",
-        other => other,
-    }
-}
-
-fn kind_label(kind: &str) -> &str {
-    match kind {
-        "purchase" => "Purchase",
-        "subscription" => "Subscription",
-        "change" => "Change",
-        "renewal" => "Renewal",
-        other => other,
-    }
-}
-
-fn on_off(on: bool) -> &'static str {
-    if on {
-        "On"
-    } else {
-        "Off"
-    }
-}
-
-fn days(n: u64) -> String {
-    if n == 1 {
-        "1 day".to_owned()
-    } else {
-        format!("{n} days")
-    }
-}
-
-/// A calendar date as stored ("2026-12-31"), in the date format people read everywhere.
-fn date_text(raw: &str) -> String {
-    time::Date::parse(
-        raw,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map(|d| format::date(d.midnight().assume_utc()))
-    .unwrap_or_else(|_| raw.to_owned())
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// A value of an unknown key: text as it is, numbers and yes/no in words, lists and objects
-/// as compact JSON (rare, and still readable).
-fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => if *b { "Yes" } else { "No" }.to_owned(),
-        Value::Null => "None".to_owned(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::AuditEntryId;
     use serde_json::json;
     use uuid::Uuid;
 
     fn row(action: &str, details: Value) -> Row {
         Row {
-            id: Uuid::now_v7(),
+            id: AuditEntryId::new(),
             at: OffsetDateTime::UNIX_EPOCH,
             action: action.to_owned(),
             actor_id: None,
