@@ -1,5 +1,8 @@
 //! Yeastar Partner Portal, Customer Portal and Account Manager console: one server-rendered,
-//! multi-tenant web application over PostgreSQL.
+//! multi-tenant web application over PostgreSQL. How it is laid out: `docs/ARCHITECTURE.md`.
+
+// Functions stay short enough to read (threshold in clippy.toml).
+#![warn(clippy::too_many_lines)]
 
 pub mod accounts;
 pub mod activation;

@@ -207,3 +207,12 @@ pub async fn activate(
     }
     Ok(state)
 }
+
+/// Every open activation link of the account stops working (a removed customer's, say).
+pub async fn revoke_open_links(
+    conn: &mut PgConnection,
+    account: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    store::supersede_links(conn, account, now).await
+}

@@ -46,13 +46,9 @@ pub async fn resend(
     let account = pending::lock_pending_of_manager(&mut tx, manager.id, account_id)
         .await?
         .ok_or(ResendError::NotFound)?;
-    let recent: i64 = sqlx::query_scalar(
-        "select count(*) from audit_log where target_id = $1 and action = 'activation.resent' and at > $2",
-    )
-    .bind(account.id)
-    .bind(now - Duration::days(1))
-    .fetch_one(&mut *tx)
-    .await?;
+    let since = now - Duration::days(1);
+    let recent =
+        audit::store::count_since(&mut tx, account.id, Action::ActivationResent, since).await?;
     if recent >= RESENDS_PER_DAY {
         return Err(ResendError::LimitReached(account.email));
     }

@@ -178,6 +178,24 @@ pub fn csv_field(value: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
+/// How many entries of `action` name `target` since `since`, inside the caller's transaction
+/// (e.g. the daily limit on activation resends).
+pub async fn count_since(
+    conn: &mut sqlx::PgConnection,
+    target: AccountId,
+    action: Action,
+    since: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from audit_log where target_id = $1 and action = $2 and at > $3",
+    )
+    .bind(target)
+    .bind(action.as_str())
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

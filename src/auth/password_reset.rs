@@ -305,3 +305,12 @@ pub async fn change(
 pub async fn current_hash(pool: &PgPool, account: &Account) -> sqlx::Result<Option<String>> {
     credentials::password_hash(pool, account.id).await
 }
+
+/// Every unused reset link of the account counts as used (a removed customer's, say).
+pub async fn revoke_open_links(
+    conn: &mut PgConnection,
+    account: crate::ids::AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    store::use_reset_links(conn, account, now).await
+}

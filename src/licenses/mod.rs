@@ -11,7 +11,9 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 pub use model::{AssociateError, LicenseRow, LicenseStatus, TypeCount};
-pub use store::{counts_by_type, find, list_for_customer, list_for_partner_customer};
+pub use store::{
+    counts_by_type, find, insert, list_for_customer, list_for_partner_customer, NewLicense,
+};
 
 use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::tenancy;

@@ -5,18 +5,39 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::model::{LicenseRow, TypeCount};
-use crate::ids::{AccountId, LicenseId};
+use crate::catalog::Catalog;
+use crate::ids::{AccountId, LicenseId, OrderId};
 
-/// Every product type with how many licences the partner bought and how many are associated.
-pub async fn counts_by_type(pool: &PgPool, partner_id: AccountId) -> sqlx::Result<Vec<TypeCount>> {
-    sqlx::query_as(
-        "select t.code as product_type, t.name, count(l.id) as licenses, count(l.customer_id) as associated \
-         from product_types t left join licenses l on l.product_type = t.code and l.partner_id = $1 \
-         group by t.code, t.name, t.sort_order order by t.sort_order",
+/// Every product type of the catalog with how many licences the partner bought and how many
+/// are associated, in the catalog's order (types with none show 0).
+pub async fn counts_by_type(
+    pool: &PgPool,
+    catalog: &Catalog,
+    partner_id: AccountId,
+) -> sqlx::Result<Vec<TypeCount>> {
+    let counted: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select product_type, count(*), count(customer_id) from licenses where partner_id = $1 \
+         group by product_type",
     )
     .bind(partner_id)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(catalog
+        .product_types
+        .iter()
+        .map(|t| {
+            let (licenses, associated) = counted
+                .iter()
+                .find(|(code, _, _)| *code == t.code)
+                .map_or((0, 0), |(_, l, a)| (*l, *a));
+            TypeCount {
+                product_type: t.code.clone(),
+                name: t.name.clone(),
+                licenses,
+                associated,
+            }
+        })
+        .collect())
 }
 
 pub(super) const ROW: &str = "select l.id, l.key, l.product_type, pl.name as plan_name, l.capacity, l.status, \
@@ -98,5 +119,44 @@ pub async fn update_customer(
         .bind(now)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// A licence as an order issues it.
+pub struct NewLicense<'a> {
+    pub id: LicenseId,
+    pub key: &'a str,
+    pub partner: AccountId,
+    pub order: OrderId,
+    pub product_type: &'a str,
+    pub plan_code: &'a str,
+    pub capacity: i32,
+    pub starts_on: time::Date,
+    pub ends_on: time::Date,
+    /// Associated at once with the order's customer, when it has one.
+    pub customer: Option<AccountId>,
+    pub now: OffsetDateTime,
+}
+
+/// Issues one licence (the only place licences are created; only an order issues them).
+pub async fn insert(conn: &mut PgConnection, new: NewLicense<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into licenses (id, key, partner_id, order_id, product_type, plan_code, capacity, \
+         starts_on, ends_on, customer_id, associated_at, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $10::uuid is null then null else $11 end, $11)",
+    )
+    .bind(new.id)
+    .bind(new.key)
+    .bind(new.partner)
+    .bind(new.order)
+    .bind(new.product_type)
+    .bind(new.plan_code)
+    .bind(new.capacity)
+    .bind(new.starts_on)
+    .bind(new.ends_on)
+    .bind(new.customer)
+    .bind(new.now)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::model::{OrderKind, Parties};
 use super::store;
 use crate::catalog::Plan;
 use crate::ids::{LicenseId, OrderId, SubscriptionId};
+use crate::licenses;
 use crate::pricing::Quote;
 
 /// What an order records.
@@ -47,8 +48,21 @@ pub async fn record(conn: &mut PgConnection, order: &OrderRecord<'_>) -> sqlx::R
     if let Some(plan) = order.issues {
         for _ in 0..order.licenses {
             let license = LicenseId::new();
-            store::insert_license(conn, license, &super::new_license_key(), id, order, plan)
-                .await?;
+            let key = super::new_license_key();
+            let new = licenses::NewLicense {
+                id: license,
+                key: &key,
+                partner: order.parties.partner,
+                order: id,
+                product_type: &plan.product_type,
+                plan_code: &plan.code,
+                capacity: order.units as i32,
+                starts_on: order.quote.start,
+                ends_on: order.quote.end,
+                customer: order.parties.customer,
+                now: order.now,
+            };
+            licenses::insert(conn, new).await?;
             licenses.push(license);
         }
     }

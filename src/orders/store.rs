@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::model::{OrderSummary, PlacedOrder, StoredLine};
 use super::record::OrderRecord;
-use crate::catalog::Plan;
-use crate::ids::{AccountId, LicenseId, OrderId, SubscriptionId};
+
+use crate::ids::{AccountId, OrderId, SubscriptionId};
 use crate::pricing::Quote;
 
 /// Inserts the order and returns its number (from a sequence, e.g. YP-001001).
@@ -66,37 +66,6 @@ pub async fn insert_lines(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(())
-}
-
-/// Issues one licence of the order (the only place licences are created), associated with
-/// the order's customer when it has one.
-pub async fn insert_license(
-    conn: &mut PgConnection,
-    id: LicenseId,
-    key: &str,
-    order_id: OrderId,
-    order: &OrderRecord<'_>,
-    plan: &Plan,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into licenses (id, key, partner_id, order_id, product_type, plan_code, capacity, \
-         starts_on, ends_on, customer_id, associated_at, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $10::uuid is null then null else $11 end, $11)",
-    )
-    .bind(id)
-    .bind(key)
-    .bind(order.parties.partner)
-    .bind(order_id)
-    .bind(&plan.product_type)
-    .bind(&plan.code)
-    .bind(order.units as i32)
-    .bind(order.quote.start)
-    .bind(order.quote.end)
-    .bind(order.parties.customer)
-    .bind(order.now)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 

@@ -14,7 +14,10 @@ use time::OffsetDateTime;
 pub use model::{
     Action, Event, EventKind, InstanceView, PbxState, PbxStatus, Viewer, OFFLINE_AFTER,
 };
-pub use store::{events, find, insert_event as record_event};
+pub use store::{
+    events, find, insert_event as record_event, provision_for_subscription,
+    suspend_for_subscription,
+};
 
 use crate::accounts::model::Account;
 use crate::audit::{self, Entry};

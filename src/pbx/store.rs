@@ -5,7 +5,8 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::model::{AlertTarget, Event, EventKind, InstanceView, Viewer, OFFLINE_AFTER};
-use crate::ids::{AccountId, PbxCommandId, PbxId};
+use crate::accounts::model::Account;
+use crate::ids::{AccountId, PbxCommandId, PbxId, SubscriptionId};
 
 const VIEW: &str = "select i.id, i.name, i.region, i.status, i.software_version, i.extensions_in_use, \
      i.active_calls, i.last_heartbeat_at, i.alarm_email, i.token_hash is not null as has_token, pl.name as plan_name, \
@@ -221,4 +222,43 @@ pub fn offline_check() -> crate::jobs::Job {
         ),
         order: "i.last_heartbeat_at",
     }
+}
+
+/// The Cloud PBX instance of a subscription, running (made, or started again).
+pub async fn provision_for_subscription(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    customer: &Account,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into pbx_instances (id, subscription_id, customer_id, partner_id, name, status, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, 'running', $6, $6) \
+         on conflict (subscription_id) do update set status = 'running', updated_at = excluded.updated_at",
+    )
+    .bind(PbxId::new())
+    .bind(id)
+    .bind(customer.id)
+    .bind(customer.partner_id)
+    .bind(format!("{} PBX", customer.company))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Suspends the subscription's PBX, if it has one.
+pub async fn suspend_for_subscription(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update pbx_instances set status = 'suspended', updated_at = $2 where subscription_id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -148,7 +148,8 @@ pub async fn decide(
             let customer = request.customer_id;
             tenancy::mark_removed(&mut tx, customer, now).await?;
             let sessions_ended = sessions::end_all_but(&mut tx, customer, None).await?;
-            store::revoke_links(&mut tx, customer, now).await?;
+            crate::activation::revoke_open_links(&mut tx, customer, now).await?;
+            crate::auth::password_reset::revoke_open_links(&mut tx, customer, now).await?;
             let details = json!({ "note": reason, "sessions_ended": sessions_ended });
             (Action::RemovalApproved, details)
         }

@@ -163,26 +163,3 @@ pub async fn record_decision(
     .await?;
     Ok(())
 }
-
-/// Every unused activation and password-reset link of a removed customer stops working.
-// These two tables belong to `activation` and `auth::password_reset`; the statements wait here
-// for functions of their owners.
-pub async fn revoke_links(
-    conn: &mut PgConnection,
-    customer_id: AccountId,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query("update activation_tokens set superseded_at = $2 where account_id = $1 and used_at is null and superseded_at is null")
-        .bind(customer_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "update password_reset_tokens set used_at = $2 where account_id = $1 and used_at is null",
-    )
-    .bind(customer_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}

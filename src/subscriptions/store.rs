@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime};
 use super::model::{Subscription, SubscriptionView};
 use crate::accounts::model::Account;
 use crate::catalog::Plan;
-use crate::ids::{AccountId, PbxId, SubscriptionId};
+use crate::ids::{AccountId, SubscriptionId};
 use crate::pricing::{AddonChoice, Configuration, Quote};
 
 pub const COLUMNS: &str = "s.id, s.customer_id, s.partner_id, s.product_type, s.plan_code, s.units, s.addons, \
@@ -314,43 +314,4 @@ pub async fn insert_notice(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// The Cloud PBX instance of a subscription, running (made, or started again).
-pub async fn provision_pbx(
-    conn: &mut PgConnection,
-    id: SubscriptionId,
-    customer: &Account,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into pbx_instances (id, subscription_id, customer_id, partner_id, name, status, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, 'running', $6, $6) \
-         on conflict (subscription_id) do update set status = 'running', updated_at = excluded.updated_at",
-    )
-    .bind(PbxId::new())
-    .bind(id)
-    .bind(customer.id)
-    .bind(customer.partner_id)
-    .bind(format!("{} PBX", customer.company))
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Suspends the subscription's PBX, if it has one.
-pub async fn suspend_pbx(
-    conn: &mut PgConnection,
-    id: SubscriptionId,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update pbx_instances set status = 'suspended', updated_at = $2 where subscription_id = $1",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -95,7 +95,8 @@ async fn subscribe_once(
     let subscription_id =
         activate(&mut tx, config, &quote, &plan.product_type, convert, &actor).await?;
     if plan.product_type == CLOUD_PBX {
-        store::provision_pbx(&mut tx, subscription_id, actor.customer, actor.now).await?;
+        crate::pbx::provision_for_subscription(&mut tx, subscription_id, actor.customer, actor.now)
+            .await?;
     }
     let kind = OrderKind::Subscription;
     let number = place_order(

@@ -41,7 +41,7 @@ pub async fn start_trial(
         other => other?,
     };
     if product_type == CLOUD_PBX {
-        store::provision_pbx(&mut tx, id, actor.customer, actor.now).await?;
+        crate::pbx::provision_for_subscription(&mut tx, id, actor.customer, actor.now).await?;
     }
     record(
         &mut tx,

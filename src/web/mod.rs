@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod central;
+pub mod chrome;
 pub mod config_form;
 pub mod csrf;
 pub mod customer;

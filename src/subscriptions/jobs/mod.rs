@@ -202,7 +202,7 @@ async fn suspend(
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     store::mark_expired(conn, sub.id, now).await?;
-    store::suspend_pbx(conn, sub.id, now).await
+    crate::pbx::suspend_for_subscription(conn, sub.id, now).await
 }
 
 /// A subscription's audit entry, as the jobs write it.

@@ -38,7 +38,7 @@ pub async fn get_products(
 ) -> Result<ProductsPage, AppError> {
     Ok(ProductsPage {
         chrome: partner.chrome("Products & Purchase", "products").await?,
-        types: licenses::counts_by_type(&state.db, partner.account.id).await?,
+        types: licenses::counts_by_type(&state.db, &state.catalog, partner.account.id).await?,
     })
 }
 
