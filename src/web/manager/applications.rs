@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -14,8 +14,10 @@ use crate::format::{datetime, Zone};
 use crate::ids::ApplicationId;
 use crate::paging::Cursor;
 use crate::partnership::{self, ApplicationError, ApplicationStatus, DecidedRow, QueueRow};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -129,10 +131,9 @@ pub async fn post_decide(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id: ApplicationId = id.parse().map_err(|_| AppError::NotFound)?;
     let approve = form.decision == "approve";
     let reason = form.reason.trim();
     if !approve && reason.is_empty() {
@@ -184,5 +185,5 @@ pub async fn post_decide(
         }
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to("/manager/applications").into_response())
+    Ok(Redirect::to(paths::MANAGER_APPLICATIONS).into_response())
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -14,8 +14,10 @@ use crate::format::{datetime, Zone};
 use crate::ids::RemovalId;
 use crate::paging::Cursor;
 use crate::removals::{self, DecidedRow, Decision, QueueRow, RemovalError, RemovalStatus};
+use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentManager};
 use crate::web::form::{Form, Query};
+use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
 
@@ -120,14 +122,6 @@ pub struct DecisionForm {
     confirm: String,
 }
 
-fn request_id(raw: &str) -> Result<RemovalId, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
-fn approve_path(id: RemovalId) -> String {
-    format!("/manager/removals/{id}/approve")
-}
-
 /// Carries out the decision and says how it went on the queue page.
 async fn decide(
     state: &AppState,
@@ -145,7 +139,7 @@ async fn decide(
         Err(RemovalError::NotPending) => already_decided(manager).await?,
         Err(err) => return Err(AppError::Unexpected(anyhow::anyhow!(err))),
     }
-    Ok(Redirect::to("/manager/removals").into_response())
+    Ok(Redirect::to(paths::MANAGER_REMOVALS).into_response())
 }
 
 async fn already_decided(manager: &CurrentManager) -> Result<(), AppError> {
@@ -184,7 +178,7 @@ async fn pending_request(
         .ok_or(AppError::NotFound)?;
     if row.request.status != RemovalStatus::Pending {
         already_decided(manager).await?;
-        return Ok(Err(Redirect::to("/manager/removals").into_response()));
+        return Ok(Err(Redirect::to(paths::MANAGER_REMOVALS).into_response()));
     }
     Ok(Ok(row))
 }
@@ -193,9 +187,9 @@ async fn pending_request(
 pub async fn get_approve(
     State(state): State<AppState>,
     manager: CurrentManager,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RemovalId>,
 ) -> Result<Response, AppError> {
-    let row = match pending_request(&state, &manager, request_id(&id)?).await? {
+    let row = match pending_request(&state, &manager, id).await? {
         Ok(row) => row,
         Err(elsewhere) => return Ok(elsewhere),
     };
@@ -214,10 +208,9 @@ pub async fn post_approve(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RemovalId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id = request_id(&id)?;
     let note = form.reason.trim();
     if form.confirm != "yes" || note.chars().count() > MAX_REASON {
         let row = match pending_request(&state, &manager, id).await? {
@@ -225,7 +218,7 @@ pub async fn post_approve(
             Err(elsewhere) => return Ok(elsewhere),
         };
         if form.confirm != "yes" {
-            return Ok(Redirect::to(&approve_path(id)).into_response());
+            return Ok(Redirect::to(&paths::manager_removal_approve(id)).into_response());
         }
         let page = ConfirmPage {
             chrome: manager.chrome("Confirm the removal", "removals").await?,
@@ -251,10 +244,9 @@ pub async fn post_reject(
     State(state): State<AppState>,
     manager: CurrentManager,
     client: ClientInfo,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RemovalId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id = request_id(&id)?;
     let reason = form.reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON {
         let message = "To reject a request, give the partner a reason (at most 1000 characters).";
