@@ -18,26 +18,6 @@ pub enum Role {
     Customer,
 }
 
-impl Role {
-    /// Where this role lands after signing in.
-    pub fn home(self) -> &'static str {
-        match self {
-            Role::Manager => "/manager/partners",
-            Role::Partner => "/partner/customers",
-            Role::Customer => "/customer",
-        }
-    }
-
-    /// The URL prefix of this role's portal.
-    pub fn portal_prefix(self) -> &'static str {
-        match self {
-            Role::Manager => "/manager",
-            Role::Partner => "/partner",
-            Role::Customer => "/customer",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "account_status", rename_all = "snake_case")]
 pub enum AccountStatus {

@@ -55,7 +55,7 @@ impl<'a> Said<'a> {
             A::ActivationResent => format!("{by} sent a new activation email to {to}"),
             A::ActivationUsed => format!("{to} activated their account"),
             A::ActivationRequested => format!("{to} asked for a new activation link"),
-            A::CustomerUpdated => format!("{by} edited the account information of {to}"),
+            A::CustomerUpdated => format!("{by} edited {}", self.own("account information")),
             A::SignInSucceeded => format!("{by} signed in"),
             A::SignInFailed => self.sign_in_failed(),
             A::StepUpFailed => format!("{by} failed a security check"),
@@ -336,6 +336,16 @@ mod tests {
         assert_eq!(
             sentence(&sub, &catalog),
             "Alice Martin turned off automatic renewal of their Cloud PBX subscription"
+        );
+        let own_edit = row("customer.updated", Some(alice), Some(alice));
+        assert_eq!(
+            sentence(&own_edit, &catalog),
+            "Alice Martin edited their account information"
+        );
+        let partner_edit = row("customer.updated", Some(nora), Some(alice));
+        assert_eq!(
+            sentence(&partner_edit, &catalog),
+            "Nora Winters edited the account information of Alice Martin"
         );
     }
 }
