@@ -34,6 +34,17 @@ fn tally(responses: &[(StatusCode, String)]) -> (usize, usize) {
     (verdicts, throttled)
 }
 
+/// Of a burst, the free attempts got a verdict (422) and every other one was throttled.
+fn assert_only_the_free_attempts_checked(responses: &[(StatusCode, String)]) {
+    let (verdicts, throttled) = tally(responses);
+    assert_eq!(verdicts, FREE, "only the free attempts were checked");
+    assert_eq!(
+        throttled,
+        BURST - FREE,
+        "every other attempt was refused unchecked"
+    );
+}
+
 #[tokio::test]
 async fn sixty_concurrent_wrong_passwords_for_one_email_get_at_most_five_verdicts() {
     let app = spawn_app().await;
@@ -55,13 +66,7 @@ async fn sixty_concurrent_wrong_passwords_for_one_email_get_at_most_five_verdict
     }
     let responses = app.post_all_at_once(forms).await;
 
-    let (verdicts, throttled) = tally(&responses);
-    assert_eq!(verdicts, FREE, "only the free attempts were checked");
-    assert_eq!(
-        throttled,
-        BURST - FREE,
-        "every other attempt was refused unchecked"
-    );
+    assert_only_the_free_attempts_checked(&responses);
     assert!(responses
         .iter()
         .filter(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY)
@@ -97,13 +102,7 @@ async fn sixty_concurrent_wrong_codes_at_the_two_factor_step_get_at_most_five_ve
         .collect();
     let responses = app.post_all_at_once(forms).await;
 
-    let (verdicts, throttled) = tally(&responses);
-    assert_eq!(verdicts, FREE, "only the free attempts were checked");
-    assert_eq!(
-        throttled,
-        BURST - FREE,
-        "every other attempt was refused unchecked"
-    );
+    assert_only_the_free_attempts_checked(&responses);
 }
 
 #[tokio::test]
