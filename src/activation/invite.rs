@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::Invitee;
-use crate::accounts::model::{AccountId, AccountInfo, Email, FieldErrors, Role};
+use crate::accounts::model::{Account, AccountId, AccountInfo, Email, FieldErrors, Role};
 use crate::accounts::{profile_image, store};
 use crate::audit;
 use crate::audit::Action;
@@ -29,6 +29,43 @@ pub struct NewAccount {
     pub invited_by: String,
     /// Where the request came from, for the audit log (None from the command line).
     pub client_ip: Option<String>,
+}
+
+impl NewAccount {
+    /// An account a signed-in user adds on the portal: a manager adds a partner it will
+    /// manage, a partner adds its own customer; the one who adds it is its creator.
+    pub fn added_by(
+        by: &Account,
+        role: Role,
+        email: Email,
+        info: AccountInfo,
+        profile_png: Option<Vec<u8>>,
+        client_ip: &str,
+    ) -> Self {
+        let (manager_id, partner_id, invited_by) = match role {
+            Role::Partner => (
+                Some(by.id),
+                None,
+                format!("Yeastar (your account manager {})", by.full_name()),
+            ),
+            _ => (
+                None,
+                Some(by.id),
+                format!("{} (your Yeastar partner)", by.company),
+            ),
+        };
+        NewAccount {
+            role,
+            email,
+            info,
+            manager_id,
+            partner_id,
+            created_by: Some(by.id),
+            profile_png,
+            invited_by,
+            client_ip: Some(client_ip.to_owned()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

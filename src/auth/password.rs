@@ -97,6 +97,14 @@ pub fn check_new_password(
     }
 }
 
+/// The errors of a new password `account` chooses for itself, checked against what a guesser
+/// knows about it (see [`check_new_password`]); empty if it may have it.
+pub fn new_password_errors(account: &Account, password: &str, confirm: &str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    check_new_password(password, confirm, &user_inputs(account), &mut errors);
+    errors
+}
+
 /// What a guesser knows about the account: its email, name and company.
 pub fn user_inputs(account: &Account) -> [&str; 4] {
     [

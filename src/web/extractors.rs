@@ -13,7 +13,8 @@ use super::forwarded;
 use super::routes::Portal;
 use super::session;
 use super::state::AppState;
-use crate::accounts::model::{Account, AccountStatus, Role};
+use crate::accounts::model::{Account, AccountInfo, AccountStatus, Email, FieldErrors, Role};
+use crate::activation::invite::{self, Created, NewAccount};
 use crate::auth::sessions;
 use crate::error::AppError;
 use crate::format::Zone;
@@ -147,6 +148,28 @@ pub fn route_portal(parts: &Parts) -> Option<Role> {
         .get::<Portal>()
         .copied()
         .and_then(Portal::role)
+}
+
+impl SignedIn {
+    /// Adds a pending account on this user's behalf (see [`NewAccount::added_by`]) and mails
+    /// its activation link; an email address already taken is the form's error.
+    pub async fn add_account(
+        &self,
+        state: &AppState,
+        client: &ClientInfo,
+        role: Role,
+        email: Email,
+        info: AccountInfo,
+        profile_png: Option<Vec<u8>>,
+    ) -> Result<Result<Created, FieldErrors>, AppError> {
+        let new = NewAccount::added_by(&self.account, role, email, info, profile_png, &client.ip);
+        let now = state.clock.now();
+        match invite::create_pending_account(&state.db, new, state.config.public_base(), now).await
+        {
+            Ok(created) => Ok(Ok(created)),
+            Err(err) => Ok(Err(err.into_field_errors()?)),
+        }
+    }
 }
 
 /// Where a request comes from, for sessions, throttling and the audit log: the TCP peer, or

@@ -1,7 +1,20 @@
 //! Links of keyset-paginated lists (the same filters, plus the cursor of the next page) and
 //! the filter and sort bar above the lists people search every day.
 
+use serde::Deserialize;
+
 use crate::paging::Choice;
+
+/// The query of a list people search, filter and sort (`?q=&status=&sort=&after=`); a missing
+/// parameter is empty.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub status: String,
+    pub sort: String,
+    pub after: String,
+}
 
 /// `path?k=v&...&after=cursor`, leaving out empty values.
 pub fn page_url(path: &str, params: &[(&str, &str)], after: Option<&str>) -> String {

@@ -214,42 +214,38 @@ async fn assert_refused(
     );
 }
 
-#[tokio::test]
-async fn a_control_character_in_any_post_form_field_is_refused_with_a_422_and_nothing_is_written() {
+/// Sends every request of `table` as its actor, a POST form (with the session's CSRF token) or
+/// a GET query, and checks that each is refused and nothing is written.
+async fn assert_every_case_refused(
+    table: &'static [(&'static str, &'static str, &'static [&'static str])],
+    post: bool,
+) {
     let app = spawn_app().await;
     let actors = actors(&app).await;
     let before = app.database_fingerprint().await;
-    for (role, path, field, bad, values) in cases(POST_FORMS) {
+    for (role, path, field, bad, values) in cases(table) {
         let (browser, csrf) = actor(&actors, role);
-        let mut form = vec![("csrf_token".to_owned(), csrf.clone())];
-        form.extend(values);
-        let response = browser
-            .post(app.url(&path))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let what = format!("POST {path} with {bad:?} in {field} as {role}");
+        let (method, request) = if post {
+            let mut form = vec![("csrf_token".to_owned(), csrf.clone())];
+            form.extend(values);
+            ("POST", browser.post(app.url(&path)).form(&form))
+        } else {
+            ("GET", browser.get(app.url(&path)).query(&values))
+        };
+        let response = request.send().await.unwrap();
+        let what = format!("{method} {path} with {bad:?} in {field} as {role}");
         assert_refused(&app, response, (&what, field), &before).await;
     }
 }
 
 #[tokio::test]
+async fn a_control_character_in_any_post_form_field_is_refused_with_a_422_and_nothing_is_written() {
+    assert_every_case_refused(POST_FORMS, true).await;
+}
+
+#[tokio::test]
 async fn a_control_character_in_any_list_query_is_refused_with_a_422_and_nothing_is_written() {
-    let app = spawn_app().await;
-    let actors = actors(&app).await;
-    let before = app.database_fingerprint().await;
-    for (role, path, field, bad, query) in cases(GET_QUERIES) {
-        let (browser, _) = actor(&actors, role);
-        let response = browser
-            .get(app.url(&path))
-            .query(&query)
-            .send()
-            .await
-            .unwrap();
-        let what = format!("GET {path} with {bad:?} in {field} as {role}");
-        assert_refused(&app, response, (&what, field), &before).await;
-    }
+    assert_every_case_refused(GET_QUERIES, false).await;
 }
 
 #[tokio::test]

@@ -7,22 +7,14 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::helpers::list_pages::{set, sorted, walk};
-use crate::helpers::purchase_steps::{post, purchase_fields};
+use crate::helpers::purchase_steps::{post, purchase_fields, review};
 use crate::helpers::{buy, client, csrf_token, location, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn a_partner_reviews_and_confirms_a_purchase_priced_by_the_engine() {
     let app = spawn_app().await;
     let (partner, _) = app.signed_in_partner("buyer@orders.test").await;
-    let csrf = app.csrf_for(&partner, "/partner/purchase").await;
-    let review = post(
-        &app,
-        &partner,
-        "/partner/purchase/review",
-        &csrf,
-        &purchase_fields(&[]),
-    )
-    .await;
+    let review = review(&app, &partner, &[]).await;
     let html = review.text().await.unwrap();
     // UP 20 ext × 8.00 × 24 + HA 30.00 × 24 = 4,560.00; 15 % off = 684.00; total 3,876.00.
     assert!(
@@ -268,18 +260,7 @@ async fn placeholder_prices_are_marked_and_explained_once_at_the_foot_of_each_pa
     let app = spawn_app().await;
     let (partner, _) = app.signed_in_partner("notes@orders.test").await;
     let note = "Prices are placeholders until Yeastar publishes its price list.";
-    let csrf = app.csrf_for(&partner, "/partner/purchase").await;
-    let review = post(
-        &app,
-        &partner,
-        "/partner/purchase/review",
-        &csrf,
-        &purchase_fields(&[]),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
+    let review = review(&app, &partner, &[]).await.text().await.unwrap();
     let (_, confirm) = buy(&app, &partner, &[]).await;
     let order_path = location(&confirm);
     let (_, order) = app.get_html(&partner, &order_path).await;

@@ -5,11 +5,19 @@
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::helpers::{assert_says, client, location, spawn_app, PASSWORD};
+use crate::helpers::{assert_says, client, location, spawn_app, TestApp, PASSWORD};
 
 const BURST: usize = 60;
 /// Free failures per account (`throttle::ACCOUNT`): the most verdicts a burst may get.
 const FREE: usize = 5;
+
+/// Signs in `times` times to `email` with a wrong password; each is refused as such (422).
+async fn refused_sign_ins(app: &TestApp, email: &str, times: usize) {
+    for _ in 0..times {
+        let wrong = app.login(&client(), email, "wrong password 1").await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
 
 fn tally(responses: &[(StatusCode, String)]) -> (usize, usize) {
     let verdicts = responses
@@ -24,6 +32,17 @@ fn tally(responses: &[(StatusCode, String)]) -> (usize, usize) {
         })
         .count();
     (verdicts, throttled)
+}
+
+/// Of a burst, the free attempts got a verdict (422) and every other one was throttled.
+fn assert_only_the_free_attempts_checked(responses: &[(StatusCode, String)]) {
+    let (verdicts, throttled) = tally(responses);
+    assert_eq!(verdicts, FREE, "only the free attempts were checked");
+    assert_eq!(
+        throttled,
+        BURST - FREE,
+        "every other attempt was refused unchecked"
+    );
 }
 
 #[tokio::test]
@@ -47,13 +66,7 @@ async fn sixty_concurrent_wrong_passwords_for_one_email_get_at_most_five_verdict
     }
     let responses = app.post_all_at_once(forms).await;
 
-    let (verdicts, throttled) = tally(&responses);
-    assert_eq!(verdicts, FREE, "only the free attempts were checked");
-    assert_eq!(
-        throttled,
-        BURST - FREE,
-        "every other attempt was refused unchecked"
-    );
+    assert_only_the_free_attempts_checked(&responses);
     assert!(responses
         .iter()
         .filter(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY)
@@ -89,13 +102,7 @@ async fn sixty_concurrent_wrong_codes_at_the_two_factor_step_get_at_most_five_ve
         .collect();
     let responses = app.post_all_at_once(forms).await;
 
-    let (verdicts, throttled) = tally(&responses);
-    assert_eq!(verdicts, FREE, "only the free attempts were checked");
-    assert_eq!(
-        throttled,
-        BURST - FREE,
-        "every other attempt was refused unchecked"
-    );
+    assert_only_the_free_attempts_checked(&responses);
 }
 
 #[tokio::test]
@@ -103,12 +110,7 @@ async fn a_right_password_gives_its_attempt_back() {
     let app = spawn_app().await;
     app.clock.freeze();
     app.partner("careful@throttle.test").await;
-    for _ in 0..FREE - 1 {
-        let wrong = app
-            .login(&client(), "careful@throttle.test", "wrong password 1")
-            .await;
-        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    refused_sign_ins(&app, "careful@throttle.test", FREE - 1).await;
     // The fifth attempt is right: it was counted while checked, then given back, so nothing
     // stays locked for the client address or the account.
     let right = app
@@ -133,12 +135,7 @@ async fn a_right_password_gives_its_attempt_back() {
 async fn failed_sign_ins_are_throttled_and_a_success_resets_the_counter() {
     let app = spawn_app().await;
     app.partner("throttled@partner.test").await;
-    for _ in 0..5 {
-        let r = app
-            .login(&client(), "throttled@partner.test", "wrong password 1")
-            .await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    refused_sign_ins(&app, "throttled@partner.test", 5).await;
     // Now even the right password waits, with a message that does not reveal the account.
     let locked = app
         .login(&client(), "throttled@partner.test", PASSWORD)

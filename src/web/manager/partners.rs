@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::accounts::model::{AccountInfoInput, AccountStatus, Cursor, Email, FieldErrors, Role};
 use crate::accounts::store::{self as account_store, PartnerRow};
-use crate::activation::invite::{self, NewAccount};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::datetime;
@@ -133,27 +132,12 @@ pub async fn post_new_partner(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return rerender(errors).await;
     };
-    let me = &manager.account;
-    let created = invite::create_pending_account(
-        &state.db,
-        NewAccount {
-            role: Role::Partner,
-            email: email.clone(),
-            info,
-            manager_id: Some(me.id),
-            partner_id: None,
-            created_by: Some(me.id),
-            profile_png: None,
-            invited_by: format!("Yeastar (your account manager {})", me.full_name()),
-            client_ip: Some(client.ip.clone()),
-        },
-        state.config.public_base(),
-        state.clock.now(),
-    )
-    .await;
-    let created = match created {
+    let added = manager
+        .add_account(&state, &client, Role::Partner, email.clone(), info, None)
+        .await?;
+    let created = match added {
         Ok(created) => created,
-        Err(err) => return rerender(err.into_field_errors()?).await,
+        Err(errors) => return rerender(errors).await,
     };
     session::flash(
         &manager.session,

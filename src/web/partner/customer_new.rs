@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::model::{AccountInfoInput, Email, FieldErrors, Role};
-use crate::activation::invite::{self, NewAccount};
 use crate::countries::COUNTRIES;
 use crate::error::AppError;
 use crate::format::datetime;
@@ -144,28 +143,14 @@ pub async fn post_new_customer(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return rerender(errors).await;
     };
-    let me = &partner.account;
-    let created = invite::create_pending_account(
-        &state.db,
-        NewAccount {
-            role: Role::Customer,
-            email: email.clone(),
-            info,
-            manager_id: None,
-            partner_id: Some(me.id),
-            created_by: Some(me.id),
-            profile_png: image,
-            invited_by: format!("{} (your Yeastar partner)", me.company),
-            client_ip: Some(client.ip.clone()),
-        },
-        state.config.public_base(),
-        state.clock.now(),
-    )
-    .await;
-    let created = match created {
+    let added = partner
+        .add_account(&state, &client, Role::Customer, email.clone(), info, image)
+        .await?;
+    let created = match added {
         Ok(created) => created,
-        Err(err) => return rerender(err.into_field_errors()?).await,
+        Err(errors) => return rerender(errors).await,
     };
+    let me = &partner.account;
     tracing::info!(partner = %me.id, customer = %created.id, "customer account created");
     session::flash(
         &partner.session,

@@ -5,7 +5,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::accounts::customer_list::{self, CustomerFilter, CustomerList, CustomerSort};
@@ -16,7 +15,7 @@ use crate::format::{date_in, Zone};
 use crate::paging::{split_page, Choice, KeyCursor};
 use crate::web::extractors::{Chrome, CurrentPartner};
 use crate::web::form::Query;
-use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paging::{choose, page_url, ListControls, ListQuery};
 use crate::web::paths;
 use crate::web::state::AppState;
 
@@ -61,15 +60,6 @@ pub struct CustomersPage {
     first_page: String,
     next_page: Option<String>,
     is_first_page: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ListQuery {
-    q: String,
-    status: String,
-    sort: String,
-    after: String,
 }
 
 pub async fn get_customers(

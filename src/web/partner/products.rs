@@ -18,7 +18,7 @@ use crate::paging::{split_page, Choice, KeyCursor};
 use crate::web::extractors::IdPath;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Form, Query};
-use crate::web::paging::{choose, page_url, ListControls};
+use crate::web::paging::{choose, page_url, ListControls, ListQuery};
 use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -57,15 +57,6 @@ pub struct ProductListPage {
     first_page: String,
     next_page: Option<String>,
     is_first_page: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ListQuery {
-    q: String,
-    status: String,
-    sort: String,
-    after: String,
 }
 
 /// The codes of the product type's plans whose name or code contains the search. Matched here

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::accounts::model::FieldErrors;
 use crate::accounts::pending::{self, Contact};
 use crate::activation::{self, self_service, LinkState};
-use crate::auth::password::{check_new_password, user_inputs};
+use crate::auth::password::new_password_errors;
 use crate::auth::throttle;
 use crate::error::AppError;
 use crate::format::datetime;
@@ -163,13 +163,7 @@ pub async fn post_activate(
     else {
         return link_state_page(&state, &visitor, &token, link).await;
     };
-    let mut errors = FieldErrors::default();
-    check_new_password(
-        &form.password,
-        &form.password_confirm,
-        &user_inputs(&account),
-        &mut errors,
-    );
+    let errors = new_password_errors(&account, &form.password, &form.password_confirm);
     if !errors.is_empty() {
         let page = ActivatePage {
             chrome: visitor.chrome("Activate your account").await?,

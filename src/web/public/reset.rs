@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::model::{Account, FieldErrors};
-use crate::auth::password::{check_new_password, user_inputs};
+use crate::auth::password::new_password_errors;
 use crate::auth::password_reset::{self, ResetLink};
 use crate::auth::throttle;
 use crate::auth::two_factor::{self, CodeCheck};
@@ -173,13 +173,7 @@ pub async fn post_reset(
         ResetLink::Valid(account) => account,
         other => return link_problem(&visitor, &other).await,
     };
-    let mut errors = FieldErrors::default();
-    check_new_password(
-        &form.password,
-        &form.password_confirm,
-        &user_inputs(&account),
-        &mut errors,
-    );
+    let mut errors = new_password_errors(&account, &form.password, &form.password_confirm);
     if errors.is_empty() && account.two_factor_enabled {
         // A reset never bypasses 2FA. Codes are counted like sign-in attempts, before the check.
         let keys = throttle::sign_in_keys(&account.email, &client.ip);

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::accounts;
 use crate::accounts::model::{FieldErrors, Role};
-use crate::auth::password::{check_new_password, user_inputs};
+use crate::auth::password::new_password_errors;
 use crate::auth::password_reset;
 use crate::auth::sessions::{self, SessionRow};
 use crate::auth::two_factor::{self, Change};
@@ -205,13 +205,7 @@ pub async fn post_password(
     client: ClientInfo,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    check_new_password(
-        &form.password,
-        &form.password_confirm,
-        &user_inputs(&owner.0.account),
-        &mut errors,
-    );
+    let mut errors = new_password_errors(&owner.0.account, &form.password, &form.password_confirm);
     match password_step_up(&state, &owner, &client, &form.current_password).await? {
         StepUp::SignedOut(response) => return Ok(response),
         StepUp::Failed => errors.add("current_password", "The current password is incorrect."),

@@ -42,21 +42,27 @@ pub async fn post(
         .unwrap()
 }
 
-/// Reviews, then confirms; returns the review page's hidden fields and the confirm response.
-pub async fn buy(
-    app: &TestApp,
-    browser: &Client,
-    extra: &[(&str, &str)],
-) -> (Vec<(String, String)>, reqwest::Response) {
+/// Opens the purchase form and posts it, filled in as [`purchase_fields`] with `extra`, for
+/// review; returns the review's response.
+pub async fn review(app: &TestApp, browser: &Client, extra: &[(&str, &str)]) -> reqwest::Response {
     let csrf = app.csrf_for(browser, "/partner/purchase").await;
-    let review = post(
+    post(
         app,
         browser,
         "/partner/purchase/review",
         &csrf,
         &purchase_fields(extra),
     )
-    .await;
+    .await
+}
+
+/// Reviews, then confirms; returns the review page's hidden fields and the confirm response.
+pub async fn buy(
+    app: &TestApp,
+    browser: &Client,
+    extra: &[(&str, &str)],
+) -> (Vec<(String, String)>, reqwest::Response) {
+    let review = review(app, browser, extra).await;
     assert_eq!(review.status(), StatusCode::OK);
     let html = review.text().await.unwrap();
     let hidden = hidden_fields(&html, "/partner/purchase/confirm");
