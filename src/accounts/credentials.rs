@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::model::{Account, AccountId};
-use super::store::ACCOUNT_COLUMNS;
+use super::store::find_where;
 
 /// The active account with this email (the only kind a reset link is sent to), read inside the
 /// caller's transaction.
@@ -14,11 +14,11 @@ pub async fn find_active_by_email(
     conn: &mut PgConnection,
     email: &str,
 ) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1) and status = 'active'"
-    ))
-    .bind(email)
-    .fetch_optional(conn)
+    find_where(
+        conn,
+        "lower(email) = lower($1) and status = 'active'",
+        email,
+    )
     .await
 }
 
@@ -27,12 +27,7 @@ pub async fn find_active_by_id(
     conn: &mut PgConnection,
     id: AccountId,
 ) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and status = 'active'"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    find_where(conn, "id = $1 and status = 'active'", id).await
 }
 
 /// Locks the account row until the caller's transaction ends, without blocking the foreign-key

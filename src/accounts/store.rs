@@ -1,7 +1,7 @@
 //! SQL for accounts. Every query that reads a partner's customers takes the partner id and
 //! filters on it: tenant isolation lives here, not in handlers.
 
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 pub use crate::db::escape_like;
@@ -21,6 +21,24 @@ pub(super) const A_ACCOUNT_COLUMNS: &str =
      a.country, a.address, a.city, a.state, a.postcode, a.manager_id, a.partner_id, \
      a.two_factor_enabled, a.has_profile_image, a.created_at, a.activated_at, a.partner_access, \
      a.time_zone";
+
+/// The account `filter` finds, if there is one: a condition on `accounts` that binds `$1` to
+/// `key` (and may end in a locking clause).
+pub(super) async fn find_where<'c, K>(
+    executor: impl PgExecutor<'c>,
+    filter: &str,
+    key: K,
+) -> sqlx::Result<Option<Account>>
+where
+    K: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send,
+{
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where {filter}"
+    ))
+    .bind(key)
+    .fetch_optional(executor)
+    .await
+}
 
 pub struct NewAccountRow<'a> {
     pub id: AccountId,
@@ -69,22 +87,12 @@ pub async fn email_in_use(pool: &PgPool, email: &Email) -> sqlx::Result<bool> {
 }
 
 pub async fn find_by_id(pool: &PgPool, id: AccountId) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    find_where(pool, "id = $1", id).await
 }
 
 /// The account, locked (FOR UPDATE) until the caller's transaction ends.
 pub async fn lock(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 for update"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    find_where(conn, "id = $1 for update", id).await
 }
 
 /// The account behind a live session, in one statement (run on every signed-in request): none
@@ -125,12 +133,7 @@ pub async fn find_for_login(
 }
 
 pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where lower(email) = lower($1)"
-    ))
-    .bind(email.trim())
-    .fetch_optional(pool)
-    .await
+    find_where(pool, "lower(email) = lower($1)", email.trim()).await
 }
 
 /// One customer of one partner; another partner's customer is simply not found.

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::AccountId;
+use crate::tokens;
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TokenRow {
@@ -21,15 +22,7 @@ pub(super) async fn supersede_links(
     account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update activation_tokens set superseded_at = $2 \
-         where account_id = $1 and used_at is null and superseded_at is null",
-    )
-    .bind(account_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    tokens::supersede_links(conn, "activation_tokens", account_id, now).await
 }
 
 pub(super) async fn insert_link(
@@ -39,18 +32,15 @@ pub(super) async fn insert_link(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into activation_tokens (id, account_id, token_hash, created_at, expires_at) \
-         values ($1, $2, $3, $4, $5)",
+    tokens::insert_link(
+        conn,
+        "activation_tokens",
+        account_id,
+        token_hash,
+        now,
+        expires_at,
     )
-    .bind(Uuid::now_v7())
-    .bind(account_id)
-    .bind(token_hash)
-    .bind(now)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The link with this token hash, locked (FOR UPDATE) when `lock`.

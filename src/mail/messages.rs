@@ -7,9 +7,13 @@ use super::outbox::OutgoingEmail;
 use crate::format::{datetime, Zone};
 use crate::ids::AccountId;
 
-/// The text and HTML templates of one email, each given the email's fields as `m`.
-macro_rules! templates {
-    ($text:ident, $html:ident, $email:ident, $text_path:literal, $html_path:literal) => {
+/// The text and HTML templates of one email, each given the email's fields as `m`, and the
+/// email's `render`: its subject and kind, expressions over the fields (named by the caller).
+macro_rules! email {
+    (
+        $email:ident, $text:ident, $html:ident, $text_path:literal, $html_path:literal,
+        subject: |$m:pat_param| $subject:expr, kind: $kind:expr
+    ) => {
         #[derive(Template)]
         #[template(path = $text_path)]
         struct $text<'a> {
@@ -20,6 +24,20 @@ macro_rules! templates {
         #[template(path = $html_path)]
         struct $html<'a> {
             m: &'a $email<'a>,
+        }
+
+        impl $email<'_> {
+            pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
+                let $m: &Self = self;
+                outgoing(
+                    self.account_id,
+                    self.recipient,
+                    $subject,
+                    $kind,
+                    &$text { m: self },
+                    &$html { m: self },
+                )
+            }
         }
     };
 }
@@ -43,12 +61,14 @@ fn outgoing(
     })
 }
 
-templates!(
+email!(
+    ActivationEmail,
     ActivationText,
     ActivationHtml,
-    ActivationEmail,
     "email/activation.txt",
-    "email/activation.html"
+    "email/activation.html",
+    subject: |m| format!("Activate your Yeastar {} account", m.portal_name),
+    kind: "activation"
 );
 
 /// The email that carries an activation link.
@@ -69,25 +89,16 @@ impl ActivationEmail<'_> {
     pub fn expires_text(&self) -> String {
         datetime(self.expires_at, &self.zone)
     }
-
-    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        outgoing(
-            self.account_id,
-            self.recipient,
-            format!("Activate your Yeastar {} account", self.portal_name),
-            "activation",
-            &ActivationText { m: self },
-            &ActivationHtml { m: self },
-        )
-    }
 }
 
-templates!(
+email!(
+    SecurityNotice,
     SecurityNoticeText,
     SecurityNoticeHtml,
-    SecurityNotice,
     "email/security_notice.txt",
-    "email/security_notice.html"
+    "email/security_notice.html",
+    subject: |m| format!("Yeastar Portal: {}", m.headline),
+    kind: "security_notice"
 );
 
 /// Tells an account's owner that something changed about how they sign in.
@@ -109,25 +120,16 @@ impl SecurityNotice<'_> {
     pub fn when_text(&self) -> String {
         datetime(self.at, &self.zone)
     }
-
-    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        outgoing(
-            self.account_id,
-            self.recipient,
-            format!("Yeastar Portal: {}", self.headline),
-            "security_notice",
-            &SecurityNoticeText { m: self },
-            &SecurityNoticeHtml { m: self },
-        )
-    }
 }
 
-templates!(
+email!(
+    PasswordResetEmail,
     PasswordResetText,
     PasswordResetHtml,
-    PasswordResetEmail,
     "email/password_reset.txt",
-    "email/password_reset.html"
+    "email/password_reset.html",
+    subject: |_| "Reset your Yeastar Portal password".to_owned(),
+    kind: "password_reset"
 );
 
 /// The email with a one-hour password reset link.
@@ -145,25 +147,16 @@ impl PasswordResetEmail<'_> {
     pub fn expires_text(&self) -> String {
         datetime(self.expires_at, &self.zone)
     }
-
-    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        outgoing(
-            self.account_id,
-            self.recipient,
-            "Reset your Yeastar Portal password".to_owned(),
-            "password_reset",
-            &PasswordResetText { m: self },
-            &PasswordResetHtml { m: self },
-        )
-    }
 }
 
-templates!(
+email!(
+    Notice,
     NoticeText,
     NoticeHtml,
-    Notice,
     "email/notice.txt",
-    "email/notice.html"
+    "email/notice.html",
+    subject: |m| m.subject.to_owned(),
+    kind: m.kind
 );
 
 /// A plain notice about the account's products (trial reminders, renewals).
@@ -175,17 +168,4 @@ pub struct Notice<'a> {
     pub body: &'a str,
     pub link: &'a str,
     pub kind: &'static str,
-}
-
-impl Notice<'_> {
-    pub fn render(&self) -> anyhow::Result<OutgoingEmail> {
-        outgoing(
-            self.account_id,
-            self.recipient,
-            self.subject.to_owned(),
-            self.kind,
-            &NoticeText { m: self },
-            &NoticeHtml { m: self },
-        )
-    }
 }

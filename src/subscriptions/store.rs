@@ -1,7 +1,9 @@
 //! SQL for subscriptions. Customers read their own; partners read their customers'.
 
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres};
 use time::{Date, OffsetDateTime};
 
 use super::model::{Subscription, SubscriptionView};
@@ -13,6 +15,8 @@ use crate::pricing::{AddonChoice, Configuration, Quote};
 pub const COLUMNS: &str = "s.id, s.customer_id, s.partner_id, s.product_type, s.plan_code, s.units, s.addons, \
      s.term, s.status, s.started_as_trial, s.trial_ends_at, s.current_period_start, s.current_period_end, \
      s.auto_renew, s.scheduled_plan_code, s.scheduled_units, s.scheduled_addons, s.created_at";
+
+type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
 
 fn view_query(filter: &str) -> String {
     format!(
@@ -181,6 +185,23 @@ pub async fn insert_trial(
     Ok(())
 }
 
+/// Binds a quoted term, in this order: plan, units, add-ons, term, start, end, then `now`.
+fn bind_term<'q>(
+    query: PgQuery<'q>,
+    config: &'q Configuration,
+    quote: &'q Quote,
+    now: OffsetDateTime,
+) -> PgQuery<'q> {
+    query
+        .bind(&quote.plan)
+        .bind(config.units as i32)
+        .bind(Json(&config.addons))
+        .bind(config.term.to_string())
+        .bind(quote.start)
+        .bind(quote.end)
+        .bind(now)
+}
+
 /// Turns the customer's trial (or expired trial) of the plan's product into an active
 /// subscription for the quoted term; false when it cannot be converted (any more).
 pub async fn convert_trial(
@@ -192,24 +213,18 @@ pub async fn convert_trial(
     product_type: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "update subscriptions set plan_code = $3, units = $4, addons = $5, term = $6, status = 'active', \
          current_period_start = $7, current_period_end = $8, updated_at = $9 \
          where id = $1 and customer_id = $2 and started_as_trial and status in ('trial', 'expired') \
          and current_period_start is null and product_type = $10",
     )
     .bind(trial)
-    .bind(customer)
-    .bind(&quote.plan)
-    .bind(config.units as i32)
-    .bind(Json(&config.addons))
-    .bind(config.term.to_string())
-    .bind(quote.start)
-    .bind(quote.end)
-    .bind(now)
-    .bind(product_type)
-    .execute(conn)
-    .await?;
+    .bind(customer);
+    let done = bind_term(query, config, quote, now)
+        .bind(product_type)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -223,7 +238,7 @@ pub async fn insert_active(
     product_type: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "insert into subscriptions (id, customer_id, partner_id, product_type, plan_code, units, addons, term, \
          status, current_period_start, current_period_end, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $11)",
@@ -231,16 +246,8 @@ pub async fn insert_active(
     .bind(id)
     .bind(customer.id)
     .bind(customer.partner_id)
-    .bind(product_type)
-    .bind(&quote.plan)
-    .bind(config.units as i32)
-    .bind(Json(&config.addons))
-    .bind(config.term.to_string())
-    .bind(quote.start)
-    .bind(quote.end)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    .bind(product_type);
+    bind_term(query, config, quote, now).execute(conn).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use std::pin::Pin;
 
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::{store, Subscription};
 use crate::accounts::model::Account;
@@ -127,6 +127,22 @@ async fn send_series(
         report.reminders_sent += sent.into_iter().filter(|&sent| sent).count();
     }
     Ok(())
+}
+
+/// The subscription a reminder is for and the day its notice is due on (`due_on`: its term or
+/// trial end), once that notice is recorded; none when the reminder went out before.
+async fn record_notice(
+    conn: &mut PgConnection,
+    id: SubscriptionId,
+    reminder: &Reminder<'_>,
+    due_on: impl FnOnce(&Subscription) -> anyhow::Result<Date>,
+) -> anyhow::Result<Option<(Subscription, Date)>> {
+    let sub = store::find_by_id(conn, id).await?;
+    let due = due_on(&sub)?;
+    if !store::insert_notice(conn, sub.id, reminder.name, due, reminder.now).await? {
+        return Ok(None);
+    }
+    Ok(Some((sub, due)))
 }
 
 async fn customer(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Account> {

@@ -5,10 +5,11 @@
 use anyhow::Context;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{details, each_due, notify, suspend, system_audit, Message, Reminder, Report, Series};
+use super::{details, each_due, notify, record_notice, suspend, system_audit};
+use super::{Message, Reminder, Report, Series};
 use crate::audit::Action;
 use crate::catalog::Catalog;
 use crate::ids::SubscriptionId;
@@ -55,24 +56,22 @@ fn term_end() -> Job {
     }
 }
 
+/// The last day of the subscription's current term.
+fn term_end_of(sub: &Subscription) -> anyhow::Result<Date> {
+    sub.current_period_end
+        .context("an active subscription without a term end")
+}
+
 /// Sends one renewal reminder unless it went out before; true when it was sent now.
 async fn remind(
     conn: &mut PgConnection,
     id: SubscriptionId,
     reminder: &Reminder<'_>,
 ) -> anyhow::Result<bool> {
-    let Reminder {
-        products,
-        now,
-        name: kind,
-    } = *reminder;
-    let sub = store::find_by_id(conn, id).await?;
-    let end = sub
-        .current_period_end
-        .context("an active subscription without a term end")?;
-    if !store::insert_notice(conn, sub.id, kind, end, now).await? {
+    let Reminder { products, now, .. } = *reminder;
+    let Some((sub, end)) = record_notice(conn, id, reminder, term_end_of).await? else {
         return Ok(false);
-    }
+    };
     let end_text = crate::format::day(end);
     let body = if sub.auto_renew {
         format!("Your subscription renews on {end_text}; the renewal is invoiced through your Yeastar partner.")
@@ -174,9 +173,7 @@ async fn renew(
     sub: &Subscription,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let end = sub
-        .current_period_end
-        .context("an active subscription without a term end")?;
+    let end = term_end_of(sub)?;
     // An unknown term is an error to look at, not a reason to renew on some other term.
     let term: Term = sub
         .term

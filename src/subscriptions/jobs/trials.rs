@@ -3,12 +3,12 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::{customer, details, each_due, notify, notify_account, suspend, Reminder, Series};
-use super::{system_audit, Message, Report};
+use super::{customer, details, each_due, notify, notify_account, record_notice, suspend};
+use super::{system_audit, Message, Reminder, Report, Series};
 use crate::audit::Action;
 use crate::ids::SubscriptionId;
 use crate::jobs::Job;
-use crate::subscriptions::store;
+use crate::subscriptions::{store, Subscription};
 
 const REMINDERS: [(&str, i64); 2] = [("trial_7d", 7), ("trial_1d", 1)];
 
@@ -52,16 +52,13 @@ async fn remind(
     id: SubscriptionId,
     reminder: &Reminder<'_>,
 ) -> anyhow::Result<bool> {
-    let Reminder {
-        products,
-        now,
-        name: kind,
-    } = *reminder;
-    let sub = store::find_by_id(conn, id).await?;
-    let ends = sub.trial_ends_at.unwrap_or(now);
-    if !store::insert_notice(conn, sub.id, kind, ends.date(), now).await? {
+    let Reminder { products, now, .. } = *reminder;
+    let ends = |sub: &Subscription| sub.trial_ends_at.unwrap_or(now);
+    let Some((sub, _)) = record_notice(conn, id, reminder, |sub| Ok(ends(sub).date())).await?
+    else {
         return Ok(false);
-    }
+    };
+    let ends = ends(&sub);
     // Worded in the customer's own time zone.
     let account = customer(conn, sub.customer_id).await?;
     let body = format!(
