@@ -5,7 +5,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::AccountId;
-use crate::tokens;
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TokenRow {
@@ -22,7 +21,15 @@ pub(super) async fn supersede_links(
     account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    tokens::supersede_links(conn, "activation_tokens", account_id, now).await
+    sqlx::query(
+        "update activation_tokens set superseded_at = $2 \
+         where account_id = $1 and used_at is null and superseded_at is null",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn insert_link(
@@ -32,15 +39,18 @@ pub(super) async fn insert_link(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    tokens::insert_link(
-        conn,
-        "activation_tokens",
-        account_id,
-        token_hash,
-        now,
-        expires_at,
+    sqlx::query(
+        "insert into activation_tokens (id, account_id, token_hash, created_at, expires_at) \
+         values ($1, $2, $3, $4, $5)",
     )
-    .await
+    .bind(Uuid::now_v7())
+    .bind(account_id)
+    .bind(token_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The link with this token hash, locked (FOR UPDATE) when `lock`.

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::AccountId;
-use crate::tokens;
 
 // ---- recovery_codes -------------------------------------------------------------------------
 
@@ -142,15 +141,18 @@ pub async fn insert_reset_link(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    tokens::insert_link(
-        conn,
-        "password_reset_tokens",
-        account_id,
-        token_hash,
-        now,
-        expires_at,
+    sqlx::query(
+        "insert into password_reset_tokens (id, account_id, token_hash, created_at, expires_at) \
+         values ($1, $2, $3, $4, $5)",
     )
-    .await
+    .bind(Uuid::now_v7())
+    .bind(account_id)
+    .bind(token_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Every outstanding reset link of the account stops working.
@@ -159,7 +161,15 @@ pub async fn supersede_reset_links(
     account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    tokens::supersede_links(conn, "password_reset_tokens", account_id, now).await
+    sqlx::query(
+        "update password_reset_tokens set superseded_at = $2 \
+         where account_id = $1 and used_at is null and superseded_at is null",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A reset link: its account, when it expires, when it was used or superseded.
