@@ -57,6 +57,36 @@ pub(crate) async fn issue_and_email(
     Ok((link, expires_at))
 }
 
+/// Who asked for a new link, recorded with it: the account manager's resend, or the account
+/// itself on its expired link's page.
+pub(crate) struct Requester<'a> {
+    pub actor: AccountId,
+    pub action: Action,
+    pub client_ip: &'a str,
+}
+
+/// A new link emailed to `account` (see [`email_new_link`]) and audited as `by` asked for it,
+/// inside the caller's transaction; returns when the link expires.
+pub(crate) async fn send_new_link(
+    conn: &mut PgConnection,
+    account: &Account,
+    by: Requester<'_>,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<OffsetDateTime> {
+    let expires_at = email_new_link(&mut *conn, account, public_base_url, now).await?;
+    let entry = audit::Entry {
+        actor: Some(by.actor),
+        action: by.action,
+        target: Some(account.id),
+        partner: account.tenant(),
+        client_ip: Some(by.client_ip),
+        details: serde_json::json!({ "expires_at": expires_at.unix_timestamp() }),
+    };
+    audit::record(conn, entry, now).await?;
+    Ok(expires_at)
+}
+
 /// A new link for an existing pending account, emailed (see [`issue_and_email`]); returns when
 /// it expires.
 pub(crate) async fn email_new_link(

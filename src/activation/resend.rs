@@ -2,14 +2,13 @@
 //! activated yet, with its link and email state (listed by `accounts::pending`), and resending
 //! (a new 48-hour link that supersedes every earlier one), limited per account per day.
 
-use serde_json::json;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
 use crate::accounts::model::{Account, AccountId};
 use crate::accounts::pending;
+use crate::audit;
 use crate::audit::Action;
-use crate::audit::{self, Entry};
 
 /// Resends allowed per account in any 24 hours.
 pub const RESENDS_PER_DAY: i64 = 5;
@@ -52,16 +51,12 @@ pub async fn resend(
     if recent >= RESENDS_PER_DAY {
         return Err(ResendError::LimitReached(account.email));
     }
-    let expires_at = super::email_new_link(&mut tx, &account, public_base_url, now).await?;
-    let entry = Entry {
-        actor: Some(manager.id),
+    let by = super::Requester {
+        actor: manager.id,
         action: Action::ActivationResent,
-        target: Some(account.id),
-        partner: account.tenant(),
-        client_ip: Some(client_ip),
-        details: json!({ "expires_at": expires_at.unix_timestamp() }),
+        client_ip,
     };
-    audit::record(&mut tx, entry, now).await?;
+    let expires_at = super::send_new_link(&mut tx, &account, by, public_base_url, now).await?;
     tx.commit().await?;
     Ok(expires_at)
 }

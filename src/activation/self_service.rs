@@ -14,14 +14,12 @@
 //! These requests are audited as `activation.requested`; the account manager's resends
 //! (`activation.resent`, limited to 5 a day in `resend`) are counted apart and keep working.
 
-use serde_json::json;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use super::{classify, find_token, LinkState};
 use crate::accounts::store as account_store;
 use crate::audit::Action;
-use crate::audit::{self, Entry};
 use crate::auth::throttle::Limit;
 
 /// Requests per client address: a few quick ones, then growing delays, at most 20 an hour.
@@ -66,16 +64,12 @@ pub async fn request_new_link(
     let LinkState::Expired { account } = classify(&row, account, now) else {
         return Ok(Outcome::NotExpired);
     };
-    let expires_at = super::email_new_link(&mut tx, &account, public_base_url, now).await?;
-    let entry = Entry {
-        actor: Some(account.id),
+    let by = super::Requester {
+        actor: account.id,
         action: ACTION,
-        target: Some(account.id),
-        partner: account.tenant(),
-        client_ip: Some(client_ip),
-        details: json!({ "expires_at": expires_at.unix_timestamp() }),
+        client_ip,
     };
-    audit::record(&mut tx, entry, now).await?;
+    super::send_new_link(&mut tx, &account, by, public_base_url, now).await?;
     tx.commit().await?;
     Ok(Outcome::Sent)
 }
