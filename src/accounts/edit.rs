@@ -7,8 +7,9 @@ use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::model::{Account, AccountId, AccountInfo};
+use super::model::{Account, AccountId, AccountInfo, AccountStatus};
 use super::store;
+use super::tenancy::{self, Lock};
 use crate::audit;
 use crate::audit::Action;
 use crate::format::Zone;
@@ -55,8 +56,8 @@ pub async fn update_customer_info(
 ) -> sqlx::Result<Option<Changes>> {
     let mut tx = pool.begin().await?;
     // Locked, so two edits at once each see (and audit) the other's values as "old".
-    let Some(before) = store::lock_customer_of_partner(&mut tx, partner.id, customer_id).await?
-    else {
+    let found = tenancy::lock_customer_of(&mut tx, partner.id, customer_id, Lock::Update).await?;
+    let Some(before) = found.filter(|c| c.status != AccountStatus::Removed) else {
         return Ok(None);
     };
     // The row was found and locked as this partner's customer above, so the shared update by

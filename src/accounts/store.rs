@@ -163,23 +163,6 @@ pub async fn find_customer_of_partner(
     Ok(row.map(|r| (r.account, r.link_expires_at)))
 }
 
-/// The partner's customer `customer_id` (not removed), locked (FOR UPDATE) until the caller's
-/// transaction ends; another partner's customer is simply not found.
-pub async fn lock_customer_of_partner(
-    conn: &mut PgConnection,
-    partner_id: AccountId,
-    customer_id: AccountId,
-) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and partner_id = $2 \
-         and role = 'customer' and status <> 'removed' for update"
-    ))
-    .bind(customer_id)
-    .bind(partner_id)
-    .fetch_optional(conn)
-    .await
-}
-
 /// One row of the manager's partner list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnerRow {

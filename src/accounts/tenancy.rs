@@ -8,43 +8,54 @@ use time::OffsetDateTime;
 use super::model::{Account, AccountId, AccountStatus};
 use super::store::{escape_like, ACCOUNT_COLUMNS};
 
-/// The status of `partner`'s customer `customer`, locked (FOR SHARE) until the caller's
-/// transaction ends, so the customer cannot be removed or change status in between; None when
-/// the account is not a customer of this partner.
+/// How a customer row is locked until the caller's transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// FOR SHARE: the row cannot change meanwhile (selling to it, associating a licence).
+    Share,
+    /// FOR UPDATE: the caller writes the row, or must queue behind another writer (an edit,
+    /// a removal request).
+    Update,
+}
+
+/// `partner`'s customer `customer` (any status), locked as `lock` says; None when the account
+/// is not a customer of this partner. The one definition of "a customer of this partner".
 pub async fn lock_customer_of(
     conn: &mut PgConnection,
     partner: AccountId,
     customer: AccountId,
-) -> sqlx::Result<Option<AccountStatus>> {
-    sqlx::query_scalar(
-        "select status from accounts where id = $1 and partner_id = $2 and role = 'customer' \
-         for share",
-    )
+    lock: Lock,
+) -> sqlx::Result<Option<Account>> {
+    let mode = match lock {
+        Lock::Share => "for share",
+        Lock::Update => "for update",
+    };
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and partner_id = $2 \
+         and role = 'customer' {mode}"
+    ))
     .bind(customer)
     .bind(partner)
     .fetch_optional(conn)
     .await
 }
 
-/// Whether `customer` is an activated customer of `partner`, locked as in [`lock_customer_of`]:
-/// the only customers a partner may sell to or associate a licence with.
+/// Whether `customer` is an activated customer of `partner`, locked FOR SHARE: the only
+/// customers a partner may sell to or associate a licence with.
 pub async fn lock_active_customer_of(
     conn: &mut PgConnection,
     partner: AccountId,
     customer: AccountId,
 ) -> sqlx::Result<bool> {
-    let status = lock_customer_of(conn, partner, customer).await?;
-    Ok(status == Some(AccountStatus::Active))
+    let found = lock_customer_of(conn, partner, customer, Lock::Share).await?;
+    Ok(found.is_some_and(|c| c.status == AccountStatus::Active))
 }
 
 /// An account read inside the caller's transaction (e.g. to address an email about it).
 pub async fn load(conn: &mut PgConnection, id: AccountId) -> sqlx::Result<Account> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from accounts where id = $1"
-    ))
-    .bind(id)
-    .fetch_one(conn)
-    .await
+    super::store::find_where(conn, "id = $1", id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Marks a customer removed: it can no longer sign in; its orders and licences stay.

@@ -16,7 +16,7 @@ pub use store::{
 };
 
 use crate::accounts::model::{Account, AccountStatus};
-use crate::accounts::tenancy;
+use crate::accounts::tenancy::{self, Lock};
 use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::ids::{AccountId, LicenseId};
@@ -38,7 +38,8 @@ pub async fn set_customer(
     if let Some(customer) = customer {
         // Checked here, not only in the form: a hand-made request naming a pending, removed or
         // another partner's customer changes nothing.
-        match tenancy::lock_customer_of(&mut tx, partner.id, customer).await? {
+        let found = tenancy::lock_customer_of(&mut tx, partner.id, customer, Lock::Share).await?;
+        match found.map(|c| c.status) {
             None => return Err(AssociateError::CustomerNotFound),
             Some(AccountStatus::Active) => {}
             Some(_) => return Err(AssociateError::CustomerNotEligible),

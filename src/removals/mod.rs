@@ -15,7 +15,7 @@ pub use model::{DecidedRow, QueueRow, RemovalError, RemovalRequest, RemovalStatu
 pub use store::{decided, find_for_manager, latest_for_customer, queue};
 
 use crate::accounts::model::{Account, AccountStatus};
-use crate::accounts::tenancy;
+use crate::accounts::tenancy::{self, Lock};
 use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::sessions;
@@ -51,9 +51,10 @@ pub async fn request(
     now: OffsetDateTime,
 ) -> Result<RemovalRequest, RemovalError> {
     let mut tx = pool.begin().await?;
-    match tenancy::lock_customer_of(&mut tx, partner.id, customer_id).await? {
-        None | Some(AccountStatus::Removed) => return Err(RemovalError::NotFound),
-        Some(_) => {}
+    let customer =
+        tenancy::lock_customer_of(&mut tx, partner.id, customer_id, Lock::Update).await?;
+    if customer.is_none_or(|c| c.status == AccountStatus::Removed) {
+        return Err(RemovalError::NotFound);
     }
     let request = match store::insert(&mut tx, partner.id, customer_id, reason, now).await {
         Err(err) if crate::db::on_constraint(&err, "removal_requests_one_pending") => {
