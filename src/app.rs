@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -76,19 +77,34 @@ impl App {
         &self.state
     }
 
-    /// Serves until `signal` resolves, then lets in-flight requests finish and stops workers.
+    /// Serves until `signal` resolves, then drains and stops: `/readyz` turns 503 at once; on
+    /// SIGTERM requests are still served for `SHUTDOWN_DRAIN_SECONDS` (so a load balancer that
+    /// probes readiness stops sending first); then the listener closes, in-flight requests get
+    /// `SHUTDOWN_TIMEOUT_SECONDS` to finish, and the workers stop.
     pub async fn run_until(
         self,
-        signal: impl Future<Output = ()> + Send + 'static,
+        signal: impl Future<Output = Stop> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.local_addr(), "portal listening");
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(signal)
-            .await
-            .context("server error")?;
+        let closing = Arc::new(tokio::sync::Notify::new());
+        let drain = drain_then_close(
+            signal,
+            self.state.draining.clone(),
+            Duration::from_secs(self.state.config.shutdown_drain_seconds),
+            closing.clone(),
+        );
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(drain);
+        let deadline = Duration::from_secs(self.state.config.shutdown_timeout_seconds);
+        tokio::select! {
+            served = server => served.context("server error")?,
+            () = async { closing.notified().await; tokio::time::sleep(deadline).await } => {
+                tracing::warn!(seconds = deadline.as_secs(),
+                    "requests still in flight at the shutdown timeout; closing them");
+            }
+        }
         let _ = self.shutdown.send(true);
         for worker in self.workers {
             let _ = worker.await;
@@ -96,6 +112,35 @@ impl App {
         tracing::info!("portal stopped");
         Ok(())
     }
+}
+
+/// Why the server stops: an operator's Ctrl-C stops at once, a SIGTERM (an orchestrator, a
+/// rolling restart) drains first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Interrupt,
+    Terminate,
+}
+
+/// Resolves when the listener should close: after `signal`, marking the server draining and, on
+/// SIGTERM, serving on for `drain`. Tells `closing` when it resolves.
+async fn drain_then_close(
+    signal: impl Future<Output = Stop>,
+    draining: crate::web::drain::Draining,
+    drain: Duration,
+    closing: Arc<tokio::sync::Notify>,
+) {
+    let stop = signal.await;
+    draining.start();
+    if stop == Stop::Terminate && !drain.is_zero() {
+        tracing::info!(
+            seconds = drain.as_secs(),
+            "draining: /readyz answers 503, requests are still served"
+        );
+        tokio::time::sleep(drain).await;
+    }
+    tracing::info!("closing the listener; finishing requests in flight");
+    closing.notify_one();
 }
 
 /// The database, migrated, and the session store's table in it.
@@ -125,8 +170,7 @@ async fn app_state(db: sqlx::PgPool, config: Config, clock: Clock) -> anyhow::Re
         hasher,
         secrets,
         catalog,
-        // A PBX reports every 30-60 s; this leaves room for many PBXs behind one address.
-        api_limits: crate::web::rate_limit::RateLimiter::new(600),
+        draining: Default::default(),
     })
 }
 
@@ -158,7 +202,7 @@ fn start_workers(
     let mut stop = shutdown.clone();
     workers.push(tokio::spawn(async move {
         tokio::select! {
-            _ = deletion.continuously_delete_expired(std::time::Duration::from_secs(300)) => {}
+            _ = deletion.continuously_delete_expired(Duration::from_secs(300)) => {}
             _ = stop.changed() => {}
         }
     }));
@@ -208,13 +252,13 @@ async fn run_scheduled_jobs(state: AppState, mut shutdown: watch::Receiver<bool>
         }
         tokio::select! {
             _ = shutdown.changed() => break,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
         }
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM, saying which.
+pub async fn shutdown_signal() -> Stop {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -229,9 +273,10 @@ pub async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
-    tracing::info!("shutdown requested");
+    let stop = tokio::select! {
+        () = ctrl_c => Stop::Interrupt,
+        () = terminate => Stop::Terminate,
+    };
+    tracing::info!(?stop, "shutdown requested");
+    stop
 }

@@ -136,6 +136,15 @@ pub struct Config {
     /// Run the email outbox worker in this process.
     #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_worker: bool,
+
+    /// Seconds between SIGTERM and closing the listener, while /readyz answers 503 and requests
+    /// are still served, so a load balancer stops sending first (Ctrl-C skips it).
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS", default_value_t = 5)]
+    pub shutdown_drain_seconds: u64,
+
+    /// Seconds in-flight requests get to finish once the listener is closed.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub shutdown_timeout_seconds: u64,
 }
 
 /// The shortest `SECRET_KEY` accepted outside loopback (256 bits of hex or base64 is longer).

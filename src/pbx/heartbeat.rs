@@ -65,6 +65,8 @@ pub enum HeartbeatError {
     Unauthorized,
     #[error("this PBX is {0}; heartbeats are not accepted")]
     NotRunning(String),
+    #[error("more than {BEATS_PER_MINUTE} heartbeats a minute from this PBX; try again in {retry_after} s")]
+    TooFrequent { retry_after: i64 },
     /// The message names the field and its range.
     #[error("{0}")]
     BadReport(String),
@@ -99,46 +101,79 @@ async fn alert(
     Ok(())
 }
 
+/// Heartbeats accepted per instance in each one-minute window. A PBX reports every 30-60 s;
+/// this leaves room for restarts and retries, and refuses a PBX (or a stolen token) that floods.
+pub const BEATS_PER_MINUTE: i32 = 12;
+
 /// Accepts a heartbeat for the instance `token` belongs to (and only that one: the token is
-/// the instance's identity) and returns its pending commands.
+/// the instance's identity) and returns its pending commands. The usual beat is one statement;
+/// only a beat that ends an offline incident or collects commands writes more.
 pub async fn accept(
     pool: &PgPool,
     token: &str,
     report: &Report,
     now: OffsetDateTime,
 ) -> Result<Vec<Command>, HeartbeatError> {
-    let (extensions_in_use, active_calls) = checked(report)?;
-    let mut tx = pool.begin().await?;
-    let target = store::lock_by_token(&mut tx, token_hash(token))
-        .await?
-        .ok_or(HeartbeatError::Unauthorized)?;
-    if target.status != PbxStatus::Running {
-        return Err(HeartbeatError::NotRunning(target.status.code().to_owned()));
+    let counts = checked(report)?;
+    let hash = token_hash(token);
+    let recorded =
+        store::record_beat(pool, &hash, &report.version, counts, now, BEATS_PER_MINUTE).await?;
+    let Some(beat) = recorded else {
+        return Err(refusal(pool, &hash, now).await?);
+    };
+    if beat.was_offline {
+        back_online(pool, beat.id, now).await?;
     }
-    let counts = (extensions_in_use, active_calls);
-    store::update_reported(&mut tx, target.id, &report.version, counts, now).await?;
-    if target.offline_alerted_at.is_some() {
+    if !beat.has_commands {
+        return Ok(Vec::new());
+    }
+    deliver_commands(pool, beat.id, now).await
+}
+
+/// Why a heartbeat was not accepted (read only on that rare path).
+async fn refusal(
+    pool: &PgPool,
+    hash: &[u8],
+    now: OffsetDateTime,
+) -> Result<HeartbeatError, HeartbeatError> {
+    Ok(match store::find_refusal(pool, hash).await? {
+        None => HeartbeatError::Unauthorized,
+        Some((status, _)) if status != PbxStatus::Running => {
+            HeartbeatError::NotRunning(status.code().to_owned())
+        }
+        Some((_, window_started)) => {
+            let window_ends = window_started.unwrap_or(now) + time::Duration::minutes(1);
+            let wait = (window_ends - now).whole_seconds().clamp(1, 60);
+            HeartbeatError::TooFrequent { retry_after: wait }
+        }
+    })
+}
+
+/// Ends the offline incident with its event and one "back online" email, in one transaction;
+/// of two heartbeats racing here, one does it.
+async fn back_online(pool: &PgPool, id: PbxId, now: OffsetDateTime) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    if let Some(target) = store::end_offline_incident(&mut tx, id).await? {
         record_event(&mut tx, target.id, EventKind::BackOnline, json!({}), now).await?;
         let body = format!("{} is online again.", target.name);
-        alert(
-            &mut tx,
-            &target,
-            &format!("{} is back online", target.name),
-            &body,
-            now,
-        )
-        .await?;
+        let subject = format!("{} is back online", target.name);
+        alert(&mut tx, &target, &subject, &body, now).await?;
     }
-    let commands = store::take_commands(&mut tx, target.id, now).await?;
-    for (id, kind) in &commands {
-        record_event(
-            &mut tx,
-            target.id,
-            EventKind::CommandDelivered,
-            json!({ "command": id, "kind": kind }),
-            now,
-        )
-        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Marks the instance's pending commands delivered, each with its event, and returns them.
+async fn deliver_commands(
+    pool: &PgPool,
+    id: PbxId,
+    now: OffsetDateTime,
+) -> Result<Vec<Command>, HeartbeatError> {
+    let mut tx = pool.begin().await?;
+    let commands = store::take_commands(&mut tx, id, now).await?;
+    for (command, kind) in &commands {
+        let details = json!({ "command": command, "kind": kind });
+        record_event(&mut tx, id, EventKind::CommandDelivered, details, now).await?;
     }
     tx.commit().await?;
     Ok(commands

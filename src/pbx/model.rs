@@ -226,9 +226,7 @@ pub enum Action {
 #[derive(sqlx::FromRow)]
 pub struct AlertTarget {
     pub id: PbxId,
-    pub status: PbxStatus,
     pub name: String,
-    pub offline_alerted_at: Option<OffsetDateTime>,
     pub alert_to: String,
     pub customer_id: AccountId,
 }

@@ -4,7 +4,7 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::model::{AlertTarget, Event, EventKind, InstanceView, Viewer, OFFLINE_AFTER};
+use super::model::{AlertTarget, Event, EventKind, InstanceView, PbxStatus, Viewer, OFFLINE_AFTER};
 use crate::accounts::model::Account;
 use crate::ids::{AccountId, PbxCommandId, PbxId, SubscriptionId};
 
@@ -135,19 +135,8 @@ pub async fn insert_restart(
     Ok(())
 }
 
-const TARGET: &str = "select i.id, i.status, i.name, i.offline_alerted_at, \
+const TARGET: &str = "select i.id, i.name, \
      coalesce(i.alarm_email, c.email) as alert_to, i.customer_id from pbx_instances i join accounts c on c.id = i.customer_id";
-
-/// The instance a token hash belongs to, locked until the transaction ends.
-pub async fn lock_by_token(
-    conn: &mut PgConnection,
-    hash: Vec<u8>,
-) -> sqlx::Result<Option<AlertTarget>> {
-    sqlx::query_as(&format!("{TARGET} where i.token_hash = $1 for update of i"))
-        .bind(hash)
-        .fetch_optional(conn)
-        .await
-}
 
 pub async fn find_target(conn: &mut PgConnection, id: PbxId) -> sqlx::Result<AlertTarget> {
     sqlx::query_as(&format!("{TARGET} where i.id = $1"))
@@ -156,26 +145,79 @@ pub async fn find_target(conn: &mut PgConnection, id: PbxId) -> sqlx::Result<Ale
         .await
 }
 
-/// What a heartbeat reports; the instance counts as online again.
-pub async fn update_reported(
-    conn: &mut PgConnection,
-    id: PbxId,
+/// What an accepted heartbeat tells the caller about the instance.
+#[derive(sqlx::FromRow)]
+pub struct RecordedBeat {
+    pub id: PbxId,
+    /// An offline alarm was sent for the current incident: the instance is back.
+    pub was_offline: bool,
+    /// Commands wait to be delivered with this heartbeat.
+    pub has_commands: bool,
+}
+
+/// Records what a heartbeat reports, in one statement: the token names the instance, only a
+/// running one accepts it, and at most `per_minute` are accepted in each one-minute window of
+/// the instance (counted in the row itself, so every app instance enforces the same limit).
+/// `None` when it was not accepted; [`find_refusal`] tells why.
+pub async fn record_beat(
+    pool: &PgPool,
+    hash: &[u8],
     version: &str,
     (extensions_in_use, active_calls): (i32, i32),
     now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update pbx_instances set software_version = $2, extensions_in_use = $3, active_calls = $4, \
-         last_heartbeat_at = $5, offline_alerted_at = null where id = $1",
+    per_minute: i32,
+) -> sqlx::Result<Option<RecordedBeat>> {
+    // Every right-hand side reads the row as it was before this update.
+    sqlx::query_as(
+        "update pbx_instances i set software_version = $2, extensions_in_use = $3, \
+           active_calls = $4, last_heartbeat_at = $5, \
+           beats_in_window = case when beat_window_started_at > $5 - interval '1 minute' \
+             then beats_in_window + 1 else 1 end, \
+           beat_window_started_at = case when beat_window_started_at > $5 - interval '1 minute' \
+             then beat_window_started_at else $5 end \
+         where token_hash = $1 and status = 'running' \
+           and (beat_window_started_at is null or beat_window_started_at <= $5 - interval '1 minute' \
+                or beats_in_window < $6) \
+         returning id, offline_alerted_at is not null as was_offline, \
+           exists (select 1 from pbx_commands k where k.instance_id = i.id \
+                   and k.delivered_at is null) as has_commands",
     )
-    .bind(id)
+    .bind(hash)
     .bind(version)
     .bind(extensions_in_use)
     .bind(active_calls)
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .bind(per_minute)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Why the instance behind `hash` did not accept a heartbeat: its status and when its current
+/// rate window started; `None` for an unknown or revoked token.
+pub async fn find_refusal(
+    pool: &PgPool,
+    hash: &[u8],
+) -> sqlx::Result<Option<(PbxStatus, Option<OffsetDateTime>)>> {
+    sqlx::query_as("select status, beat_window_started_at from pbx_instances where token_hash = $1")
+        .bind(hash)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Ends the instance's offline incident, once: the alert target when an offline alarm was
+/// pending to be answered by a "back online" one, `None` when another heartbeat already did.
+pub async fn end_offline_incident(
+    conn: &mut PgConnection,
+    id: PbxId,
+) -> sqlx::Result<Option<AlertTarget>> {
+    sqlx::query_as(&format!(
+        "with ended as (update pbx_instances set offline_alerted_at = null \
+           where id = $1 and offline_alerted_at is not null returning id) \
+         {TARGET} join ended on ended.id = i.id"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Marks the instance's undelivered commands delivered and returns them, oldest first; a

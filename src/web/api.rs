@@ -10,7 +10,6 @@ use axum::Json;
 use serde_json::json;
 
 use crate::pbx::heartbeat::{self, HeartbeatError, Report};
-use crate::web::extractors::ClientInfo;
 use crate::web::routes::{post, Portal, Routes};
 use crate::web::state::AppState;
 
@@ -30,16 +29,9 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 pub async fn post_heartbeat(
     State(state): State<AppState>,
-    client: ClientInfo,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !state.api_limits.allow(&format!("ip:{}", client.ip)) {
-        return error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many requests from this address; slow down",
-        );
-    }
     let Some(token) = bearer_token(&headers) else {
         return error(
             StatusCode::UNAUTHORIZED,
@@ -76,6 +68,14 @@ fn refused(err: HeartbeatError) -> Response {
     match err {
         HeartbeatError::Unauthorized => error(StatusCode::UNAUTHORIZED, "unknown or revoked token"),
         err @ HeartbeatError::NotRunning(_) => error(StatusCode::CONFLICT, &err.to_string()),
+        err @ HeartbeatError::TooFrequent { retry_after } => {
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, &err.to_string());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
+            );
+            response
+        }
         err @ HeartbeatError::BadReport(_) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string())
         }

@@ -7,6 +7,7 @@ pub mod chrome;
 pub mod config_form;
 pub mod csrf;
 pub mod customer;
+pub mod drain;
 pub mod extractors;
 pub mod form;
 pub mod forwarded;
@@ -16,7 +17,6 @@ pub mod paging;
 pub mod partner;
 pub mod paths;
 pub mod public;
-pub mod rate_limit;
 pub mod redact;
 pub mod routes;
 pub mod security;
@@ -109,6 +109,10 @@ fn serve(
             pages::security_headers,
         ))
         .layer(middleware::from_fn(pages::render_error_pages))
+        .layer(middleware::from_fn_with_state(
+            state.draining.clone(),
+            drain::close_connections_while_draining,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

@@ -20,6 +20,6 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// Products, plans and prices; they change only through migrations, so load once.
     pub catalog: Arc<Catalog>,
-    /// Floods of PBX API requests per client address.
-    pub api_limits: crate::web::rate_limit::RateLimiter,
+    /// Set once the server is told to stop: `/readyz` answers 503 from then on.
+    pub draining: crate::web::drain::Draining,
 }

@@ -4,6 +4,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 use time::Duration;
 use yeastar_portal::accounts::model::AccountId;
+use yeastar_portal::pbx::heartbeat::BEATS_PER_MINUTE;
 
 use crate::helpers::{client, location, spawn_app, TestApp, PASSWORD};
 
@@ -258,13 +259,50 @@ async fn the_simulator_reports_like_a_pbx() {
 }
 
 #[tokio::test]
-async fn the_heartbeat_endpoint_is_rate_limited() {
+async fn a_pbx_beating_more_than_its_limit_a_minute_is_refused_until_its_window_ends() {
     let app = spawn_app().await;
-    let mut last = StatusCode::OK;
-    for _ in 0..601 {
-        last = beat(&app, Some("unknown"), REPORT).await.0;
+    app.clock.freeze();
+    let (_, partner) = app.partner("p@rate.test").await;
+    let (browser, path) = customer_with_pbx(&app, "r@rate.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    let (other_browser, other_path) = customer_with_pbx(&app, "o@rate.test", partner).await;
+    let other_token = issue_token(&app, &other_browser, &other_path).await;
+    for n in 1..=BEATS_PER_MINUTE {
+        assert_eq!(
+            beat(&app, Some(&token), REPORT).await.0,
+            StatusCode::OK,
+            "beat {n}"
+        );
     }
-    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let refused = client()
+        .post(app.url("/api/pbx/heartbeat"))
+        .bearer_auth(&token)
+        .body(REPORT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    let reply: serde_json::Value = serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("heartbeats a minute"),
+        "{reply}"
+    );
+    // The limit is the instance's own: another PBX of the same customer base still reports.
+    assert_eq!(
+        beat(&app, Some(&other_token), REPORT).await.0,
+        StatusCode::OK
+    );
+    app.clock.advance(Duration::seconds(61));
+    assert_eq!(beat(&app, Some(&token), REPORT).await.0, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ mod account_steps;
 mod auth_steps;
 // Reading list pages: columns, Next page links, every row across the pages.
 pub mod list_pages;
+// More instances over the same database, as a cluster runs them.
+pub mod instances;
 // Capturing log lines, for tests that check what the operator is told.
 pub mod logs;
 // The partner's purchase form, reviewed and confirmed.
@@ -66,6 +68,8 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         mail_worker: false,
         // Tests run the scheduled jobs themselves, with the injected clock.
         scheduled_jobs: false,
+        shutdown_drain_seconds: 0,
+        shutdown_timeout_seconds: 30,
     }
 }
 
@@ -122,23 +126,26 @@ async fn start(
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
-        let name = self.db_name.clone();
-        // Drop runs outside async context guarantees; use a thread with its own runtime.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                if let Ok(pool) = sqlx::PgPool::connect(&format!("{SERVER}/postgres")).await {
-                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
-                        .execute(&pool)
-                        .await;
-                }
-            });
-        })
-        .join();
+        drop_database(self.db_name.clone());
     }
+}
+
+/// Drops a test database, from sync code (a `Drop`): a thread with its own runtime.
+fn drop_database(name: String) {
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            if let Ok(pool) = sqlx::PgPool::connect(&format!("{SERVER}/postgres")).await {
+                let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&pool)
+                    .await;
+            }
+        });
+    })
+    .join();
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests check them).

@@ -11,6 +11,7 @@ mod browser;
 mod catalog;
 mod central;
 mod cli;
+mod cluster;
 mod confirmations;
 mod customer_edit;
 mod customer_lists;

@@ -1,5 +1,6 @@
-//! Shutdown under load: the real binary, a real SIGTERM while purchases are being confirmed.
-//! Requests in flight finish, every order is whole or absent, the outbox keeps what it had.
+//! Shutdown: the real binary and a real SIGTERM. It drains first (readiness 503, pages still
+//! served, connections closed after each answer), then under load requests in flight finish,
+//! every order is whole or absent, and the outbox keeps what it had.
 
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,8 +17,18 @@ const PURCHASES: usize = 24;
 
 /// `yeastar-portal serve` on its own port, over the test's database, configured by env vars.
 async fn serve(database_url: &str, port: u16, smtp_port: u16) -> tokio::process::Child {
+    serve_draining(database_url, port, smtp_port, 0).await
+}
+
+/// As `serve`, draining for `drain_seconds` after SIGTERM.
+async fn serve_draining(
+    database_url: &str,
+    port: u16,
+    smtp_port: u16,
+    drain_seconds: u64,
+) -> tokio::process::Child {
     std::fs::create_dir_all("target").unwrap();
-    let log = std::fs::File::create("target/shutdown-under-load.log").unwrap();
+    let log = std::fs::File::create(format!("target/shutdown-{port}.log")).unwrap();
     tokio::process::Command::new(env!("CARGO_BIN_EXE_yeastar-portal"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
@@ -30,6 +41,7 @@ async fn serve(database_url: &str, port: u16, smtp_port: u16) -> tokio::process:
             "shutdown-test-key-0123456789abcdef-0123456789",
         )
         .env("SCHEDULED_JOBS", "false")
+        .env("SHUTDOWN_DRAIN_SECONDS", drain_seconds.to_string())
         // Few connections, so that confirmations queue and are still in flight at SIGTERM.
         .env("DATABASE_MAX_CONNECTIONS", "2")
         .env("RUST_LOG", "info")
@@ -49,7 +61,7 @@ async fn wait_until_up(base: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the server did not come up; see target/shutdown-under-load.log");
+    panic!("the server did not come up; see target/shutdown-<port>.log");
 }
 
 /// Reviews one purchase; returns the confirmation form the review page carries.
@@ -208,5 +220,53 @@ async fn sigterm_while_purchases_are_confirmed_lets_them_finish_and_leaves_every
             .count("select count(*) from email_outbox where status = 'sent'")
             .await,
         0
+    );
+}
+
+#[tokio::test]
+async fn on_sigterm_readiness_turns_503_while_pages_are_still_served_then_the_server_exits() {
+    let fixtures = spawn_app().await;
+    let dead_smtp = SmtpSink::unused_port().await;
+    let port = SmtpSink::unused_port().await;
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server =
+        serve_draining(fixtures.config.database_url.expose(), port, dead_smtp, 3).await;
+    wait_until_up(&base).await;
+    let pid = server.id().expect("the server is running").to_string();
+    let signalled = tokio::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+
+    let mut ready = StatusCode::OK;
+    while ready == StatusCode::OK && signalled.elapsed() < Duration::from_secs(2) {
+        ready = reqwest::get(format!("{base}/readyz"))
+            .await
+            .unwrap()
+            .status();
+    }
+    assert_eq!(
+        ready,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "readiness turns 503"
+    );
+    let page = client().get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "pages are still served");
+    assert_eq!(page.headers()["connection"], "close", "and ask to close");
+
+    let exit = tokio::time::timeout(Duration::from_secs(20), server.wait())
+        .await
+        .expect("the server stops after draining")
+        .unwrap();
+    assert!(exit.success(), "clean exit: {exit}");
+    assert!(
+        signalled.elapsed() >= Duration::from_secs(3),
+        "it served for the whole drain"
+    );
+    assert!(
+        reqwest::get(format!("{base}/readyz")).await.is_err(),
+        "the listener is closed"
     );
 }

@@ -16,8 +16,12 @@ use crate::web::state::AppState;
 /// get its 503 at once, not after the pool's acquire timeout.
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Ready when the database answers, within `READY_TIMEOUT`.
+/// Ready when the database answers, within `READY_TIMEOUT`, and the server is not draining
+/// before a stop.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.draining.is_draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining");
+    }
     let ping = sqlx::query("select 1").execute(&state.db);
     match tokio::time::timeout(READY_TIMEOUT, ping).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready"),
