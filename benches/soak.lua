@@ -126,10 +126,19 @@ local mix = {
   -- a Cloud PBX reporting in
   { 6, heartbeat },
 }
--- The PBX API allows 600 requests a minute per client address and a real PBX reports every
--- 30 s: 3 heartbeats a second per thread (360/min with soak.sh's 2 threads). One new customer a
--- second per thread: ~1,200 in a 10-minute soak.
-local pace = { [heartbeat] = 3, [add_customer] = 1 }
+-- A PBX may report at most 12 times a minute (pbx::heartbeat::BEATS_PER_MINUTE, counted across
+-- all app instances); a real one reports every 30 s. With one PBX token, each thread sends a
+-- heartbeat at most every 12 s (two threads: 10 a minute). One new customer a second per
+-- thread: ~1,200 in a 10-minute soak.
+local pace = { [add_customer] = 1 }
+local every = { [heartbeat] = 12 }
+local last_sent = {}
+local function due(kind)
+  local now = os.time()
+  if last_sent[kind] and now - last_sent[kind] < every[kind] then return false end
+  last_sent[kind] = now
+  return true
+end
 local wheel = {}
 for _, entry in ipairs(mix) do
   for _ = 1, entry[1] do wheel[#wheel + 1] = entry[2] end
@@ -149,7 +158,9 @@ end
 
 function request()
   local build = wheel[math.random(#wheel)]
-  while pace[build] and not allowed(build, pace[build]) do build = wheel[math.random(#wheel)] end
+  while (pace[build] and not allowed(build, pace[build])) or (every[build] and not due(build)) do
+    build = wheel[math.random(#wheel)]
+  end
   return build()
 end
 

@@ -10,11 +10,36 @@
 #   DATABASE_URL, SMTP_URL, SECRET_KEY, …  passed to every instance as they are
 
 CLUSTER_DIR=${CLUSTER_DIR:-target/cluster}
+CLUSTER_ENV="$CLUSTER_DIR/cluster.env"
+# A running cluster's settings win over the caller's shell: an instance restarted later must
+# join the same database with the same keys as the others.
+if [ "${CLUSTER_STARTING:-0}" != 1 ] && [ -f "$CLUSTER_ENV" ]; then
+  # shellcheck disable=SC1090
+  source "$CLUSTER_ENV"
+fi
 CLUSTER_PORT=${CLUSTER_PORT:-8080}
 INSTANCE_BASE_PORT=${INSTANCE_BASE_PORT:-$((CLUSTER_PORT + 1))}
 METRICS_BASE_PORT=${METRICS_BASE_PORT:-9101}
 PORTAL_BIN=${PORTAL_BIN:-target/release/yeastar-portal}
+# Links in emails (and those seed-demo prints) name the cluster's address, not an instance's.
+export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$CLUSTER_PORT}
 NGINX_CONF="$CLUSTER_DIR/nginx.conf"
+
+# The portal's settings (see `yeastar-portal --help`) and the cluster's own, as set now.
+CLUSTER_SETTINGS=(DATABASE_URL PUBLIC_URL SMTP_URL MAIL_FROM MAIL_DIR SECRET_KEY SECRET_KEY_PREVIOUS
+  TRUSTED_PROXIES COOKIE_SECURE SESSION_IDLE_MINUTES SESSION_ABSOLUTE_HOURS DATABASE_MAX_CONNECTIONS
+  MAIL_WORKER SCHEDULED_JOBS SHUTDOWN_DRAIN_SECONDS SHUTDOWN_TIMEOUT_SECONDS RUST_LOG LOG_FORMAT
+  PORTAL_BIN CLUSTER_PORT INSTANCE_BASE_PORT METRICS_BASE_PORT)
+
+# Writes the settings to $CLUSTER_ENV (only its owner may read it: it may hold SECRET_KEY).
+save_cluster_env() {
+  local name
+  (umask 077 && : >"$CLUSTER_ENV")
+  for name in "${CLUSTER_SETTINGS[@]}"; do
+    [ -n "${!name+x}" ] && declare -p "$name" | sed 's/^declare -[a-zA-Z-]* /export /' >>"$CLUSTER_ENV"
+  done
+  return 0
+}
 
 instance_port() { echo $((INSTANCE_BASE_PORT + $1 - 1)); }
 instance_pid_file() { echo "$CLUSTER_DIR/instance-$1.pid"; }
@@ -24,11 +49,11 @@ start_instance() {
   local i=$1 port
   port=$(instance_port "$i")
   # Every instance: the cluster's public address in links, nginx's X-Forwarded-For believed,
-  # a short drain (nginx learns of a stop from the rolling restart, not from /readyz).
+  # and a drain on SIGTERM longer than nothing and shorter than nginx's fail_timeout: its first
+  # refused page view takes it out of nginx's rotation, and it closes before nginx tries again.
   BIND_ADDR="127.0.0.1:$port" \
-    PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$CLUSTER_PORT}" \
     TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}" \
-    SHUTDOWN_DRAIN_SECONDS="${SHUTDOWN_DRAIN_SECONDS:-1}" \
+    SHUTDOWN_DRAIN_SECONDS="${SHUTDOWN_DRAIN_SECONDS:-2}" \
     METRICS_ADDR="127.0.0.1:$((METRICS_BASE_PORT + i - 1))" \
     "$PORTAL_BIN" serve >>"$CLUSTER_DIR/instance-$i.log" 2>&1 &
   echo $! >"$(instance_pid_file "$i")"
@@ -59,16 +84,16 @@ stop_instance() {
   rm -f "$pid_file"
 }
 
-# Writes nginx.conf for instances 1..$1, marking instance $2 (if given) `down`: nginx then
-# sends it nothing new once reloaded, while requests it already passed there finish.
+# How long nginx keeps an instance out of rotation after one failed attempt (a refused
+# connection, a timeout, or a 503 from a draining instance).
+NGINX_FAIL_TIMEOUT=3
+
+# Writes nginx.conf for instances 1..$1.
 write_nginx_conf() {
-  local count=$1 down=${2:-0} servers="" i
+  local count=$1 servers="" i dir
   for i in $(seq 1 "$count"); do
-    servers+="    server 127.0.0.1:$(instance_port "$i")"
-    [ "$i" = "$down" ] && servers+=" down"
-    servers+=";"$'\n'
+    servers+="    server 127.0.0.1:$(instance_port "$i") max_fails=1 fail_timeout=${NGINX_FAIL_TIMEOUT}s;"$'\n'
   done
-  local dir
   dir=$(cd "$CLUSTER_DIR" && pwd)
   mkdir -p "$dir/nginx-temp"
   cat >"$NGINX_CONF.new" <<CONF
@@ -92,6 +117,8 @@ http {
   limit_req_zone \$binary_remote_addr zone=pbx_api:10m rate=200r/s;
   limit_req_status 429;
   upstream portal {
+    # Failures are shared by nginx's workers, so one refused attempt takes an instance out.
+    zone portal 64k;
 $servers    keepalive 64;
   }
   server {
@@ -99,10 +126,14 @@ $servers    keepalive 64;
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_set_header Host \$http_host;
-    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    # nginx is the edge: the client's own X-Forwarded-For is replaced, never passed on, so
+    # nobody can claim another address to the instances (which trust only nginx).
+    proxy_set_header X-Forwarded-For \$remote_addr;
     proxy_set_header X-Forwarded-Proto \$scheme;
-    # An instance that refuses connections (stopped, crashed) is skipped: nothing was sent.
-    proxy_next_upstream error timeout;
+    # Tried on the next instance: a refused connection (nothing was sent), a timeout, and a
+    # 503, which a draining instance answers to page views before running anything (a POST is
+    # never retried: nginx keeps non-idempotent requests where they were sent).
+    proxy_next_upstream error timeout http_503;
     proxy_connect_timeout 2s;
     location / { proxy_pass http://portal; }
     location /api/pbx/ {
@@ -117,19 +148,3 @@ CONF
 
 nginx_pid() { cat "$CLUSTER_DIR/nginx.pid" 2>/dev/null; }
 
-# Reloads nginx's configuration and returns once the workers that ran the old one have exited:
-# they finish the requests they hold (and drop their keep-alive connections to the instances)
-# first, so an instance marked `down` receives nothing more after this returns.
-reload_nginx() {
-  local master old pid
-  master=$(nginx_pid)
-  old=$(pgrep -P "$master" || true)
-  nginx -t -q -c "$(cd "$CLUSTER_DIR" && pwd)/nginx.conf" -e "$(cd "$CLUSTER_DIR" && pwd)/nginx-error.log"
-  kill -HUP "$master"
-  for pid in $old; do
-    for _ in $(seq 1 300); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-  done
-}

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-3}
 # shellcheck source=scripts/cluster-lib.sh
-source scripts/cluster-lib.sh
+CLUSTER_STARTING=1 source scripts/cluster-lib.sh
 
 bash scripts/ensure-postgres.sh
 if ! command -v nginx >/dev/null; then
@@ -26,6 +26,7 @@ if [ "$PORTAL_BIN" = target/release/yeastar-portal ]; then
 fi
 mkdir -p "$CLUSTER_DIR"
 echo "$COUNT" >"$CLUSTER_DIR/instances"
+save_cluster_env
 
 stop_all() {
   trap - INT TERM EXIT
@@ -33,7 +34,7 @@ stop_all() {
   [ -n "$(nginx_pid)" ] && kill -QUIT "$(nginx_pid)" 2>/dev/null || true
   for i in $(seq 1 "$COUNT"); do stop_instance "$i" & done
   wait
-  rm -f "$CLUSTER_DIR/instances"
+  rm -f "$CLUSTER_DIR/instances" "$CLUSTER_ENV"
 }
 trap stop_all INT TERM EXIT
 

@@ -12,7 +12,6 @@ MINUTES=${1:?usage: scripts/soak.sh MINUTES}
 [[ $MINUTES =~ ^[1-9][0-9]*$ ]] || { echo "soak: MINUTES must be a whole number" >&2; exit 2; }
 DB=yeastar_portal_soak             # a throwaway database: never touches the dev one
 PORT=18095; BASE="http://127.0.0.1:$PORT"
-PASSWORD=Demo-Portal-2026          # demo::DEMO_PASSWORD
 # Bounded load: the server, PostgreSQL and wrk share a small machine with other work.
 THREADS=2; CONNECTIONS=8
 WORK=$(mktemp -d /tmp/yeastar-soak.XXXXXX); SERVER_PID=; SAMPLER_PID=
@@ -49,40 +48,10 @@ for _ in $(seq 100); do
 done
 curl -fs "$BASE/readyz" >/dev/null || die "server not ready after 20 s"
 
-# The session's CSRF token, as every page shows it.
-csrf_of() { grep -o 'name="csrf_token" value="[^"]*"' | sed -n 1p | cut -d'"' -f4; }
-
-# Signs in through the real form; exports SOAK_<ROLE>_COOKIE and SOAK_<ROLE>_CSRF.
-sign_in() {
-  local role=$1 email=$2 jar="$WORK/$1.jar" csrf login cookie
-  csrf=$(curl -fsS -c "$jar" "$BASE/login" | csrf_of)
-  [[ -n $csrf ]] || die "no csrf_token on /login"
-  login=$(curl -sS -b "$jar" -c "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' \
-    --data-urlencode "csrf_token=$csrf" --data-urlencode "email=$email" \
-    --data-urlencode "password=$PASSWORD" --data-urlencode "next=" "$BASE/login")
-  [[ $login == 303\ $BASE/* && $login != *"/login"* ]] || die "sign-in as $email answered: $login"
-  cookie="portal_session=$(awk '$6 == "portal_session" { v = $7 } END { print v }' "$jar")"
-  [[ $cookie != "portal_session=" ]] || die "no session cookie for $email"
-  csrf=$(curl -fsS -H "Cookie: $cookie" "$BASE/$role/security" | csrf_of)
-  [[ -n $csrf ]] || die "no csrf_token on /$role/security"
-  export "SOAK_${role^^}_COOKIE=$cookie" "SOAK_${role^^}_CSRF=$csrf"
-  echo "$role: signed in as $email"
-}
-sign_in customer it@acme-logistics.example
-sign_in partner partner@northwind.example
-sign_in manager manager@demo.yeastar.example
-
-# A Cloud PBX to send heartbeats: the customer starts a trial and issues the instance a token.
-curl -fsS -o /dev/null -H "Cookie: $SOAK_CUSTOMER_COOKIE" --data-urlencode "csrf_token=$SOAK_CUSTOMER_CSRF" \
-  "$BASE/customer/trials/cloud_pbx"
-instance=$(curl -fsS -H "Cookie: $SOAK_CUSTOMER_COOKIE" "$BASE/customer/central-management" |
-  grep -o '/customer/central-management/[0-9a-f-]\{36\}' | sed -n 1p)
-[[ -n $instance ]] || die "the trial created no Cloud PBX instance"
-SOAK_PBX_TOKEN=$(curl -fsS -H "Cookie: $SOAK_CUSTOMER_COOKIE" --data-urlencode "csrf_token=$SOAK_CUSTOMER_CSRF" \
-  "$BASE$instance/token" | grep -o 'id="pbx-token">[^<]*' | cut -d'>' -f2)
-[[ -n $SOAK_PBX_TOKEN ]] || die "no PBX token shown on $instance"
-export SOAK_PBX_TOKEN
-echo "pbx: $instance reports with a bearer token"
+# shellcheck source=scripts/load-lib.sh
+source scripts/load-lib.sh
+sign_in_demo_accounts
+issue_pbx_token
 
 # Every request of the mix must work before it is repeated thousands of times.
 say "Smoke test of the mix (2 s, 1 connection)"

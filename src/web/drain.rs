@@ -1,15 +1,21 @@
-//! Draining before a stop: once the server is told to stop, `/readyz` answers 503 so a load
-//! balancer that probes readiness stops sending, and every response asks its client to close the
-//! connection, so keep-alive connections (a proxy's, a browser's) are not reused on an instance
-//! that is about to go away. Requests are still served normally meanwhile.
+//! Draining before a stop. Once the server is told to stop, until its listener closes:
+//! - `/readyz` answers 503 (a load balancer that probes readiness stops sending);
+//! - a page view (GET or HEAD) is refused with 503 and `Retry-After` before anything runs, so a
+//!   proxy that retries on 503 (nginx's `proxy_next_upstream http_503`, see
+//!   `scripts/cluster-lib.sh`) sends it to another instance and takes this one out of rotation;
+//! - anything else (a form someone filled in) is still served;
+//! - every response asks its client to close the connection, so no keep-alive connection is
+//!   reused on an instance that is about to go away.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ErrorPage;
 
 /// Whether this instance is draining; shared by every clone.
 #[derive(Clone, Default)]
@@ -25,17 +31,39 @@ impl Draining {
     }
 }
 
-/// While draining, every response carries `Connection: close`.
-pub async fn close_connections_while_draining(
+/// Health and readiness answer for themselves while draining.
+const ANSWERED_WHILE_DRAINING: [&str; 2] = ["/healthz", "/readyz"];
+
+pub async fn while_draining(
     State(draining): State<Draining>,
     request: Request,
     next: Next,
 ) -> Response {
-    let mut response = next.run(request).await;
-    if draining.is_draining() {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if !draining.is_draining() {
+        return next.run(request).await;
     }
+    let page_view = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !ANSWERED_WHILE_DRAINING.contains(&request.uri().path());
+    let mut response = if page_view {
+        refused()
+    } else {
+        next.run(request).await
+    };
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The 503 page of a page view refused while draining; nothing ran for it.
+fn refused() -> Response {
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let mut response = (status, [(header::RETRY_AFTER, "1")]).into_response();
+    response.extensions_mut().insert(ErrorPage {
+        status,
+        title: "Temporarily unavailable",
+        message: "This server is restarting. Reload the page in a moment.".into(),
+        detail: Some("draining before a stop".into()),
+    });
     response
 }

@@ -105,14 +105,14 @@ fn serve(
         .merge(bare.into_router())
         .nest_service("/static", ServeDir::new(static_dir()))
         .layer(middleware::from_fn_with_state(
+            state.draining.clone(),
+            drain::while_draining,
+        ))
+        .layer(middleware::from_fn_with_state(
             state.config.clone(),
             pages::security_headers,
         ))
         .layer(middleware::from_fn(pages::render_error_pages))
-        .layer(middleware::from_fn_with_state(
-            state.draining.clone(),
-            drain::close_connections_while_draining,
-        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

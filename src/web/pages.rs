@@ -36,9 +36,10 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         return response;
     };
     if page.status == StatusCode::SERVICE_UNAVAILABLE {
-        // The database is away: worth a warning per request, not an error page per bug.
+        // The database is away, or this instance is draining: worth a warning per request, not
+        // an error per bug.
         tracing::warn!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
-            "request answered 503: database unavailable");
+            "request answered 503: temporarily unavailable");
     } else if page.status.is_server_error() {
         tracing::error!(request_id, %method, path, detail = page.detail.as_deref().unwrap_or(""),
             "request failed");

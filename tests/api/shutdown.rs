@@ -224,7 +224,8 @@ async fn sigterm_while_purchases_are_confirmed_lets_them_finish_and_leaves_every
 }
 
 #[tokio::test]
-async fn on_sigterm_readiness_turns_503_while_pages_are_still_served_then_the_server_exits() {
+async fn on_sigterm_page_views_move_elsewhere_while_forms_in_hand_are_still_served_then_it_exits()
+{
     let fixtures = spawn_app().await;
     let dead_smtp = SmtpSink::unused_port().await;
     let port = SmtpSink::unused_port().await;
@@ -232,6 +233,10 @@ async fn on_sigterm_readiness_turns_503_while_pages_are_still_served_then_the_se
     let mut server =
         serve_draining(fixtures.config.database_url.expose(), port, dead_smtp, 3).await;
     wait_until_up(&base).await;
+    // Someone has the sign-in form open when the stop comes.
+    let browser = client();
+    let form = browser.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = csrf_token(&form.text().await.unwrap());
     let pid = server.id().expect("the server is running").to_string();
     let signalled = tokio::time::Instant::now();
     assert!(std::process::Command::new("kill")
@@ -242,19 +247,34 @@ async fn on_sigterm_readiness_turns_503_while_pages_are_still_served_then_the_se
 
     let mut ready = StatusCode::OK;
     while ready == StatusCode::OK && signalled.elapsed() < Duration::from_secs(2) {
-        ready = reqwest::get(format!("{base}/readyz"))
-            .await
-            .unwrap()
-            .status();
+        ready = reqwest::get(format!("{base}/readyz")).await.unwrap().status();
     }
+    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE, "readiness turns 503");
+    // A page view is refused before anything runs, for a proxy to retry elsewhere.
+    let page = browser.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()["retry-after"], "1");
+    assert_eq!(page.headers()["connection"], "close");
+    assert!(page.text().await.unwrap().contains("This server is restarting"));
+    // The form in hand is still served (a wrong password, answered as usual).
+    let submitted = browser
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "nobody@shutdown.test"),
+            ("password", "not the password"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(submitted.headers()["connection"], "close");
     assert_eq!(
-        ready,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "readiness turns 503"
+        reqwest::get(format!("{base}/healthz")).await.unwrap().status(),
+        StatusCode::OK,
+        "alive while draining"
     );
-    let page = client().get(format!("{base}/login")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK, "pages are still served");
-    assert_eq!(page.headers()["connection"], "close", "and ask to close");
 
     let exit = tokio::time::timeout(Duration::from_secs(20), server.wait())
         .await
