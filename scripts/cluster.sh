@@ -15,12 +15,7 @@ COUNT=${1:-3}
 CLUSTER_STARTING=1 source scripts/cluster-lib.sh
 
 bash scripts/ensure-postgres.sh
-if ! command -v nginx >/dev/null; then
-  echo "installing nginx" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
-    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-fi
+bash scripts/ensure-cluster-deps.sh
 if [ "$PORTAL_BIN" = target/release/yeastar-portal ]; then
   cargo build --locked --release --bin yeastar-portal
 fi

@@ -28,7 +28,7 @@ WORK=$(mktemp -d /tmp/yeastar-rolling.XXXXXX)
 LOAD_PID=
 
 if [ "$LOAD" = --load ]; then
-  command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+  bash scripts/ensure-cluster-deps.sh
   # shellcheck source=scripts/load-lib.sh
   source scripts/load-lib.sh
   sign_in_demo_accounts >/dev/null

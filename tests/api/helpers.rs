@@ -24,6 +24,8 @@ mod account_steps;
 mod auth_steps;
 // Reading list pages: columns, Next page links, every row across the pages.
 pub mod list_pages;
+// scripts/cluster.sh over the test's database: instances behind nginx.
+pub mod cluster_script;
 // More instances over the same database, as a cluster runs them.
 pub mod instances;
 // Capturing log lines, for tests that check what the operator is told.

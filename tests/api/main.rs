@@ -6,6 +6,7 @@ mod activation;
 mod activation_requests;
 mod activation_resends;
 mod audit;
+mod behind_nginx;
 mod billing;
 mod browser;
 mod catalog;

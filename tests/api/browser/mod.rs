@@ -7,6 +7,7 @@
 mod actions;
 mod audit;
 mod central;
+mod cluster;
 mod errors;
 mod journeys;
 mod layout;
