@@ -17,6 +17,15 @@ use crate::ids::EmailId;
 const LEASE: Duration = Duration::minutes(2);
 const POLL_INTERVAL: StdDuration = StdDuration::from_secs(5);
 
+/// What wakes the worker between deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// A notification from `enqueue`, or the poll interval, whichever comes first.
+    NotifyOrPoll,
+    /// The poll interval alone.
+    Poll,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery {
     Sent,
@@ -156,20 +165,17 @@ impl Worker {
     }
 
     /// Runs until `shutdown` turns true: delivers what is due, then waits for a notification
-    /// from `enqueue` or the next poll.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut listener = match PgListener::connect_with(&self.pool).await {
-            Ok(mut listener) => match listener.listen("email_outbox").await {
-                Ok(()) => Some(listener),
-                Err(err) => {
-                    tracing::warn!(error = %err, "outbox LISTEN failed; polling only");
-                    None
-                }
-            },
-            Err(err) => {
-                tracing::warn!(error = %err, "outbox listener failed to connect; polling only");
-                None
-            }
+    /// from `enqueue` (sent when the enqueueing transaction commits) or the next poll, which
+    /// catches whatever a lost notification or a retry time left behind.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        self.run_waking_on(Wake::NotifyOrPoll, shutdown).await;
+    }
+
+    /// As `run`, choosing what wakes the worker (`Wake::Poll` only measures the difference).
+    pub async fn run_waking_on(self, wake: Wake, mut shutdown: watch::Receiver<bool>) {
+        let mut listener = match wake {
+            Wake::NotifyOrPoll => self.listen().await,
+            Wake::Poll => None,
         };
         loop {
             if *shutdown.borrow() {
@@ -177,6 +183,10 @@ impl Worker {
             }
             if let Err(err) = self.drain().await {
                 tracing::error!(error = format!("{err:#}"), "outbox worker error");
+            }
+            if wake == Wake::NotifyOrPoll && listener.is_none() {
+                // The database was away when the worker started: listen once it is back.
+                listener = self.listen().await;
             }
             let notified = async {
                 match listener.as_mut() {
@@ -196,6 +206,23 @@ impl Worker {
             }
         }
         tracing::info!("outbox worker stopped");
+    }
+
+    /// A connection listening on the outbox's channel; `None` (polling only) when it fails.
+    async fn listen(&self) -> Option<PgListener> {
+        match PgListener::connect_with(&self.pool).await {
+            Ok(mut listener) => match listener.listen("email_outbox").await {
+                Ok(()) => Some(listener),
+                Err(err) => {
+                    tracing::warn!(error = %err, "outbox LISTEN failed; polling only");
+                    None
+                }
+            },
+            Err(err) => {
+                tracing::warn!(error = %err, "outbox listener failed to connect; polling only");
+                None
+            }
+        }
     }
 }
 

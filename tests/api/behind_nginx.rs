@@ -30,7 +30,11 @@ async fn sign_in(base: &str, browser: &Client, email: &str) {
         .send()
         .await
         .unwrap();
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{email} signs in");
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "{email} signs in"
+    );
 }
 
 #[tokio::test]
@@ -40,7 +44,12 @@ async fn the_instances_behind_nginx_record_each_clients_own_address() {
     app.customer_of(partner, "c@edge.nginx.test").await;
     let cluster = app.cluster(2, false).await;
 
-    sign_in(&cluster.base, &client_from("127.0.0.2"), "p@edge.nginx.test").await;
+    sign_in(
+        &cluster.base,
+        &client_from("127.0.0.2"),
+        "p@edge.nginx.test",
+    )
+    .await;
     // A client claiming another address gets its own recorded: nginx replaces the header.
     let claimant = client_from("127.0.0.3");
     let form = claimant
@@ -87,9 +96,7 @@ async fn the_instances_behind_nginx_record_each_clients_own_address() {
 async fn a_rolling_restart_under_traffic_through_nginx_loses_no_request() {
     let app = spawn_app().await;
     let cluster = app.cluster(2, true).await;
-    let (succeeded, printed) = cluster
-        .run("scripts/rolling-restart.sh", &["--load"])
-        .await;
+    let (succeeded, printed) = cluster.run("scripts/rolling-restart.sh", &["--load"]).await;
     eprintln!("{printed}");
     assert!(succeeded, "the rolling restart failed:\n{printed}");
     let sent: u64 = printed

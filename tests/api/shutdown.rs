@@ -224,8 +224,7 @@ async fn sigterm_while_purchases_are_confirmed_lets_them_finish_and_leaves_every
 }
 
 #[tokio::test]
-async fn on_sigterm_page_views_move_elsewhere_while_forms_in_hand_are_still_served_then_it_exits()
-{
+async fn on_sigterm_page_views_move_elsewhere_while_forms_in_hand_are_still_served_then_it_exits() {
     let fixtures = spawn_app().await;
     let dead_smtp = SmtpSink::unused_port().await;
     let port = SmtpSink::unused_port().await;
@@ -247,15 +246,26 @@ async fn on_sigterm_page_views_move_elsewhere_while_forms_in_hand_are_still_serv
 
     let mut ready = StatusCode::OK;
     while ready == StatusCode::OK && signalled.elapsed() < Duration::from_secs(2) {
-        ready = reqwest::get(format!("{base}/readyz")).await.unwrap().status();
+        ready = reqwest::get(format!("{base}/readyz"))
+            .await
+            .unwrap()
+            .status();
     }
-    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE, "readiness turns 503");
+    assert_eq!(
+        ready,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "readiness turns 503"
+    );
     // A page view is refused before anything runs, for a proxy to retry elsewhere.
     let page = browser.get(format!("{base}/login")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(page.headers()["retry-after"], "1");
     assert_eq!(page.headers()["connection"], "close");
-    assert!(page.text().await.unwrap().contains("This server is restarting"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("This server is restarting"));
     // The form in hand is still served (a wrong password, answered as usual).
     let submitted = browser
         .post(format!("{base}/login"))
@@ -271,7 +281,10 @@ async fn on_sigterm_page_views_move_elsewhere_while_forms_in_hand_are_still_serv
     assert_eq!(submitted.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(submitted.headers()["connection"], "close");
     assert_eq!(
-        reqwest::get(format!("{base}/healthz")).await.unwrap().status(),
+        reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK,
         "alive while draining"
     );

@@ -20,8 +20,8 @@ pub struct Cluster {
 fn free_ports(count: u16) -> u16 {
     loop {
         let start = 20_000 + (rand_port_offset() % 30_000) as u16;
-        let all_free = (start..start + count)
-            .all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok());
+        let all_free =
+            (start..start + count).all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok());
         if all_free {
             return start;
         }
