@@ -136,6 +136,12 @@ pub struct Config {
     /// Run the email outbox worker in this process.
     #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_worker: bool,
+
+    /// Serve Prometheus metrics at /metrics on this address (e.g. 127.0.0.1:9100), apart from
+    /// the public port; it has no authentication, so keep it on loopback or a private network.
+    /// Unset: no metrics.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// The shortest `SECRET_KEY` accepted outside loopback (256 bits of hex or base64 is longer).
@@ -184,6 +190,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for() {
+        // Skipped where the environment sets it: clap reads it as the default's fallback.
+        if std::env::var_os("METRICS_ADDR").is_some() {
+            return;
+        }
+        let config = Probe::try_parse_from(["portal"]).unwrap().config;
+        assert_eq!(config.metrics_addr, None);
+        let args = ["portal", "--metrics-addr", "127.0.0.1:9100"];
+        let config = Probe::try_parse_from(args).unwrap().config;
+        assert_eq!(config.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+    }
 
     #[test]
     fn trusted_proxies_parse_as_a_comma_separated_list_of_ranges() {

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::transport::{Envelope, Transport};
 use crate::clock::Clock;
 use crate::ids::EmailId;
+use crate::telemetry::{self, EmailOutcome};
 
 /// How long a claimed email stays invisible to other workers.
 const LEASE: Duration = Duration::minutes(2);
@@ -113,6 +114,7 @@ impl Worker {
         .bind(now)
         .execute(&self.pool)
         .await?;
+        telemetry::email(EmailOutcome::Sent);
         Ok(Delivery::Sent)
     }
 
@@ -125,6 +127,7 @@ impl Worker {
         .bind(error)
         .execute(&self.pool)
         .await?;
+        telemetry::email(EmailOutcome::Failed);
         Ok(Delivery::Failed)
     }
 
@@ -143,6 +146,7 @@ impl Worker {
         .bind(next)
         .execute(&self.pool)
         .await?;
+        telemetry::email(EmailOutcome::Retried);
         Ok(Delivery::Retry(next))
     }
 

@@ -39,6 +39,8 @@ const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 pub struct TestApp {
     pub address: String,
+    /// `http://` and the metrics listener's address, when `metrics_addr` is set.
+    pub metrics: Option<String>,
     pub db: PgPool,
     pub db_name: String,
     pub clock: Clock,
@@ -66,6 +68,7 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         mail_worker: false,
         // Tests run the scheduled jobs themselves, with the injected clock.
         scheduled_jobs: false,
+        metrics_addr: None,
     }
 }
 
@@ -85,9 +88,10 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
     let mut config = test_config(&db_name, Some(smtp.url()));
     adjust(&mut config);
     let clock = Clock::system();
-    let (address, db, server) = start(&mut config, &clock).await;
+    let (address, metrics, db, server) = start(&mut config, &clock).await;
     TestApp {
         address,
+        metrics,
         db,
         db_name,
         clock,
@@ -102,7 +106,7 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
 async fn start(
     config: &mut Config,
     clock: &Clock,
-) -> (String, PgPool, tokio::task::JoinHandle<()>) {
+) -> (String, Option<String>, PgPool, tokio::task::JoinHandle<()>) {
     config.bind_addr = "127.0.0.1:0".parse().unwrap();
     let app = App::build_at_bound_address(config.clone(), clock.clone(), |bound, config| {
         config.bind_addr = bound;
@@ -112,11 +116,12 @@ async fn start(
     .expect("the app builds");
     config.clone_from(&app.state().config);
     let address = format!("http://{}", app.local_addr());
+    let metrics = app.metrics_addr().map(|bound| format!("http://{bound}"));
     let db = app.state().db.clone();
     let server = tokio::spawn(async move {
         app.run_until(std::future::pending()).await.unwrap();
     });
-    (address, db, server)
+    (address, metrics, db, server)
 }
 
 impl Drop for TestApp {
@@ -206,8 +211,8 @@ impl TestApp {
     pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) {
         self.server.abort();
         adjust(&mut self.config);
-        let (address, db, server) = start(&mut self.config, &self.clock).await;
-        (self.address, self.db, self.server) = (address, db, server);
+        let (address, metrics, db, server) = start(&mut self.config, &self.clock).await;
+        (self.address, self.metrics, self.db, self.server) = (address, metrics, db, server);
     }
 
     pub fn url(&self, path: &str) -> String {
