@@ -142,6 +142,20 @@ pub struct Config {
     /// Unset: no metrics.
     #[arg(long, env = "METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+
+    /// Log lines on stderr as plain text or as one JSON object a line (with the request id).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object a line, carrying the request span's fields.
+    Json,
 }
 
 /// The shortest `SECRET_KEY` accepted outside loopback (256 bits of hex or base64 is longer).
@@ -199,16 +213,25 @@ mod tests {
     }
 
     #[test]
-    fn metrics_are_off_unless_asked_for() {
-        // Skipped where the environment sets it: clap reads it as the default's fallback.
-        if std::env::var_os("METRICS_ADDR").is_some() {
+    fn metrics_are_off_and_logs_are_text_unless_asked_for() {
+        // clap falls back to the environment for an option not given: skip where it sets these.
+        if std::env::var_os("METRICS_ADDR").is_some() || std::env::var_os("LOG_FORMAT").is_some() {
             return;
         }
         let config = Probe::try_parse_from(["portal"]).unwrap().config;
         assert_eq!(config.metrics_addr, None);
-        let args = ["portal", "--metrics-addr", "127.0.0.1:9100"];
+        assert_eq!(config.log_format, LogFormat::Text);
+        let args = [
+            "portal",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+            "--log-format",
+            "json",
+        ];
         let config = Probe::try_parse_from(args).unwrap().config;
         assert_eq!(config.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(Probe::try_parse_from(["portal", "--log-format", "yaml"]).is_err());
     }
 
     #[test]

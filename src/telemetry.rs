@@ -1,5 +1,6 @@
-//! What operators watch: every Prometheus metric's name, labels and recorder, so call sites
-//! record with one named function and never spell a metric's name.
+//! What operators watch: the log format (text or JSON on stderr), and every Prometheus metric's
+//! name, labels and recorder, so call sites record with one named function and never spell a
+//! metric's name.
 //!
 //! Metrics are process-global (the `metrics` crate has one recorder per process). The recorder
 //! is installed once, by the first app built with `METRICS_ADDR`; every later app in the same
@@ -11,6 +12,9 @@ use std::time::Duration;
 
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
 
 pub const HTTP_REQUESTS: &str = "portal_http_requests_total";
 pub const HTTP_DURATION: &str = "portal_http_request_duration_seconds";
@@ -39,6 +43,27 @@ const LATENCY_BUCKETS: [f64; 14] = [
 /// The recorder's histograms are drained into their buckets by an upkeep call; the exporter
 /// leaves scheduling it to us when we serve `/metrics` ourselves.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Logs on stderr (stdout carries the CLI's own output, e.g. activation links), filtered by
+/// `RUST_LOG`. JSON puts each line's request span (`request_id`, `method`, `path`) beside its
+/// fields, so a log pipeline can join the lines of one request.
+pub fn init_logging(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
+}
 
 /// The installed Prometheus recorder: renders the text format, one scrape at a time.
 #[derive(Clone)]

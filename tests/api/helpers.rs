@@ -69,6 +69,7 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         // Tests run the scheduled jobs themselves, with the injected clock.
         scheduled_jobs: false,
         metrics_addr: None,
+        log_format: Default::default(),
     }
 }
 

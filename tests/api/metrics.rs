@@ -1,7 +1,10 @@
 //! What operators watch: Prometheus metrics on their own listener (`METRICS_ADDR`), never on the
-//! public port. Metrics are process-global, and
+//! public port, and JSON log lines that carry the request id. Metrics are process-global, and
 //! this binary runs many apps at once, so counters are checked as "at least", and only gauges
 //! (set from this app's database while the scrape is held) are checked exactly.
+
+use std::process::Stdio;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 
@@ -143,4 +146,64 @@ async fn without_metrics_addr_no_metrics_listener_is_opened() {
         reqwest::get(app.url("/metrics")).await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_a_line_carrying_the_request_id_of_the_response() {
+    let fixtures = spawn_app().await;
+    let port = SmtpSink::unused_port().await;
+    let base = format!("http://127.0.0.1:{port}");
+    let server = tokio::process::Command::new(env!("CARGO_BIN_EXE_yeastar-portal"))
+        .arg("serve")
+        .env("DATABASE_URL", fixtures.config.database_url.expose())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("SCHEDULED_JOBS", "false")
+        .env("MAIL_WORKER", "false")
+        .env("LOG_FORMAT", "json")
+        // tower-http's line for each response (status, latency) is at debug.
+        .env("RUST_LOG", "info,tower_http=debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+
+    let mut answer = None;
+    for _ in 0..200 {
+        if let Ok(response) = reqwest::get(format!("{base}/login")).await {
+            answer = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answer = answer.expect("the server came up");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let request_id = answer.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let pid = server.id().expect("the server runs").to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let output = tokio::time::timeout(Duration::from_secs(20), server.wait_with_output())
+        .await
+        .expect("the server stops after SIGTERM")
+        .unwrap();
+
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("JSON: {line}")))
+        .collect();
+    let line = lines
+        .iter()
+        .find(|line| line["span"]["request_id"] == request_id.as_str())
+        .unwrap_or_else(|| panic!("a line with request_id {request_id} in\n{stderr}"));
+    assert_eq!(line["span"]["method"], "GET");
+    assert_eq!(line["span"]["path"], "/login");
+    assert_eq!(line["spans"][0]["request_id"], request_id.as_str());
+    assert!(line["level"].is_string() && line["timestamp"].is_string());
 }
