@@ -23,6 +23,8 @@ use crate::web::{self, state::AppState};
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    /// The `/metrics` listener and its router, when `METRICS_ADDR` is set.
+    metrics: Option<(TcpListener, axum::Router)>,
     state: AppState,
     shutdown: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
@@ -55,12 +57,14 @@ impl App {
             .with_context(|| format!("could not listen on {}", config.bind_addr))?;
         on_bound(listener.local_addr()?, &mut config);
         let state = app_state(db, config, clock).await?;
+        let metrics = metrics_listener(&state).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let workers = start_workers(&state, &session_store, &shutdown_rx)?;
         let router = web::router(state.clone(), session_store);
         Ok(Self {
             listener,
             router,
+            metrics,
             state,
             shutdown,
             workers,
@@ -73,14 +77,22 @@ impl App {
             .expect("a bound listener has an address")
     }
 
+    /// Where `/metrics` is served (port 0 in `METRICS_ADDR` is the port it got); `None` when
+    /// metrics are off.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        let (listener, _) = self.metrics.as_ref()?;
+        listener.local_addr().ok()
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
     /// Serves until `signal` resolves, then drains and stops: `/readyz` turns 503 at once; on
-    /// SIGTERM requests are still served for `SHUTDOWN_DRAIN_SECONDS` (so a load balancer that
-    /// probes readiness stops sending first); then the listener closes, in-flight requests get
-    /// `SHUTDOWN_TIMEOUT_SECONDS` to finish, and the workers stop.
+    /// SIGTERM, for `SHUTDOWN_DRAIN_SECONDS`, page views answer 503 (a proxy moves them to
+    /// another instance) while forms are still served; then the listener closes, in-flight
+    /// requests get `SHUTDOWN_TIMEOUT_SECONDS` to finish, and the metrics listener and the
+    /// workers stop.
     pub async fn run_until(
         self,
         signal: impl Future<Output = Stop> + Send + 'static,
@@ -96,16 +108,25 @@ impl App {
             Duration::from_secs(self.state.config.shutdown_drain_seconds),
             closing.clone(),
         );
-        let server = axum::serve(self.listener, service).with_graceful_shutdown(drain);
         let deadline = Duration::from_secs(self.state.config.shutdown_timeout_seconds);
-        tokio::select! {
-            served = server => served.context("server error")?,
-            () = async { closing.notified().await; tokio::time::sleep(deadline).await } => {
-                tracing::warn!(seconds = deadline.as_secs(),
-                    "requests still in flight at the shutdown timeout; closing them");
-            }
-        }
-        let _ = self.shutdown.send(true);
+        let shutdown = self.shutdown;
+        let portal = async {
+            let server = axum::serve(self.listener, service).with_graceful_shutdown(drain);
+            let served = tokio::select! {
+                served = server => served.context("server error"),
+                () = async { closing.notified().await; tokio::time::sleep(deadline).await } => {
+                    tracing::warn!(seconds = deadline.as_secs(),
+                        "requests still in flight at the shutdown timeout; closing them");
+                    Ok(())
+                }
+            };
+            let _ = shutdown.send(true);
+            served
+        };
+        // Joined rather than spawned: when this future is dropped, the metrics listener goes too.
+        let (portal, metrics) = tokio::join!(portal, serve_metrics(self.metrics, &shutdown));
+        portal?;
+        metrics?;
         for worker in self.workers {
             let _ = worker.await;
         }
@@ -156,6 +177,40 @@ async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, Postgre
         .await
         .context("could not create the session table")?;
     Ok((db, session_store))
+}
+
+/// The `/metrics` listener when `METRICS_ADDR` is set, bound now so its port is known at once,
+/// with the process's recorder (installed by the first app that asks).
+async fn metrics_listener(state: &AppState) -> anyhow::Result<Option<(TcpListener, axum::Router)>> {
+    let Some(addr) = state.config.metrics_addr else {
+        return Ok(None);
+    };
+    let recorder = crate::telemetry::recorder()?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("could not listen on METRICS_ADDR {addr}"))?;
+    let router = web::observe::metrics_router(state.clone(), recorder);
+    Ok(Some((listener, router)))
+}
+
+/// Serves `/metrics` until `shutdown` turns true (the portal has stopped taking requests).
+async fn serve_metrics(
+    metrics: Option<(TcpListener, axum::Router)>,
+    shutdown: &watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    let Some((listener, router)) = metrics else {
+        return Ok(());
+    };
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "metrics listening");
+    }
+    let mut stop = shutdown.subscribe();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        })
+        .await
+        .context("metrics server error")
 }
 
 /// What every request shares: the pool, the configuration, the hasher, the keys, the catalog.

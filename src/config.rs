@@ -137,14 +137,34 @@ pub struct Config {
     #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_worker: bool,
 
-    /// Seconds between SIGTERM and closing the listener, while /readyz answers 503 and requests
-    /// are still served, so a load balancer stops sending first (Ctrl-C skips it).
+    /// Seconds between SIGTERM and closing the listener, while /readyz and page views answer 503
+    /// (a load balancer moves them elsewhere) and forms are still served (Ctrl-C skips it).
     #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS", default_value_t = 5)]
     pub shutdown_drain_seconds: u64,
 
     /// Seconds in-flight requests get to finish once the listener is closed.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
     pub shutdown_timeout_seconds: u64,
+
+    /// Serve Prometheus metrics at /metrics on this address (e.g. 127.0.0.1:9100), apart from
+    /// the public port; it has no authentication, so keep it on loopback or a private network.
+    /// Unset: no metrics.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Log lines on stderr as plain text or as one JSON object a line (with the request id).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object a line, carrying the request span's fields.
+    Json,
 }
 
 /// The shortest `SECRET_KEY` accepted outside loopback (256 bits of hex or base64 is longer).
@@ -193,6 +213,35 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn metrics_are_off_and_logs_are_text_unless_asked_for() {
+        // clap falls back to the environment for an option not given: skip where it sets these.
+        if std::env::var_os("METRICS_ADDR").is_some() || std::env::var_os("LOG_FORMAT").is_some() {
+            return;
+        }
+        let config = Probe::try_parse_from(["portal"]).unwrap().config;
+        assert_eq!(config.metrics_addr, None);
+        assert_eq!(config.log_format, LogFormat::Text);
+        let args = [
+            "portal",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+            "--log-format",
+            "json",
+        ];
+        let config = Probe::try_parse_from(args).unwrap().config;
+        assert_eq!(config.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(Probe::try_parse_from(["portal", "--log-format", "yaml"]).is_err());
+    }
 
     #[test]
     fn trusted_proxies_parse_as_a_comma_separated_list_of_ranges() {

@@ -33,6 +33,7 @@ pub mod pricing;
 pub mod removals;
 pub mod simulator;
 pub mod subscriptions;
+pub mod telemetry;
 pub mod time_zones;
 pub mod tokens;
 pub mod web;

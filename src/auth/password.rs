@@ -6,9 +6,10 @@ use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::accounts::model::{Account, FieldErrors};
+use crate::telemetry::{self, InFlight};
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
@@ -38,8 +39,17 @@ impl PasswordHasher {
         })
     }
 
+    /// A core for one argon2 operation, which the argon2 gauges count while it waits for it and
+    /// while it holds it (a queue that stays longer than the cores means sign-ins wait).
+    async fn permit(&self) -> anyhow::Result<(SemaphorePermit<'_>, InFlight)> {
+        let waiting = telemetry::argon2_waiting();
+        let permit = self.permits.acquire().await.context("hasher closed")?;
+        drop(waiting);
+        Ok((permit, telemetry::argon2_running()))
+    }
+
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
+        let _permit = self.permit().await?;
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
             .context("password hashing task failed")?
@@ -48,7 +58,7 @@ impl PasswordHasher {
     /// True when `password` matches `stored`. With no stored hash (unknown account, or one that
     /// never set a password) it still runs one full verification and returns false.
     pub async fn verify(&self, password: String, stored: Option<String>) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
+        let _permit = self.permit().await?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let matches = tokio::task::spawn_blocking(move || {

@@ -130,6 +130,7 @@ impl Item {
             }
         };
         self.tx.commit().await?;
+        crate::telemetry::job_item(self.job, value.is_some());
         Ok(value)
     }
 }

@@ -195,3 +195,12 @@ pub async fn list_for_manager(
     .fetch_all(pool)
     .await
 }
+
+/// How many items of each job are failing and not yet resolved (jobs with none are absent).
+pub async fn count_open_by_job(conn: &mut PgConnection) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "select job, count(*) from job_failures where resolved_at is null group by job order by job",
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -44,3 +44,13 @@ pub async fn enqueue(
         .await?;
     Ok(id)
 }
+
+/// The emails waiting to be delivered (`pending`, retries included) and when the oldest was
+/// queued: what an operator alerts on. One statement over the pending rows only.
+pub async fn pending_summary(
+    conn: &mut PgConnection,
+) -> sqlx::Result<(i64, Option<OffsetDateTime>)> {
+    sqlx::query_as("select count(*), min(created_at) from email_outbox where status = 'pending'")
+        .fetch_one(conn)
+        .await
+}

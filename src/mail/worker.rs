@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::transport::{Envelope, Transport};
 use crate::clock::Clock;
 use crate::ids::EmailId;
+use crate::telemetry::{self, EmailOutcome};
 
 /// How long a claimed email stays invisible to other workers.
 const LEASE: Duration = Duration::minutes(2);
@@ -122,6 +123,7 @@ impl Worker {
         .bind(now)
         .execute(&self.pool)
         .await?;
+        telemetry::email(EmailOutcome::Sent);
         Ok(Delivery::Sent)
     }
 
@@ -134,6 +136,7 @@ impl Worker {
         .bind(error)
         .execute(&self.pool)
         .await?;
+        telemetry::email(EmailOutcome::Failed);
         Ok(Delivery::Failed)
     }
 
@@ -152,6 +155,7 @@ impl Worker {
         .bind(next)
         .execute(&self.pool)
         .await?;
+        telemetry::email(EmailOutcome::Retried);
         Ok(Delivery::Retry(next))
     }
 

@@ -23,7 +23,9 @@ pub fn routes() -> Routes<AppState> {
         .portal(Portal::PbxApi)
 }
 
+/// Every refused heartbeat answers through here, so it is counted here, by its status.
 fn error(status: StatusCode, message: &str) -> Response {
+    crate::telemetry::heartbeat(status.as_u16());
     (status, Json(json!({ "error": message }))).into_response()
 }
 
@@ -48,7 +50,10 @@ pub async fn post_heartbeat(
         }
     };
     match heartbeat::accept(&state.db, token, &report, state.clock.now()).await {
-        Ok(commands) => (StatusCode::OK, Json(json!({ "commands": commands }))).into_response(),
+        Ok(commands) => {
+            crate::telemetry::heartbeat(StatusCode::OK.as_u16());
+            (StatusCode::OK, Json(json!({ "commands": commands }))).into_response()
+        }
         Err(err) => refused(err),
     }
 }

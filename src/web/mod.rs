@@ -12,6 +12,7 @@ pub mod extractors;
 pub mod form;
 pub mod forwarded;
 pub mod manager;
+pub mod observe;
 pub mod pages;
 pub mod paging;
 pub mod partner;
@@ -82,7 +83,7 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
 }
 
 /// The routes with their layers: sessions and CSRF around the pages, then security headers,
-/// error pages, request ids and tracing around everything.
+/// error pages, request ids, tracing and metrics around everything.
 fn serve(
     (pages, bare): (Routes<AppState>, Routes<AppState>),
     state: AppState,
@@ -130,6 +131,9 @@ fn serve(
                 ))
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
+        // Outermost: it sees the status the client gets, error pages included, and the time
+        // every other layer took.
+        .layer(middleware::from_fn(observe::record_request))
         .with_state(state)
 }
 

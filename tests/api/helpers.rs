@@ -15,6 +15,7 @@ use yeastar_portal::mail::worker::Worker;
 use yeastar_portal::subscriptions::jobs;
 
 pub use self::account_steps::{add_customer_form, add_named_customer_form};
+pub use self::pages::{assert_refused_with, assert_says, csrf_token, hidden_fields, location};
 pub use self::purchase_steps::buy;
 use crate::smtp::SmtpSink;
 
@@ -28,6 +29,8 @@ pub mod list_pages;
 pub mod cluster_script;
 // More instances over the same database, as a cluster runs them.
 pub mod instances;
+// What a page or redirect says: location, hidden fields, CSRF token, messages.
+mod pages;
 // Capturing log lines, for tests that check what the operator is told.
 pub mod logs;
 // The partner's purchase form, reviewed and confirmed.
@@ -43,6 +46,8 @@ const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 pub struct TestApp {
     pub address: String,
+    /// `http://` and the metrics listener's address, when `metrics_addr` is set.
+    pub metrics: Option<String>,
     pub db: PgPool,
     pub db_name: String,
     pub clock: Clock,
@@ -72,6 +77,8 @@ pub fn test_config(db_name: &str, smtp_url: Option<String>) -> Config {
         scheduled_jobs: false,
         shutdown_drain_seconds: 0,
         shutdown_timeout_seconds: 30,
+        metrics_addr: None,
+        log_format: Default::default(),
     }
 }
 
@@ -91,9 +98,10 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
     let mut config = test_config(&db_name, Some(smtp.url()));
     adjust(&mut config);
     let clock = Clock::system();
-    let (address, db, server) = start(&mut config, &clock).await;
+    let (address, metrics, db, server) = start(&mut config, &clock).await;
     TestApp {
         address,
+        metrics,
         db,
         db_name,
         clock,
@@ -108,7 +116,7 @@ pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Confi
 async fn start(
     config: &mut Config,
     clock: &Clock,
-) -> (String, PgPool, tokio::task::JoinHandle<()>) {
+) -> (String, Option<String>, PgPool, tokio::task::JoinHandle<()>) {
     config.bind_addr = "127.0.0.1:0".parse().unwrap();
     let app = App::build_at_bound_address(config.clone(), clock.clone(), |bound, config| {
         config.bind_addr = bound;
@@ -118,11 +126,12 @@ async fn start(
     .expect("the app builds");
     config.clone_from(&app.state().config);
     let address = format!("http://{}", app.local_addr());
+    let metrics = app.metrics_addr().map(|bound| format!("http://{bound}"));
     let db = app.state().db.clone();
     let server = tokio::spawn(async move {
         app.run_until(std::future::pending()).await.unwrap();
     });
-    (address, db, server)
+    (address, metrics, db, server)
 }
 
 impl Drop for TestApp {
@@ -159,64 +168,14 @@ pub fn client() -> Client {
         .unwrap()
 }
 
-pub fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// Every hidden input of the form posting to `action` (what a browser would send back).
-pub fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
-    let start = html
-        .find(&format!("action=\"{action}\""))
-        .unwrap_or_else(|| panic!("the page has a form posting to {action}"));
-    let form = &html[start
-        ..html[start..]
-            .find("</form>")
-            .map_or(html.len(), |end| start + end)];
-    form.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|part| {
-            let name = part.split('"').next().unwrap_or_default().to_owned();
-            let value = part
-                .split("value=\"")
-                .nth(1)
-                .and_then(|v| v.split('"').next())
-                .unwrap_or_default();
-            (name, value.to_owned())
-        })
-        .collect()
-}
-
-/// A response of `status` whose page says `text`.
-pub async fn assert_says(response: Response, status: StatusCode, text: &str) {
-    assert_eq!(response.status(), status);
-    let page = response.text().await.unwrap();
-    assert!(page.contains(text), "{text} in {page}");
-}
-
-/// A 422 whose page says `text`.
-pub async fn assert_refused_with(response: Response, text: &str) {
-    assert_says(response, StatusCode::UNPROCESSABLE_ENTITY, text).await;
-}
-
-/// The value of the page's hidden `csrf_token` input.
-pub fn csrf_token(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("the page has a CSRF token") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
 impl TestApp {
     /// Stops the server and starts it again over the same database with some configuration
     /// changed (e.g. a rotated `SECRET_KEY`), as an operator's restart does.
     pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) {
         self.server.abort();
         adjust(&mut self.config);
-        let (address, db, server) = start(&mut self.config, &self.clock).await;
-        (self.address, self.db, self.server) = (address, db, server);
+        let (address, metrics, db, server) = start(&mut self.config, &self.clock).await;
+        (self.address, self.metrics, self.db, self.server) = (address, metrics, db, server);
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -36,6 +36,7 @@ mod lists;
 mod mail;
 mod malformed;
 mod manager_partners;
+mod metrics;
 mod orders;
 mod partner_detail;
 mod partnership;

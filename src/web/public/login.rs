@@ -16,6 +16,7 @@ use crate::audit::{self, Action, Entry};
 use crate::auth::{sessions, throttle};
 use crate::error::AppError;
 use crate::format::Zone;
+use crate::telemetry::{self, SignInOutcome, SignInStep};
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::{Form, Query};
 use crate::web::paths;
@@ -197,6 +198,7 @@ pub async fn post_login(
     let attempt = match throttle::reserve(&state.db, &keys, now).await? {
         Ok(attempt) => attempt,
         Err(until) => {
+            telemetry::sign_in(SignInStep::Password, SignInOutcome::Throttled);
             let message = retry_message(until, now);
             return refuse(&visitor, &form, StatusCode::TOO_MANY_REQUESTS, message).await;
         }
@@ -214,6 +216,7 @@ pub async fn post_login(
     let account = match account {
         Some(account) if password_ok => account,
         account => {
+            telemetry::sign_in(SignInStep::Password, SignInOutcome::Failure);
             record_failed_attempt(&state, &form.email, account.as_ref(), &client, "password")
                 .await?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -223,6 +226,7 @@ pub async fn post_login(
     // The password was right: the attempt is given back (the second factor counts its own).
     attempt.release(&state.db).await?;
     if let Some((status, message)) = refusal(account.status) {
+        telemetry::sign_in(SignInStep::Password, SignInOutcome::Failure);
         return refuse(&visitor, &form, status, message).await;
     }
     continue_sign_in(&state, &visitor, &client, &form, &account, now).await
@@ -279,9 +283,11 @@ async fn continue_sign_in(
         };
         end_earlier_sign_in(state, &visitor.session).await?;
         session::begin_second_factor(&visitor.session, pending).await?;
+        telemetry::sign_in(SignInStep::Password, SignInOutcome::SecondFactorRequired);
         return Ok(Redirect::to(paths::LOGIN_TWO_FACTOR).into_response());
     }
     complete_sign_in(state, &visitor.session, account, client, "password").await?;
+    telemetry::sign_in(SignInStep::Password, SignInOutcome::Success);
     remember_browser_zone(state, account, &form.time_zone).await?;
     Ok(Redirect::to(&landing(account.role, &form.next)).into_response())
 }

@@ -16,6 +16,7 @@ use crate::accounts::store as account_store;
 use crate::auth::throttle;
 use crate::auth::two_factor::{self, Accepted, CodeCheck};
 use crate::error::AppError;
+use crate::telemetry::{self, SignInOutcome, SignInStep};
 use crate::web::extractors::{Chrome, ClientInfo, Visitor};
 use crate::web::form::Form;
 use crate::web::paths;
@@ -81,6 +82,7 @@ pub async fn post_two_factor(
     let attempt = match throttle::reserve(&state.db, &keys, now).await? {
         Ok(attempt) => attempt,
         Err(until) => {
+            telemetry::sign_in(SignInStep::SecondFactor, SignInOutcome::Throttled);
             let message = retry_message(until, now);
             return refuse(&visitor, StatusCode::TOO_MANY_REQUESTS, message).await;
         }
@@ -106,6 +108,7 @@ pub async fn post_two_factor(
         CodeCheck::Wrong | CodeCheck::Replayed => "second_factor",
     };
     record_failed_attempt(&state, &pending.email, Some(&account), &client, reason).await?;
+    telemetry::sign_in(SignInStep::SecondFactor, SignInOutcome::Failure);
     let message = match check {
         CodeCheck::Unreadable => UNREADABLE_KEY.into(),
         _ => "That code is not valid. Enter the current 6-digit code from your authenticator app, or one of your recovery codes.".into(),
@@ -152,6 +155,7 @@ async fn finish_sign_in(
         }
     };
     complete_sign_in(state, &visitor.session, account, client, method).await?;
+    telemetry::sign_in(SignInStep::SecondFactor, SignInOutcome::Success);
     remember_browser_zone(state, account, &pending.time_zone).await?;
     if let Some(message) = notice {
         session::flash(&visitor.session, FlashKind::Info, message).await?;

@@ -33,7 +33,7 @@ impl TestApp {
     pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> Instance {
         let mut config = self.config.clone();
         adjust(&mut config);
-        let (address, db, server) = start(&mut config, &self.clock).await;
+        let (address, _metrics, db, server) = start(&mut config, &self.clock).await;
         Instance {
             address,
             db,
