@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::watch;
 use yeastar_portal::clock::Clock;
+use yeastar_portal::ids::EmailId;
 use yeastar_portal::mail::outbox::{self, OutgoingEmail};
-use yeastar_portal::mail::transport::Transport;
+use yeastar_portal::mail::transport::{Envelope, Transport};
 use yeastar_portal::mail::worker::{Wake, Worker};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
@@ -27,10 +28,12 @@ async fn main() -> anyhow::Result<()> {
     println!("outbox enqueue-to-SMTP latency (each email committed alone, worker idle)");
     // Each email is enqueued after a random pause: over a whole poll period when polling (so
     // the moment within the period is uniform), short when woken by notifications.
-    for (wake, emails, pause_ms) in [(Wake::Poll, 12, 5000), (Wake::NotifyOrPoll, 100, 200)] {
+    let runs = [(Wake::Poll, 12, 5000), (Wake::NotifyOrPoll, 100, 200)];
+    for (wake, emails, pause_ms) in runs {
         let latencies = measure(&pool, wake, emails, pause_ms).await?;
         println!("{}", summary(wake, &latencies));
     }
+    println!("{}", direct_sends(30).await?);
     pool.close().await;
     let admin = sqlx::PgPool::connect(&format!("{SERVER}/postgres")).await?;
     sqlx::query(&format!("drop database {name} with (force)"))
@@ -79,6 +82,39 @@ async fn measure(
     stop.send(true)?;
     running.await?;
     Ok(latencies)
+}
+
+/// The reference, measured in the same run: the SMTP exchange alone (the transport sending
+/// straight to the same kind of sink, no outbox, no worker).
+async fn direct_sends(emails: usize) -> anyhow::Result<String> {
+    let sink = smtp::SmtpSink::start().await;
+    let transport = Transport::smtp(&sink.url())?;
+    let mut took = Vec::with_capacity(emails);
+    for n in 0..emails {
+        let recipient = format!("direct-{n}@bench.test");
+        let envelope = Envelope {
+            id: EmailId::new(),
+            recipient: &recipient,
+            subject: "Latency",
+            text_body: "text",
+            html_body: "<p>html</p>",
+            kind: "bench",
+        };
+        let started = Instant::now();
+        transport
+            .send("Bench <bench@portal.test>", &envelope)
+            .await
+            .map_err(|err| anyhow::anyhow!(err.message))?;
+        took.push(started.elapsed());
+    }
+    took.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    Ok(format!(
+        "  {:<26} {:>4} emails  p50 {:>8.1} ms  (reference: the SMTP exchange alone)",
+        "transport.send, no outbox",
+        took.len(),
+        ms(took[took.len() / 2])
+    ))
 }
 
 fn summary(wake: Wake, latencies: &[Duration]) -> String {

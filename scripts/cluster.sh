@@ -31,7 +31,8 @@ stop_all() {
   wait
   rm -f "$CLUSTER_DIR/instances" "$CLUSTER_ENV"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 # Once, before any instance: the instances would each wait on the migration lock otherwise.
 "$PORTAL_BIN" migrate
