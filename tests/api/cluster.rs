@@ -164,6 +164,80 @@ async fn two_instances_running_the_jobs_remind_and_expire_a_trial_once() {
 }
 
 #[tokio::test]
+async fn two_instances_running_the_jobs_renew_a_term_and_alert_a_silent_pbx_once() {
+    let app = spawn_app().await;
+    let other = app.another_instance(|_| {}).await;
+    let (customer, _) = app.signed_in_customer("r@renew.cluster.test").await;
+    let subscribed = app
+        .subscribe(
+            &customer,
+            &[
+                ("plan", "cloud_pbx_enterprise"),
+                ("units", "5"),
+                ("term", "monthly"),
+            ],
+        )
+        .await;
+    assert_eq!(subscribed.status(), StatusCode::SEE_OTHER);
+    let token = issue_token(&app, &customer, &pbx_page(&app, &customer).await).await;
+    let beat = client()
+        .post(other.url("/api/pbx/heartbeat"))
+        .bearer_auth(&token)
+        .body(REPORT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beat.status(), StatusCode::OK);
+
+    // The PBX goes silent: both instances check, one alarm.
+    app.clock.advance(Duration::minutes(4));
+    let now = app.now();
+    let (one, two) = tokio::join!(
+        yeastar_portal::pbx::heartbeat::check_offline(&app.db, now),
+        yeastar_portal::pbx::heartbeat::check_offline(&other.db, now),
+    );
+    assert_eq!(one.unwrap() + two.unwrap(), 1, "one offline alarm");
+
+    // The term ends: both instances run the jobs, one renewal.
+    app.clock.advance(Duration::days(32));
+    let catalog = yeastar_portal::catalog::load(&app.db).await.unwrap();
+    let now = app.now();
+    let (one, two) = tokio::join!(
+        jobs::run_due(&app.db, &catalog, &app.address, now),
+        jobs::run_due(&other.db, &catalog, &other.address, now),
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(one.renewed + two.renewed, 1, "{one:?} {two:?}");
+    assert_eq!(
+        app.count("select count(*) from orders where kind = 'renewal'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("select count(*) from pbx_events where kind = 'offline'")
+            .await,
+        1
+    );
+    app.drain_outbox().await;
+    let alarms = app
+        .smtp
+        .to("r@renew.cluster.test")
+        .iter()
+        .filter(|email| email.subject().ends_with("is offline"))
+        .count();
+    assert_eq!(alarms, 1);
+}
+
+/// The path of the customer's (only) Cloud PBX in Central Management.
+async fn pbx_page(app: &crate::helpers::TestApp, customer: &reqwest::Client) -> String {
+    let (_, list) = app.get_html(customer, "/customer/central-management").await;
+    let start = list
+        .find("/customer/central-management/")
+        .expect("the instance is listed");
+    list[start..].chars().take_while(|c| *c != '"').collect()
+}
+
+#[tokio::test]
 async fn the_heartbeat_limit_counts_the_beats_every_instance_accepted() {
     let app = spawn_app().await;
     app.clock.freeze();
