@@ -33,7 +33,7 @@ say "Database $DB: demo data + 10,000 customers of partner@northwind.example"
 psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt -c "set client_min_messages = warning" \
   -c "drop database if exists $DB with (force)" -c "create database $DB"
 "$PORTAL_BIN" seed-demo >/dev/null
-psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt -d "$DB" -f benches/sql/northwind-10k-customers.sql
+psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt -d "$DB" -v customers=10000 -f benches/sql/northwind-customers.sql
 
 # Clock ticks (user + system) of the given processes so far.
 ticks() {

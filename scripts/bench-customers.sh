@@ -40,7 +40,7 @@ cargo build --release --bin yeastar-portal
 say "Database $DB: demo data + 10,000 customers for $PARTNER"
 psql_ -c "set client_min_messages = warning" -c "drop database if exists $DB with (force)" -c "create database $DB"
 target/release/yeastar-portal seed-demo >/dev/null
-psql_ -d "$DB" -f benches/sql/northwind-10k-customers.sql
+psql_ -d "$DB" -v customers=10000 -f benches/sql/northwind-customers.sql
 echo "customers of $PARTNER: $(psql_ -d "$DB" -c "select count(*) from accounts a join accounts p
   on a.partner_id = p.id where p.email = '$PARTNER' and a.role = 'customer'")"
 

@@ -10,10 +10,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::secretbox::SecretBox;
+use crate::auth::session_store::PortalSessionStore;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::mail::transport::Transport;
@@ -164,18 +164,14 @@ async fn drain_then_close(
     closing.notify_one();
 }
 
-/// The database, migrated, and the session store's table in it.
-async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, PostgresStore)> {
+/// The database, migrated (the session table included), and the session store over it.
+async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, PortalSessionStore)> {
     let db = crate::db::prepare(
         config.database_url.expose(),
         config.database_max_connections,
     )
     .await?;
-    let session_store = PostgresStore::new(db.clone());
-    session_store
-        .migrate()
-        .await
-        .context("could not create the session table")?;
+    let session_store = PortalSessionStore::new(db.clone());
     Ok((db, session_store))
 }
 
@@ -233,7 +229,7 @@ async fn app_state(db: sqlx::PgPool, config: Config, clock: Clock) -> anyhow::Re
 /// sessions' deletion; each stops when `shutdown` changes.
 fn start_workers(
     state: &AppState,
-    session_store: &PostgresStore,
+    session_store: &PortalSessionStore,
     shutdown: &watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let mut workers = Vec::new();
@@ -253,15 +249,24 @@ fn start_workers(
             shutdown.clone(),
         )));
     }
-    let deletion = session_store.clone();
-    let mut stop = shutdown.clone();
-    workers.push(tokio::spawn(async move {
-        tokio::select! {
-            _ = deletion.continuously_delete_expired(Duration::from_secs(300)) => {}
-            _ = stop.changed() => {}
-        }
-    }));
+    workers.push(tokio::spawn(delete_expired_sessions(
+        session_store.clone(),
+        shutdown.clone(),
+    )));
     Ok(workers)
+}
+
+/// Deletes expired web sessions every five minutes until shutdown.
+async fn delete_expired_sessions(store: PortalSessionStore, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
+        }
+    }
 }
 
 /// Seals with `SECRET_KEY`, and also opens what `SECRET_KEY_PREVIOUS` sealed.

@@ -151,6 +151,16 @@ fn identifier(text: &str) -> String {
         .collect()
 }
 
+/// A table name as a migration writes it, with its schema when it has one
+/// (`tower_sessions.session`).
+fn qualified_identifier(text: &str) -> String {
+    let name = identifier(text);
+    match text[name.len()..].strip_prefix('.') {
+        Some(rest) => format!("{name}.{}", identifier(rest)),
+        None => name,
+    }
+}
+
 fn relative(path: &Path) -> String {
     path.strip_prefix(root()).unwrap().display().to_string()
 }
@@ -238,7 +248,7 @@ fn migration_tables() -> BTreeSet<String> {
         for (at, found) in sql.match_indices("create table ") {
             let rest = &sql[at + found.len()..];
             let rest = rest.strip_prefix("if not exists ").unwrap_or(rest);
-            tables.insert(identifier(rest));
+            tables.insert(qualified_identifier(rest));
         }
     }
     tables

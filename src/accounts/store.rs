@@ -22,6 +22,11 @@ pub(super) const A_ACCOUNT_COLUMNS: &str =
      a.two_factor_enabled, a.has_profile_image, a.created_at, a.activated_at, a.partner_access, \
      a.time_zone";
 
+/// [`A_ACCOUNT_COLUMNS`] for another owner's statement that joins `accounts a` to load an
+/// `Account` with its own row (the web session store: the signed-in account comes with the
+/// session, in one statement).
+pub const JOINED_ACCOUNT_COLUMNS: &str = A_ACCOUNT_COLUMNS;
+
 /// The account `filter` finds, if there is one: a condition on `accounts` that binds `$1` to
 /// `key` (and may end in a locking clause).
 pub(super) async fn find_where<'c, K>(

@@ -2,14 +2,12 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::hashing::HashingThreads;
 use crate::accounts::model::{Account, FieldErrors};
-use crate::telemetry::{self, InFlight};
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
@@ -20,58 +18,45 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes and verifies passwords on the blocking pool, at most one hash per core at a time so a
-/// burst of sign-ins queues instead of starving the machine.
+/// Hashes and verifies passwords on threads of their own at a lower priority (`hashing`), one
+/// per core, so a burst of sign-ins queues instead of starving the pages.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    threads: HashingThreads,
     /// Verified against when the email is unknown, so that case costs the same time.
     dummy_hash: Arc<String>,
 }
 
 impl PasswordHasher {
     pub fn new() -> anyhow::Result<Self> {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let dummy_hash = hash_blocking("not-a-real-password-used-for-timing-only")?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            threads: HashingThreads::start()?,
             dummy_hash: Arc::new(dummy_hash),
         })
     }
 
-    /// A core for one argon2 operation, which the argon2 gauges count while it waits for it and
-    /// while it holds it (a queue that stays longer than the cores means sign-ins wait).
-    async fn permit(&self) -> anyhow::Result<(SemaphorePermit<'_>, InFlight)> {
-        let waiting = telemetry::argon2_waiting();
-        let permit = self.permits.acquire().await.context("hasher closed")?;
-        drop(waiting);
-        Ok((permit, telemetry::argon2_running()))
-    }
-
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        let _permit = self.permit().await?;
-        tokio::task::spawn_blocking(move || hash_blocking(&password))
-            .await
-            .context("password hashing task failed")?
+        self.threads.run(move || hash_blocking(&password)).await?
     }
 
     /// True when `password` matches `stored`. With no stored hash (unknown account, or one that
     /// never set a password) it still runs one full verification and returns false.
     pub async fn verify(&self, password: String, stored: Option<String>) -> anyhow::Result<bool> {
-        let _permit = self.permit().await?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    argon2()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .context("password verification task failed")?;
+        let matches = self
+            .threads
+            .run(move || {
+                PasswordHash::new(&hash)
+                    .map(|parsed| {
+                        argon2()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
+                    .unwrap_or(false)
+            })
+            .await?;
         Ok(known && matches)
     }
 }

@@ -15,6 +15,7 @@ use super::session;
 use super::state::AppState;
 use crate::accounts::model::{Account, AccountInfo, AccountStatus, Email, FieldErrors, Role};
 use crate::activation::invite::{self, Created, NewAccount};
+use crate::auth::session_store::take_loaded_account;
 use crate::auth::sessions;
 use crate::error::AppError;
 use crate::format::Zone;
@@ -117,6 +118,9 @@ impl FromRequestParts<AppState> for SignedIn {
             // Expired: end it for good, not just for this request.
             sessions::end(&state.db, mark.account_id, mark.session_id).await?;
             None
+        } else if let Some(account) = take_loaded_account(mark.session_id) {
+            // Loaded with the session, in the same statement.
+            Some(account).filter(|a| a.id == mark.account_id)
         } else {
             sessions::find_account(&state.db, mark.account_id, mark.session_id).await?
         };

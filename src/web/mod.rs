@@ -37,12 +37,12 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::auth::session_store::PortalSessionStore;
 use routes::{get, RouteInfo, Routes};
 use state::AppState;
 
-pub fn router(state: AppState, session_store: PostgresStore) -> Router {
+pub fn router(state: AppState, session_store: PortalSessionStore) -> Router {
     let config = state.config.clone();
     let sessions = SessionManagerLayer::new(session_store)
         .with_name(if config.cookie_secure {
@@ -87,13 +87,15 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
 fn serve(
     (pages, bare): (Routes<AppState>, Routes<AppState>),
     state: AppState,
-    sessions: SessionManagerLayer<PostgresStore>,
+    sessions: SessionManagerLayer<PortalSessionStore>,
 ) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let pages = pages
         .into_router()
         .fallback(pages::not_found)
         .layer(middleware::from_fn(csrf::verify_csrf))
+        // The account loaded with the session waits here for the request guard.
+        .layer(middleware::from_fn(session::with_loaded_account_slot))
         .layer(sessions)
         // Directly outside the session layer: its own bare 500 (the store failed to save) becomes
         // the "temporarily unavailable" page.

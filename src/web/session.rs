@@ -8,25 +8,23 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::accounts::model::AccountId;
+pub use crate::auth::session_store::AuthMark;
+use crate::auth::session_store::AUTH_KEY;
 use crate::error::AppError;
 use crate::ids::SessionId;
 
-const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 const PENDING_KEY: &str = "pending_second_factor";
 const SIGN_IN_EMAIL_KEY: &str = "sign_in_email";
 
-/// Marks a signed-in session: which account, which `account_sessions` row (deleting the row
-/// ends the session), and when it started and was last written, for the absolute and idle
-/// timeouts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AuthMark {
-    pub account_id: AccountId,
-    pub session_id: SessionId,
-    pub signed_in_at: i64,
-    /// Unix seconds of the last write, to extend the idle timeout at most every few minutes.
-    pub touched_at: i64,
+/// Runs the rest of the request with a slot for the account its session brings along (see
+/// `auth::session_store`).
+pub async fn with_loaded_account_slot(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    crate::auth::session_store::with_loaded_account_slot(next.run(request)).await
 }
 
 pub async fn auth_mark(session: &Session) -> Result<Option<AuthMark>, AppError> {

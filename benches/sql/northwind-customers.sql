@@ -1,10 +1,11 @@
--- 10,000 customers for partner@northwind.example on top of seed-demo (scripts/bench-customers.sh,
--- benches/capacity.sh).
+-- :customers customers for partner@northwind.example on top of seed-demo (run with
+-- `psql -v customers=10000 -f …`; used by scripts/bench-customers.sh, benches/capacity.sh and
+-- benches/run.sh).
 -- One statement: the data-modifying CTE inserts the customers, the outer insert gives every
 -- pending one (10 %) a live-or-expired activation link, as the list query joins those. Active
 -- customers reuse the partner's argon2 hash (hashing 9,000 passwords would take minutes).
 -- Names cycle with different periods (20, 25, 16, 19) so combinations vary; 1 prefix in 16 is
--- "Acme", so ?q=acme matches ~625 rows spread over the whole list (a frequent term).
+-- "Acme", so ?q=acme matches 1 in 16 rows, spread over the whole list (a frequent term).
 with p as (select id, password_hash from accounts where email = 'partner@northwind.example'),
 n as (
   select i,
@@ -19,7 +20,7 @@ n as (
       'Motors','Consulting','Foods','Textiles','Pharma','Realty','Telecom','Travel','Media',
       'Energy','Insurance'])[1 + i % 19] as company,
     now() - random() * interval '365 days' as created_at
-  from generate_series(1, 10000) as i
+  from generate_series(1, :customers) as i
 ),
 c as (
   insert into accounts (id, role, status, email, password_hash, first_name, last_name, company,

@@ -1,0 +1,159 @@
+# Functions of benches/run.sh: the seeded database, the release server, wrk and pgbench runs,
+# and the table of figures. Sourced, not run.
+
+PORT=18400
+BASE="http://127.0.0.1:$PORT"
+DB=yp_bench_run
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
+WORK=$(mktemp -d /tmp/yeastar-bench.XXXXXX)
+SERVER_PID=
+ROWS=()
+SEED_FILES=(benches/sql/northwind-customers.sql benches/sql/other-partners.sql benches/sql/northwind-licences.sql)
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+psql_() { psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+# shellcheck source=scripts/load-lib.sh
+source scripts/load-lib.sh
+
+stop_server() {
+  [ -z "$SERVER_PID" ] && return 0
+  kill -INT "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+
+# The release server on $PORT with the given RUST_LOG, logging to $WORK/server.log.
+start_server() {
+  curl -fs "$BASE/readyz" >/dev/null 2>&1 && die "something already listens on port $PORT"
+  BIND_ADDR=127.0.0.1:$PORT PUBLIC_URL=$BASE MAIL_WORKER=false SCHEDULED_JOBS=false RUST_LOG=$1 \
+    target/release/yeastar-portal serve >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    curl -fs "$BASE/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "server exited"; }
+    sleep 0.2
+  done
+  die "server not ready after 20 s"
+}
+
+# The seeded data of a mode as a template database, made once per version of the seed files and
+# brought up to the current migrations before each run; the run's own database is a fresh
+# copy of it.
+prepare_database() {
+  local template="yp_bench_$1_template" marker
+  marker="$(cat "${SEED_FILES[@]}" | sha256sum | cut -c1-16) $CUSTOMERS/$PARTNERS/$PER_PARTNER/$LICENCES"
+  if [ "$(psql_ -c "select shobj_description(oid, 'pg_database') from pg_database where datname = '$template'")" != "$marker" ]; then
+    echo "seeding $template (once; a full seed takes several minutes)" >&2
+    psql_ -c "set client_min_messages = warning" -c "drop database if exists $template with (force)" \
+      -c "create database $template"
+    DATABASE_URL="postgres://postgres@127.0.0.1:5432/$template" target/release/yeastar-portal seed-demo >/dev/null
+    psql_ -d "$template" -v customers="$CUSTOMERS" -f benches/sql/northwind-customers.sql
+    psql_ -d "$template" -v partners="$PARTNERS" -v per_partner="$PER_PARTNER" -f benches/sql/other-partners.sql
+    psql_ -d "$template" -v licences="$LICENCES" -f benches/sql/northwind-licences.sql
+    psql_ -d "$template" -c "vacuum analyze"
+    psql_ -c "comment on database $template is '$marker'"
+  fi
+  DATABASE_URL="postgres://postgres@127.0.0.1:5432/$template" target/release/yeastar-portal migrate >/dev/null
+  psql_ -c "set client_min_messages = warning" -c "drop database if exists $DB with (force)" \
+    -c "create database $DB template $template"
+}
+
+# Fails unless PATH answers 200 with WANT rows carrying MARKER (so wrk never times a redirect).
+expect_rows() {
+  local path=$1 cookie=$2 marker=$3 want=$4 status rows
+  status=$(curl -sS -H "Cookie: $cookie" -o "$WORK/page.html" -w '%{http_code}' "$BASE$path")
+  rows=$(grep -c "$marker" "$WORK/page.html" || true)
+  [ "$status" = 200 ] && [ "$rows" = "$want" ] || die "$path: HTTP $status with $rows rows (want 200, $want)"
+}
+
+# Writes to the session table so far (flushed to the statistics when the server stops).
+session_writes() {
+  psql_ -d "$DB" -c "select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) from pg_stat_user_tables
+    where relname in ('session', 'web_sessions')"
+}
+
+# wrk on PATH as COOKIE at CONNECTIONS (16): sets RPS, P50 and P99 (ms), and FAILED (answers
+# outside 2xx/3xx and socket errors, counted as a figure, not hidden). The page must answer 200
+# before the run.
+measure() {
+  local path=$1 cookie=$2 connections=${3:-16} out status
+  status=$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$BASE$path")
+  [ "$status" = 200 ] || die "$path answered $status, not 200"
+  wrk -t2 -c"$connections" -d1s --timeout 10s -H "Cookie: $cookie" "$BASE$path" >/dev/null
+  out=$(wrk -t2 -c"$connections" -d"${DURATION}s" --timeout 10s --latency -H "Cookie: $cookie" "$BASE$path")
+  FAILED=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")
+  RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  P50=$(wrk_ms 50% <<<"$out")
+  P99=$(wrk_ms 99% <<<"$out")
+}
+
+# A percentile line of wrk --latency in milliseconds.
+wrk_ms() {
+  awk -v q="$1" '$1 == q { v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
+    f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.2f", v * f }'
+}
+
+# pgbench -M prepared at 16 clients of FILE (under benches/sql/) with -D VARS: sets TPS.
+pgbench_tps() {
+  local file=$1 defines=() v
+  shift
+  for v in "$@"; do defines+=(-D "$v"); done
+  TPS=$(pgbench -n -M prepared -c16 -j2 -T "$DURATION" -h 127.0.0.1 -U postgres "${defines[@]}" \
+    -f "benches/sql/$file" "$DB" 2>/dev/null | awk '/^tps = / { printf "%.0f", $3 }')
+  [ -n "$TPS" ] || die "pgbench failed on $file"
+}
+
+# ", N failed" after a measurement that had failures.
+failures() { [ "${FAILED:-0}" = 0 ] || echo ", $FAILED FAILED"; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+fmt_rps() { awk -v a="$1" 'BEGIN { printf "%.0f/s", a }'; }
+fmt_ms() { echo "$1 ms"; }
+verdict_le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "yes (≤ " b ")" : "NO (goal ≤ " b ")" }'; }
+verdict_ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "yes (≥ " b ")" : "NO (goal ≥ " b ")" }'; }
+verdict_lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? "yes (< " b ")" : "NO (goal < " b ")" }'; }
+
+# One row of the table: figure, measured, reference, ratio or detail, goal met.
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); echo "  $1: $2 ($3) $4 $5" >&2; }
+
+# A page's throughput against pgbench of its data query, and its p99.
+page_row() {
+  local name=$1 path=$2 cookie=$3 file=$4 key
+  shift 4
+  measure "$path" "$cookie"
+  key="RPS_${name// /_}"
+  printf -v "$key" '%s' "$RPS"
+  local p99=$P99
+  pgbench_tps "$file" "$@"
+  row "$name: pages/s" "$(fmt_rps "$RPS")" "pgbench: $(fmt_rps "$TPS")" "$(ratio "$RPS" "$TPS")×" \
+    "$(verdict_ge "$(ratio "$RPS" "$TPS")" 0.6)"
+  row "$name: p99" "$(fmt_ms "$p99")" "—" "p50 $(fmt_ms "$P50")$(failures)" "$(verdict_lt "$p99" 10)"
+}
+
+# A search's p99 beside page 1's (measured at the start).
+search_row() {
+  measure "$2" "$3"
+  row "$1: p99" "$(fmt_ms "$P99")" "—" "$(fmt_rps "$RPS"), p50 $(fmt_ms "$P50")$(failures)" "$(verdict_lt "$P99" 15)"
+}
+
+# Statements the server ran for one request of PATH (the pool warmed first).
+statements_of() {
+  local path=$1 cookie=$2 id="bench-$RANDOM-$RANDOM"
+  wrk -t1 -c16 -d1s -H "Cookie: $cookie" "$BASE$path" >/dev/null
+  curl -fsS -o /dev/null -H "Cookie: $cookie" -H "x-request-id: $id" "$BASE$path"
+  sleep 0.5
+  sed 's/\x1b\[[0-9;]*m//g' "$WORK/server.log" | grep -F "request_id=$id}" | grep ' sqlx::query: ' |
+    grep -vc 'pg_catalog' || true
+}
+
+print_table() {
+  echo
+  echo "## benches/run.sh $MODE — $(date -u +%F), $(nproc) CPUs shared by wrk, pgbench, the server and PostgreSQL"
+  echo
+  echo "| figure | measured | reference (same run) | ratio / detail | goal met |"
+  echo "| --- | --- | --- | --- | --- |"
+  printf '%s\n' "${ROWS[@]}"
+}
