@@ -171,7 +171,10 @@ async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, PortalS
         config.database_max_connections,
     )
     .await?;
-    let session_store = PortalSessionStore::new(db.clone());
+    // A console page's navigation counts come with the signed-in account, in the same
+    // statement as the session.
+    let also = crate::inbox::loaded_with_account("a");
+    let session_store = PortalSessionStore::loading_also(db.clone(), &also);
     Ok((db, session_store))
 }
 

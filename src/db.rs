@@ -61,6 +61,45 @@ pub fn on_constraint(err: &sqlx::Error, name: &str) -> bool {
         .is_some_and(|found| found == name)
 }
 
+/// Reading times and dates from the JSON PostgreSQL makes of a row (`to_json`, `json_agg`):
+/// `"2026-12-07T11:54:31.123456+00:00"` and `"2026-12-07"`, or null. For
+/// `#[serde(deserialize_with = "crate::db::json::…")]`; the option forms go through
+/// `Option<String>`, which reads null however serde buffered it (inside `#[serde(flatten)]` too).
+pub mod json {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    use time::{Date, OffsetDateTime};
+
+    const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
+
+    pub fn datetime<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let text = String::deserialize(d)?;
+        OffsetDateTime::parse(&text, &Rfc3339).map_err(D::Error::custom)
+    }
+
+    pub fn datetime_option<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| OffsetDateTime::parse(&text, &Rfc3339).map_err(D::Error::custom))
+            .transpose()
+    }
+
+    pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text, DATE).map_err(D::Error::custom)
+    }
+
+    pub fn date_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| Date::parse(&text, DATE).map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
 pub fn escape_like(term: &str) -> String {
     let mut out = String::with_capacity(term.len());

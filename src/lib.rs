@@ -26,6 +26,7 @@ pub mod labels;
 pub mod licenses;
 pub mod mail;
 pub mod orders;
+pub mod overview;
 pub mod paging;
 pub mod partnership;
 pub mod pbx;

@@ -21,8 +21,12 @@ pub enum Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "account_status", rename_all = "snake_case")]
 pub enum AccountStatus {
+    // The aliases read the stored codes, as PostgreSQL writes them in JSON.
+    #[serde(alias = "pending_activation")]
     PendingActivation,
+    #[serde(alias = "active")]
     Active,
+    #[serde(alias = "removed")]
     Removed,
 }
 
@@ -61,7 +65,9 @@ impl Email {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An account; read from rows (`FromRow`) or, inside a composed statement, from the JSON
+/// PostgreSQL makes of one (`Deserialize`, e.g. `overview`).
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 pub struct Account {
     pub id: AccountId,
     pub role: Role,
@@ -80,7 +86,9 @@ pub struct Account {
     pub partner_id: Option<AccountId>,
     pub two_factor_enabled: bool,
     pub has_profile_image: bool,
+    #[serde(deserialize_with = "crate::db::json::datetime")]
     pub created_at: OffsetDateTime,
+    #[serde(deserialize_with = "crate::db::json::datetime_option")]
     pub activated_at: Option<OffsetDateTime>,
     /// A customer whose partnership application was approved also uses the Partner Portal.
     pub partner_access: bool,

@@ -27,6 +27,12 @@ pub(super) const A_ACCOUNT_COLUMNS: &str =
 /// session, in one statement).
 pub const JOINED_ACCOUNT_COLUMNS: &str = A_ACCOUNT_COLUMNS;
 
+/// The account whose id is the statement's parameter `param` (`"$2"`), as JSON (an `Account`),
+/// or null, for a statement that reads it beside other things (`overview`).
+pub fn account_json(param: &str) -> String {
+    format!("(select row_to_json(v) from (select {ACCOUNT_COLUMNS} from accounts where id = {param}) v)")
+}
+
 /// The account `filter` finds, if there is one: a condition on `accounts` that binds `$1` to
 /// `key` (and may end in a locking clause).
 pub(super) async fn find_where<'c, K>(

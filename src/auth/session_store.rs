@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -37,8 +38,16 @@ pub struct AuthMark {
     pub touched_at: i64,
 }
 
+/// What a session load brings along for the request guard: the signed-in account, its
+/// `account_sessions` id, and the values a higher layer asked to load with it.
+pub struct Loaded {
+    pub session: SessionId,
+    pub account: Account,
+    pub also: Option<Vec<i64>>,
+}
+
 tokio::task_local! {
-    static LOADED_ACCOUNT: RefCell<Option<(SessionId, Account)>>;
+    static LOADED_ACCOUNT: RefCell<Option<Loaded>>;
 }
 
 /// Runs `request` with a slot for the account a session load brings along.
@@ -46,15 +55,14 @@ pub async fn with_loaded_account_slot<F: Future>(request: F) -> F::Output {
     LOADED_ACCOUNT.scope(RefCell::new(None), request).await
 }
 
-/// The account loaded with this request's session, if it belongs to `session` (the
+/// What was loaded with this request's session, if it belongs to `session` (the
 /// `account_sessions` row the session's data names). Taken once.
-pub fn take_loaded_account(session: SessionId) -> Option<Account> {
+pub fn take_loaded_account(session: SessionId) -> Option<Loaded> {
     LOADED_ACCOUNT
         .try_with(|slot| slot.borrow_mut().take())
         .ok()
         .flatten()
-        .filter(|(loaded, _)| *loaded == session)
-        .map(|(_, account)| account)
+        .filter(|loaded| loaded.session == session)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,11 +89,33 @@ impl From<StoreError> for session_store::Error {
 #[derive(Debug, Clone)]
 pub struct PortalSessionStore {
     pool: PgPool,
+    /// The session's load statement, made once.
+    load: Arc<str>,
 }
 
 impl PortalSessionStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::loading_also(pool, "null::int8[]")
+    }
+
+    /// A store whose loads also read `also`, an SQL expression of type `int8[]` over the
+    /// signed-in account `a` (null when there is none), handed over with the account: the
+    /// web layer uses it for what every page of a role shows (the manager's pending counts),
+    /// so those pages need no statement of their own for it.
+    pub fn loading_also(pool: PgPool, also: &str) -> Self {
+        let load = format!(
+            "select s.data, x.id as account_session_id, {}, \
+               case when a.id is null then null else {also} end as also_loaded \
+             from tower_sessions.session s \
+             left join account_sessions x on x.id = s.account_session_id \
+             left join accounts a on a.id = x.account_id \
+             where s.id = $1 and s.expiry_date > $2",
+            crate::accounts::store::JOINED_ACCOUNT_COLUMNS
+        );
+        Self {
+            pool,
+            load: load.into(),
+        }
     }
 
     /// Writes the record; `insert_only` leaves an existing row alone (and reports it).
@@ -110,18 +140,11 @@ impl PortalSessionStore {
     }
 
     async fn load_with_account(&self, id: &Id) -> Result<Option<Record>, StoreError> {
-        let row = sqlx::query(&format!(
-            "select s.data, x.id as account_session_id, {} \
-             from tower_sessions.session s \
-             left join account_sessions x on x.id = s.account_session_id \
-             left join accounts a on a.id = x.account_id \
-             where s.id = $1 and s.expiry_date > $2",
-            crate::accounts::store::JOINED_ACCOUNT_COLUMNS
-        ))
-        .bind(id.to_string())
-        .bind(OffsetDateTime::now_utc())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(&self.load)
+            .bind(id.to_string())
+            .bind(OffsetDateTime::now_utc())
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -143,11 +166,15 @@ fn signed_in_session(record: &Record) -> Option<SessionId> {
 }
 
 /// The account the row's `account_sessions` join found, with that session's id.
-fn joined_account(row: &PgRow) -> Result<Option<(SessionId, Account)>, sqlx::Error> {
+fn joined_account(row: &PgRow) -> Result<Option<Loaded>, sqlx::Error> {
     let Some(session) = row.try_get::<Option<SessionId>, _>("account_session_id")? else {
         return Ok(None);
     };
-    Ok(Some((session, Account::from_row(row)?)))
+    Ok(Some(Loaded {
+        session,
+        account: Account::from_row(row)?,
+        also: row.try_get("also_loaded")?,
+    }))
 }
 
 #[async_trait]

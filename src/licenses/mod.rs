@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 
 pub use model::{AssociateError, LicenseRow, LicenseStatus, TypeCount};
 pub use store::{
-    counts_by_type, find, insert, list_for_customer, list_for_partner_customer, NewLicense,
+    counts_by_type, customer_list_json, find, insert, list_for_customer, list_for_partner_customer,
+    NewLicense,
 };
 
 use crate::accounts::model::{Account, AccountStatus};

@@ -14,8 +14,9 @@ pub struct TypeCount {
 }
 
 /// Where a licence stands (`license_status`); its words and badge are in `crate::labels`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "license_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum LicenseStatus {
     Active,
     Suspended,
@@ -38,7 +39,7 @@ impl LicenseStatus {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct LicenseRow {
     pub id: LicenseId,
     pub key: String,
@@ -46,8 +47,11 @@ pub struct LicenseRow {
     pub plan_name: String,
     pub capacity: i32,
     pub status: LicenseStatus,
+    #[serde(deserialize_with = "crate::db::json::date")]
     pub starts_on: Date,
+    #[serde(deserialize_with = "crate::db::json::date")]
     pub ends_on: Date,
+    #[serde(deserialize_with = "crate::db::json::datetime")]
     pub created_at: OffsetDateTime,
     pub order_number: String,
     pub customer_id: Option<AccountId>,

@@ -58,17 +58,24 @@ pub async fn find(
         .await
 }
 
+/// The licences associated with one customer, newest first: `$1` is the customer.
+const FOR_CUSTOMER: &str = "where l.customer_id = $1 order by l.created_at desc limit 500";
+
 /// The licences associated with one customer (the Customer Portal's product list).
 pub async fn list_for_customer(
     pool: &PgPool,
     customer_id: AccountId,
 ) -> sqlx::Result<Vec<LicenseRow>> {
-    sqlx::query_as(&format!(
-        "{ROW} where l.customer_id = $1 order by l.created_at desc limit 500"
-    ))
-    .bind(customer_id)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(&format!("{ROW} {FOR_CUSTOMER}"))
+        .bind(customer_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// [`list_for_customer`] as one JSON array (of `LicenseRow`s), for a statement that reads
+/// several lists at once (`overview`); `$1` is the customer.
+pub fn customer_list_json() -> String {
+    format!("(select coalesce(json_agg(v), '[]') from ({ROW} {FOR_CUSTOMER}) v)")
 }
 
 /// The licences of one of the partner's customers, newest first, at most `limit` (the customer

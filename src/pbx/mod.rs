@@ -15,7 +15,7 @@ pub use model::{
     Action, Event, EventKind, InstanceView, PbxState, PbxStatus, Viewer, OFFLINE_AFTER,
 };
 pub use store::{
-    events, find, insert_event as record_event, provision_for_subscription,
+    customer_list_json, events, find, insert_event as record_event, provision_for_subscription,
     suspend_for_subscription,
 };
 

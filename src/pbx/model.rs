@@ -11,8 +11,9 @@ pub const OFFLINE_AFTER: Duration = Duration::minutes(3);
 
 /// Where an instance is in its lifecycle (`pbx_status`). Whether it is online is a separate
 /// question, answered from its last heartbeat: see [`PbxState`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "pbx_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum PbxStatus {
     Provisioning,
     Running,
@@ -81,7 +82,7 @@ impl PbxState {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct InstanceView {
     pub id: PbxId,
     pub name: String,
@@ -90,6 +91,7 @@ pub struct InstanceView {
     pub software_version: Option<String>,
     pub extensions_in_use: Option<i32>,
     pub active_calls: Option<i32>,
+    #[serde(deserialize_with = "crate::db::json::datetime_option")]
     pub last_heartbeat_at: Option<OffsetDateTime>,
     pub alarm_email: Option<String>,
     pub has_token: bool,
@@ -97,6 +99,7 @@ pub struct InstanceView {
     pub units: i32,
     /// The subscription is a free trial.
     pub on_trial: bool,
+    #[serde(deserialize_with = "crate::db::json::datetime_option")]
     pub trial_ends_at: Option<OffsetDateTime>,
     pub customer_id: AccountId,
     pub customer_email: String,

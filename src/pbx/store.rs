@@ -16,6 +16,16 @@ const VIEW: &str = "select i.id, i.name, i.region, i.status, i.software_version,
      from pbx_instances i join subscriptions s on s.id = i.subscription_id join plans pl on pl.code = s.plan_code \
      join accounts c on c.id = i.customer_id";
 
+/// The customer's instances (as `list` for `Viewer::Customer`, at most 500) as one JSON array
+/// (of `InstanceView`s), for a statement that reads several lists at once (`overview`); `$1`
+/// is the customer.
+pub fn customer_list_json() -> String {
+    format!(
+        "(select coalesce(json_agg(v), '[]') from ({VIEW} where i.customer_id = $1 \
+         order by i.created_at desc limit 500) v)"
+    )
+}
+
 /// The viewer's instances (only those of `customer`, when given), newest first, at most `limit`.
 pub async fn list(
     pool: &PgPool,

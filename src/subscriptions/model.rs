@@ -8,8 +8,9 @@ use uuid::Uuid;
 use crate::ids::{AccountId, PbxId, SubscriptionId};
 use crate::pricing::{AddonChoice, Configuration, Quote};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "subscription_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum SubscriptionStatus {
     Trial,
     Active,
@@ -17,7 +18,7 @@ pub enum SubscriptionStatus {
     Cancelled,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct Subscription {
     pub id: SubscriptionId,
     pub customer_id: AccountId,
@@ -29,8 +30,11 @@ pub struct Subscription {
     pub term: String,
     pub status: SubscriptionStatus,
     pub started_as_trial: bool,
+    #[serde(deserialize_with = "crate::db::json::datetime_option")]
     pub trial_ends_at: Option<OffsetDateTime>,
+    #[serde(deserialize_with = "crate::db::json::date_option")]
     pub current_period_start: Option<Date>,
+    #[serde(deserialize_with = "crate::db::json::date_option")]
     pub current_period_end: Option<Date>,
     pub auto_renew: bool,
     /// A scheduled change (a downgrade at the end of the term) is the whole configuration it
@@ -38,13 +42,15 @@ pub struct Subscription {
     pub scheduled_plan_code: Option<String>,
     pub scheduled_units: Option<i32>,
     pub scheduled_addons: Option<Json<Vec<AddonChoice>>>,
+    #[serde(deserialize_with = "crate::db::json::datetime")]
     pub created_at: OffsetDateTime,
 }
 
 /// A subscription with the names pages show.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct SubscriptionView {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub subscription: Subscription,
     pub plan_name: String,
     pub product_name: String,
@@ -52,6 +58,7 @@ pub struct SubscriptionView {
     /// The Cloud PBX of the subscription, if it has one: its id, lifecycle and last heartbeat.
     pub instance_id: Option<PbxId>,
     pub instance_status: Option<crate::pbx::PbxStatus>,
+    #[serde(deserialize_with = "crate::db::json::datetime_option")]
     pub instance_heartbeat_at: Option<OffsetDateTime>,
     pub customer_email: String,
 }

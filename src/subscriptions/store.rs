@@ -28,16 +28,26 @@ fn view_query(filter: &str) -> String {
     )
 }
 
+/// [`list_for_customer`] as one JSON array (of `SubscriptionView`s), for a statement that reads
+/// several lists at once (`overview`); `$1` is the customer.
+pub fn customer_list_json() -> String {
+    format!(
+        "(select coalesce(json_agg(v), '[]') from ({}) v)",
+        view_query(FOR_CUSTOMER)
+    )
+}
+
+/// A customer's subscriptions, newest first: `$1` is the customer.
+const FOR_CUSTOMER: &str = "s.customer_id = $1 order by s.created_at desc limit 200";
+
 pub async fn list_for_customer(
     pool: &PgPool,
     customer_id: AccountId,
 ) -> sqlx::Result<Vec<SubscriptionView>> {
-    sqlx::query_as(&view_query(
-        "s.customer_id = $1 order by s.created_at desc limit 200",
-    ))
-    .bind(customer_id)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(&view_query(FOR_CUSTOMER))
+        .bind(customer_id)
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn find_for_customer(

@@ -67,7 +67,9 @@ pub struct SignedIn {
     /// The zone every time on this person's pages is shown in, worked out once per request
     /// from the account loaded with the session (no query of its own).
     pub zone: Zone,
-    /// For what the layout reads on every page (the manager's pending counts).
+    /// The manager's pending counts, when they came with the session.
+    nav_counts: Option<PendingCounts>,
+    /// For what the layout reads on every page (the manager's pending counts), when they did not.
     db: sqlx::PgPool,
 }
 
@@ -77,11 +79,11 @@ impl SignedIn {
         title: impl Into<String>,
         section: &'static str,
     ) -> Result<Chrome, AppError> {
-        // One query per page, and only in the console, whose navigation shows the counts.
-        let pending = if self.portal == Role::Manager {
-            inbox::pending_counts(&self.db, self.account.id).await?
-        } else {
-            PendingCounts::default()
+        // Only the console's navigation shows the counts; they usually came with the session.
+        let pending = match (self.portal, self.nav_counts) {
+            (Role::Manager, Some(counts)) => counts,
+            (Role::Manager, None) => inbox::pending_counts(&self.db, self.account.id).await?,
+            _ => PendingCounts::default(),
         };
         Ok(Chrome {
             title: title.into(),
@@ -112,15 +114,17 @@ impl FromRequestParts<AppState> for SignedIn {
         };
         let now = state.clock.now().unix_timestamp();
         let config = &state.config;
+        let mut nav_counts = None;
         let idle = now - mark.touched_at >= config.session_idle_minutes * 60;
         let too_old = now - mark.signed_in_at >= config.session_absolute_hours * 3600;
         let account = if idle || too_old {
             // Expired: end it for good, not just for this request.
             sessions::end(&state.db, mark.account_id, mark.session_id).await?;
             None
-        } else if let Some(account) = take_loaded_account(mark.session_id) {
+        } else if let Some(loaded) = take_loaded_account(mark.session_id) {
             // Loaded with the session, in the same statement.
-            Some(account).filter(|a| a.id == mark.account_id)
+            nav_counts = inbox::from_loaded(loaded.also.as_deref());
+            Some(loaded.account).filter(|a| a.id == mark.account_id)
         } else {
             sessions::find_account(&state.db, mark.account_id, mark.session_id).await?
         };
@@ -138,6 +142,7 @@ impl FromRequestParts<AppState> for SignedIn {
             account,
             session,
             session_id: mark.session_id,
+            nav_counts,
             db: state.db.clone(),
         })
     }

@@ -1,8 +1,9 @@
 //! `/customer`: the customer's summary — subscriptions and trials with their next date, the
 //! licences from their partner, their Cloud PBXs online or offline, and what needs attention.
 //!
-//! Everything comes from the domain modules' list functions: four queries, however many rows
-//! (each list is bounded by its own `limit`), and the summary is worked out here from them.
+//! Everything comes from the domain modules' list queries, read in one statement through
+//! `overview` however many rows (each list is bounded by its own `limit`), and the summary is
+//! worked out here from them.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,13 +11,12 @@ use axum::extract::State;
 use time::{Duration, OffsetDateTime};
 
 use crate::accounts::model::Account;
-use crate::accounts::store as account_store;
 use crate::error::AppError;
 use crate::format::{datetime, day};
 use crate::labels;
-use crate::licenses::{self, LicenseRow};
-use crate::pbx::{self, PbxState, Viewer};
-use crate::subscriptions::store as subscription_store;
+use crate::licenses::LicenseRow;
+use crate::overview::{self, CustomerOverview};
+use crate::pbx::PbxState;
 use crate::subscriptions::SubscriptionStatus;
 use crate::subscriptions::SubscriptionView;
 use crate::web::extractors::{Chrome, CurrentCustomer};
@@ -169,14 +169,13 @@ pub async fn get_dashboard(
 ) -> Result<DashboardPage, AppError> {
     let me = &customer.account;
     let now = state.clock.now();
-    let partner = match me.partner_id {
-        Some(id) => account_store::find_by_id(&state.db, id).await?,
-        None => None,
-    };
-    let subs = subscription_store::list_for_customer(&state.db, me.id).await?;
-    let licenses = licenses::list_for_customer(&state.db, me.id).await?;
-    let pbxs = pbx::list(&state.db, Viewer::Customer(me.id))
-        .await?
+    let CustomerOverview {
+        partner,
+        subscriptions: subs,
+        licenses,
+        pbxs,
+    } = overview::customer(&state.db, me.id, me.partner_id).await?;
+    let pbxs = pbxs
         .into_iter()
         .map(|i| PbxLine {
             href: paths::customer_pbx(i.id),
