@@ -103,7 +103,7 @@ fn serve(
         // The CSRF layer buffers bodies up to its own limit; handlers see at most that.
         .layer(DefaultBodyLimit::max(csrf::FORM_BODY_BYTES));
 
-    Router::new()
+    let router = Router::new()
         .merge(pages)
         .merge(bare.into_router())
         .nest_service("/static", ServeDir::new(static_dir()))
@@ -132,11 +132,15 @@ fn serve(
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(request_id)),
-        )
-        // Outermost: it sees the status the client gets, error pages included, and the time
-        // every other layer took.
-        .layer(middleware::from_fn(observe::record_request))
-        .with_state(state)
+        );
+    // Outermost: it sees the status the client gets, error pages included, and the time every
+    // other layer took. Only when metrics are served: otherwise it would count for nobody.
+    let router = if state.config.metrics_addr.is_some() {
+        router.layer(middleware::from_fn(observe::record_request))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// `static/` in the working directory, else the one next to the crate's sources (so `cargo run`
