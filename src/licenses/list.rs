@@ -162,13 +162,13 @@ fn push_scope(q: &mut QueryBuilder<Postgres>, partner_id: AccountId, list: &Lice
 }
 
 /// One condition per index a search goes through: licence key, order number, the matching
-/// customers (when any) and the matching plans (when any).
+/// customers and the matching plans (when any).
 fn search_parts<'a>(
     partner_id: AccountId,
-    pattern: String,
-    customers: Vec<AccountId>,
+    term: &'a str,
     plan_codes: &'a [String],
 ) -> Vec<SqlCondition<'a>> {
+    let pattern = format!("%{}%", escape_like(term));
     let order_pattern = pattern.clone();
     let mut parts: Vec<SqlCondition> = vec![
         Box::new(move |q| {
@@ -183,13 +183,11 @@ fn search_parts<'a>(
             q.push(")");
         }),
     ];
-    if !customers.is_empty() {
-        parts.push(Box::new(move |q| {
-            q.push("l.customer_id = any(");
-            q.push_bind(customers.clone());
-            q.push(")");
-        }));
-    }
+    parts.push(Box::new(move |q| {
+        q.push("l.customer_id = any(");
+        tenancy::push_customers_matching(q, partner_id, term, MAX_MATCHING_CUSTOMERS);
+        q.push(")");
+    }));
     if !plan_codes.is_empty() {
         parts.push(Box::new(|q| {
             q.push("l.plan_code = any(");
@@ -215,14 +213,8 @@ pub async fn list(
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(ROW);
     push_scope(&mut q, partner_id, &list);
     if let Some((term, plan_codes)) = list.search {
-        let pattern = format!("%{}%", escape_like(term));
-        // The matching customers are looked up first: with their ids in hand PostgreSQL plans
-        // the licence part through `licenses_customer_idx`, where a subquery let it walk the
-        // partner's whole list in sort order looking for customers that were never there.
-        let customers =
-            tenancy::customers_matching(pool, partner_id, term, MAX_MATCHING_CUSTOMERS).await?;
         q.push(" and l.id in (");
-        for (i, part) in search_parts(partner_id, pattern, customers, plan_codes)
+        for (i, part) in search_parts(partner_id, term, plan_codes)
             .iter()
             .enumerate()
         {

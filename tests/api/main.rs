@@ -16,6 +16,7 @@ mod cluster;
 mod confirmations;
 mod customer_edit;
 mod customer_lists;
+mod customer_search;
 mod customers;
 mod dashboard;
 mod decisions;

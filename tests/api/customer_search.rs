@@ -1,0 +1,85 @@
+//! The partner's customer search over more customers than its first step looks at (the list's
+//! first 1,000): frequent, middling, rare and absent terms find exactly the partner's matching
+//! customers, in order, page after page, whether they are among the newest or beyond them.
+
+use uuid::Uuid;
+
+use crate::helpers::list_pages::walk;
+use crate::helpers::TestApp;
+
+/// `count` customers of `partner`, one a second back in time from now, named so that terms
+/// match a known share: every 13th is an "Acme", every 60th a "Beacon", the oldest 40th ones a
+/// "Zephyr" (all beyond the newest thousand), and one a "Quill".
+async fn many_customers(app: &TestApp, partner: Uuid, count: i32, domain: &str) {
+    sqlx::query(
+        "insert into accounts (id, role, status, email, first_name, last_name, company, \
+           partner_id, created_at, updated_at) \
+         select gen_random_uuid(), 'customer', 'pending_activation', \
+           format('c%s@%s', i, $3), 'Pat', 'Lee' || i, \
+           case when i = 777 then 'Quill Studio' \
+                when i > $2 - 500 and i % 40 = 0 then 'Zephyr Air' \
+                when i % 13 = 0 then 'Acme Freight' \
+                when i % 60 = 0 then 'Beacon Media' else 'Other Works' end, \
+           $1, now() - i * interval '1 second', now() \
+         from generate_series(1, $2) as i",
+    )
+    .bind(partner)
+    .bind(count)
+    .bind(domain)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+/// The partner's customers matching `term`, emails in the list's order for `sort`.
+async fn expected(app: &TestApp, partner: Uuid, term: &str, sort: &str) -> Vec<String> {
+    let order = match sort {
+        "name" => "lower(first_name || ' ' || last_name), id",
+        _ => "created_at desc, id desc",
+    };
+    sqlx::query_scalar(&format!(
+        "select email from accounts where partner_id = $1 and role = 'customer' \
+           and lower(first_name || ' ' || last_name || ' ' || company || ' ' || email) \
+             like '%' || $2 || '%' \
+         order by {order}"
+    ))
+    .bind(partner)
+    .bind(term)
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn searches_over_more_customers_than_the_first_step_reads_find_every_match_in_order() {
+    let app = crate::helpers::spawn_app().await;
+    let (_, partner) = app.partner("p@search.test").await;
+    let (_, other) = app.partner("p@other-search.test").await;
+    many_customers(&app, partner.0, 1_500, "search.test").await;
+    // Another partner's customers match the same terms and never show.
+    many_customers(&app, other.0, 300, "other-search.test").await;
+    let browser = app.signed_in_as("p@search.test").await;
+
+    for (term, sort) in [
+        ("acme", "newest"),
+        ("beacon", "newest"),
+        ("zephyr", "newest"),
+        ("quill", "newest"),
+        ("nothing-like-this", "newest"),
+        ("zephyr", "name"),
+        ("beacon", "name"),
+    ] {
+        let want = expected(&app, partner.0, term, sort).await;
+        let path = format!("/partner/customers?q={term}&sort={sort}");
+        let seen = walk(&app, &browser, &path, "Email").await;
+        assert_eq!(seen, want, "{path}");
+    }
+    let acme = expected(&app, partner.0, "acme", "newest").await;
+    assert!(acme.len() > 100, "a frequent term: {}", acme.len());
+    let zephyr = expected(&app, partner.0, "zephyr", "newest").await;
+    assert!(
+        (5..26).contains(&zephyr.len()),
+        "a rare term, all beyond the newest thousand: {}",
+        zephyr.len()
+    );
+}
