@@ -1,10 +1,11 @@
 //! What a heartbeat costs the database, and what may not change for it to stay cheap: its
-//! update touches no index (HOT), and the offline check still finds the silent PBXs without an
-//! index on the time of their last heartbeat.
+//! update touches no index (HOT), it commits without waiting for the disk in its own
+//! transaction only, and the offline check still finds the silent PBXs without an index on
+//! the time of their last heartbeat.
 
 use reqwest::StatusCode;
 use time::Duration;
-use yeastar_portal::pbx::heartbeat;
+use yeastar_portal::pbx::heartbeat::{self, Report};
 
 use crate::central::{beat, customer_with_pbx, issue_token, REPORT};
 use crate::helpers::spawn_app;
@@ -46,6 +47,45 @@ async fn a_heartbeat_updates_its_row_without_touching_an_index() {
             "a heartbeat wrote an indexed column: every beat now also writes every index"
         );
     }
+}
+
+#[tokio::test]
+async fn a_heartbeat_commits_without_waiting_for_the_disk_and_leaves_its_connection_as_it_was() {
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@durable.test").await;
+    let (browser, path) = customer_with_pbx(&app, "d@durable.test", partner).await;
+    let token = issue_token(&app, &browser, &path).await;
+    let url = format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name);
+    // One connection: the statement after the beat runs where the beat ran.
+    let pool = yeastar_portal::db::connect(&url, 1).await.unwrap();
+    let report = Report {
+        version: "37.20.0.18".into(),
+        extensions_in_use: 9,
+        active_calls: 2,
+    };
+
+    let commands = heartbeat::accept(&pool, &token, &report, app.now())
+        .await
+        .unwrap();
+
+    assert!(commands.is_empty());
+    let setting: String = sqlx::query_scalar("show synchronous_commit")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        setting, "on",
+        "the relaxed durability must end with the heartbeat's own transaction"
+    );
+    let version: Option<String> = sqlx::query_scalar("select software_version from pbx_instances")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        version.as_deref(),
+        Some("37.20.0.18"),
+        "other sessions see the beat at once"
+    );
 }
 
 #[tokio::test]
