@@ -23,6 +23,8 @@ DB=yeastar_portal_heartbeats        # a throwaway database: never the dev one
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 WORK=$(mktemp -d /tmp/yeastar-heartbeats.XXXXXX)
 SERVER_PID=
+# A key of production strength, so the server runs as deployed (and logs no warning about it).
+SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); export SECRET_KEY
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "heartbeats: $*" >&2; exit 1; }
 stop() { [[ -z $SERVER_PID ]] || { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }; }
