@@ -22,6 +22,7 @@ mod dashboard;
 mod decisions;
 mod faults;
 mod fixtures;
+mod heartbeat_writes;
 mod helpers;
 mod idempotency;
 mod input;
