@@ -2,6 +2,7 @@
 //! domain calls and back; they hold no SQL.
 
 pub mod api;
+pub mod assets;
 pub mod central;
 pub mod chrome;
 pub mod config_form;
@@ -33,7 +34,6 @@ use axum::Router;
 use time::Duration;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -104,7 +104,8 @@ fn serve(
     Router::new()
         .merge(pages)
         .merge(bare.into_router())
-        .nest_service("/static", ServeDir::new(static_dir()))
+        .nest_service("/static", assets::service())
+        .route_service("/favicon.ico", assets::favicon())
         .layer(middleware::from_fn_with_state(
             state.draining.clone(),
             drain::while_draining,
@@ -135,15 +136,4 @@ fn serve(
         // every other layer took.
         .layer(middleware::from_fn(observe::record_request))
         .with_state(state)
-}
-
-/// `static/` in the working directory, else the one next to the crate's sources (so `cargo run`
-/// and the tests work from any directory).
-fn static_dir() -> std::path::PathBuf {
-    let local = std::path::PathBuf::from("static");
-    if local.join("css").is_dir() {
-        local
-    } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
-    }
 }

@@ -51,6 +51,7 @@ mod secret_key;
 mod sessions;
 mod shutdown;
 mod smtp;
+mod static_files;
 mod step_up;
 mod subscription_changes;
 mod subscriptions;
