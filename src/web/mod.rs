@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod central;
 pub mod chrome;
+pub mod compression;
 pub mod config_form;
 pub mod csrf;
 pub mod customer;
@@ -83,7 +84,7 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
 }
 
 /// The routes with their layers: sessions and CSRF around the pages, then security headers,
-/// error pages, request ids, tracing and metrics around everything.
+/// error pages, compression, request ids, tracing and metrics around everything.
 fn serve(
     (pages, bare): (Routes<AppState>, Routes<AppState>),
     state: AppState,
@@ -115,6 +116,8 @@ fn serve(
             pages::security_headers,
         ))
         .layer(middleware::from_fn(pages::render_error_pages))
+        .layer(compression::layer())
+        .layer(middleware::from_fn(compression::not_for_other_sites))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

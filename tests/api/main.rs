@@ -13,6 +13,7 @@ mod catalog;
 mod central;
 mod cli;
 mod cluster;
+mod compression;
 mod confirmations;
 mod customer_edit;
 mod customer_lists;
