@@ -2,8 +2,10 @@
 //! domain calls and back; they hold no SQL.
 
 pub mod api;
+pub mod assets;
 pub mod central;
 pub mod chrome;
+pub mod compression;
 pub mod config_form;
 pub mod csrf;
 pub mod customer;
@@ -33,7 +35,6 @@ use axum::Router;
 use time::Duration;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -83,7 +84,7 @@ fn routes() -> (Routes<AppState>, Routes<AppState>) {
 }
 
 /// The routes with their layers: sessions and CSRF around the pages, then security headers,
-/// error pages, request ids, tracing and metrics around everything.
+/// error pages, compression, request ids, tracing and metrics around everything.
 fn serve(
     (pages, bare): (Routes<AppState>, Routes<AppState>),
     state: AppState,
@@ -106,7 +107,8 @@ fn serve(
     let router = Router::new()
         .merge(pages)
         .merge(bare.into_router())
-        .nest_service("/static", ServeDir::new(static_dir()))
+        .nest_service("/static", assets::service())
+        .route_service("/favicon.ico", assets::favicon())
         .layer(middleware::from_fn_with_state(
             state.draining.clone(),
             drain::while_draining,
@@ -116,6 +118,8 @@ fn serve(
             pages::security_headers,
         ))
         .layer(middleware::from_fn(pages::render_error_pages))
+        .layer(compression::layer())
+        .layer(middleware::from_fn(compression::not_for_other_sites))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -141,15 +145,4 @@ fn serve(
         router
     };
     router.with_state(state)
-}
-
-/// `static/` in the working directory, else the one next to the crate's sources (so `cargo run`
-/// and the tests work from any directory).
-fn static_dir() -> std::path::PathBuf {
-    let local = std::path::PathBuf::from("static");
-    if local.join("css").is_dir() {
-        local
-    } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
-    }
 }
