@@ -45,11 +45,40 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
 pub async fn prepare(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     ensure_database(url).await?;
     let pool = connect(url, max_connections).await?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .context("could not apply database migrations")?;
+    migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Our own lock around sqlx's, taken without waiting inside a statement.
+const MIGRATION_LOCK: i64 = 0x5950_4d49_4752_4154; // "YPMIGRAT"
+
+/// Applies pending migrations, one instance at a time. sqlx's migrator waits for its advisory
+/// lock inside a statement, and a waiting statement is an open transaction, which an index
+/// built `concurrently` by the instance holding the lock waits for in turn: a deadlock when
+/// instances start together. So the lock is first taken here by polling
+/// `pg_try_advisory_lock`, which holds no transaction open between tries, on the connection
+/// the migrator then runs on (advisory locks are per session, so sqlx's own is then free).
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .context("could not connect to migrate")?;
+    loop {
+        let locked: bool = sqlx::query_scalar("select pg_try_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .fetch_one(&mut *conn)
+            .await?;
+        if locked {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let migrated = MIGRATOR.run_direct(&mut *conn).await;
+    let _ = sqlx::query("select pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await;
+    migrated.context("could not apply database migrations")
 }
 
 /// Whether `err` is a violation of the named constraint (a unique index or a check): the one
