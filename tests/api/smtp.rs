@@ -100,6 +100,11 @@ impl SmtpSink {
         self.received.lock().unwrap().clone()
     }
 
+    /// How many emails have arrived (without copying them).
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
     pub fn to(&self, recipient: &str) -> Vec<ReceivedEmail> {
         self.received()
             .into_iter()
@@ -115,12 +120,12 @@ impl SmtpSink {
     pub async fn wait_for(&self, count: usize) -> Vec<ReceivedEmail> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
+            let arrived = self.count();
+            if arrived >= count {
+                return self.received();
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("expected {count} emails, {} arrived", received.len());
+                panic!("expected {count} emails, {arrived} arrived");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
