@@ -31,12 +31,10 @@ use yeastar_portal::ids::{AccountId, EmailId};
 use yeastar_portal::mail::messages::ActivationEmail;
 use yeastar_portal::mail::outbox::OutgoingEmail;
 use yeastar_portal::mail::transport::{Envelope, Transport};
-use yeastar_portal::mail::worker::Worker;
+use yeastar_portal::mail::worker::{Worker, IN_FLIGHT};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 const FROM: &str = "Bench <bench@portal.test>";
-/// Emails in flight at once in the reference, as many as one worker sends at once.
-const IN_FLIGHT: usize = 16;
 /// Stands for the recipient in the rendered bodies; replaced per row by the insert.
 const RECIPIENT: &str = "recipient@bench.test";
 
