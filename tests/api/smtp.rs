@@ -44,10 +44,32 @@ impl ReceivedEmail {
     }
 }
 
+/// How the sink answers `RCPT TO` for an address it refuses, as real servers do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `550`: no such mailbox; a sender must not try again.
+    NoSuchMailbox,
+    /// `451`: greylisted; a sender should try again later.
+    Greylisted,
+}
+
+impl Refusal {
+    fn reply(self) -> &'static [u8] {
+        match self {
+            Refusal::NoSuchMailbox => b"550 5.1.1 mailbox unavailable\r\n",
+            Refusal::Greylisted => b"451 4.7.1 greylisted, try again later\r\n",
+        }
+    }
+}
+
+/// Recipients the sink refuses (lower-cased), and how.
+type Refusals = Arc<Mutex<Vec<(String, Refusal)>>>;
+
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<ReceivedEmail>>>,
+    refusals: Refusals,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
@@ -76,20 +98,35 @@ impl SmtpSink {
     fn serve(listener: TcpListener) -> Self {
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
+        let refusals = Refusals::default();
+        let (store, refusing) = (received.clone(), refusals.clone());
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let store = store.clone();
+                let (store, refusing) = (store.clone(), refusing.clone());
                 tokio::spawn(async move {
-                    let _ = session(socket, store).await;
+                    let _ = session(socket, store, refusing).await;
                 });
             }
         });
         Self {
             port,
             received,
+            refusals,
             task: Arc::new(Mutex::new(Some(task))),
         }
+    }
+
+    /// From now on, answers `RCPT TO:<recipient>` with `refusal` instead of accepting it.
+    pub fn refuse(&self, recipient: &str, refusal: Refusal) {
+        self.refusals
+            .lock()
+            .unwrap()
+            .push((recipient.to_ascii_lowercase(), refusal));
+    }
+
+    /// Accepts every recipient again (the greylisting period is over).
+    pub fn accept_all(&self) {
+        self.refusals.lock().unwrap().clear();
     }
 
     pub fn url(&self) -> String {
@@ -141,6 +178,7 @@ impl SmtpSink {
 async fn session(
     socket: tokio::net::TcpStream,
     store: Arc<Mutex<Vec<ReceivedEmail>>>,
+    refusals: Refusals,
 ) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
@@ -170,8 +208,19 @@ async fn session(
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            recipients.push(address);
-            b"250 OK\r\n"
+            let refusal = refusals
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(refused, _)| address.eq_ignore_ascii_case(refused))
+                .map(|(_, refusal)| *refusal);
+            match refusal {
+                Some(refusal) => refusal.reply(),
+                None => {
+                    recipients.push(address);
+                    b"250 OK\r\n"
+                }
+            }
         } else if command.starts_with("DATA") {
             write
                 .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
