@@ -157,3 +157,42 @@ async fn a_greylisted_address_is_retried_after_its_backoff_while_the_rest_of_its
         ("sent".into(), 2, None, false)
     );
 }
+
+#[tokio::test]
+async fn a_slow_recipient_does_not_hold_back_the_record_of_the_rest_of_its_batch() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with_smtp(sink.clone()).await;
+    let mut batch = recipients(9, "slow.test");
+    batch.insert(0, "slow@slow.test".into());
+    sink.accept_after("slow@slow.test", std::time::Duration::from_secs(5));
+    queue(&app, &batch).await;
+
+    let worker = app.worker();
+    let draining = tokio::spawn(async move { worker.drain().await });
+
+    // The others are recorded as sent while the slow one is still being sent: a long wait
+    // for one email must not leave the rest of its batch unrecorded until their leases end.
+    let started = std::time::Instant::now();
+    let sent = "select count(*) from email_outbox where status = 'sent'";
+    while app.count(sent).await < 9 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(3500),
+            "the 9 sent emails were not recorded while the slow one was still going"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (status, attempts, _, _) = row(&app, "slow@slow.test").await;
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("pending", 1),
+        "still being sent"
+    );
+
+    assert_eq!(draining.await.unwrap().unwrap(), 10);
+    assert_eq!(
+        row(&app, "slow@slow.test").await,
+        ("sent".into(), 1, None, false)
+    );
+    assert_eq!(sink.wait_for(10).await.len(), 10);
+    assert_eq!(sink.to("slow@slow.test").len(), 1);
+}

@@ -62,14 +62,22 @@ impl Refusal {
     }
 }
 
-/// Recipients the sink refuses (lower-cased), and how.
-type Refusals = Arc<Mutex<Vec<(String, Refusal)>>>;
+/// What the sink does instead of accepting a recipient at once.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    Refuse(Refusal),
+    /// Accepts, after this long (a slow or stalled server).
+    AcceptAfter(Duration),
+}
+
+/// Recipients the sink does not simply accept, and what it does instead.
+type Rules = Arc<Mutex<Vec<(String, Rule)>>>;
 
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<ReceivedEmail>>>,
-    refusals: Refusals,
+    rules: Rules,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
@@ -98,35 +106,43 @@ impl SmtpSink {
     fn serve(listener: TcpListener) -> Self {
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let refusals = Refusals::default();
-        let (store, refusing) = (received.clone(), refusals.clone());
+        let rules = Rules::default();
+        let (store, answering) = (received.clone(), rules.clone());
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let (store, refusing) = (store.clone(), refusing.clone());
+                let (store, answering) = (store.clone(), answering.clone());
                 tokio::spawn(async move {
-                    let _ = session(socket, store, refusing).await;
+                    let _ = session(socket, store, answering).await;
                 });
             }
         });
         Self {
             port,
             received,
-            refusals,
+            rules,
             task: Arc::new(Mutex::new(Some(task))),
         }
     }
 
     /// From now on, answers `RCPT TO:<recipient>` with `refusal` instead of accepting it.
     pub fn refuse(&self, recipient: &str, refusal: Refusal) {
-        self.refusals
+        self.rules
             .lock()
             .unwrap()
-            .push((recipient.to_ascii_lowercase(), refusal));
+            .push((recipient.to_owned(), Rule::Refuse(refusal)));
     }
 
-    /// Accepts every recipient again (the greylisting period is over).
+    /// From now on, answers `RCPT TO:<recipient>` only after `delay`, then accepts it.
+    pub fn accept_after(&self, recipient: &str, delay: Duration) {
+        self.rules
+            .lock()
+            .unwrap()
+            .push((recipient.to_owned(), Rule::AcceptAfter(delay)));
+    }
+
+    /// Accepts every recipient again, at once (the greylisting period is over).
     pub fn accept_all(&self) {
-        self.refusals.lock().unwrap().clear();
+        self.rules.lock().unwrap().clear();
     }
 
     pub fn url(&self) -> String {
@@ -178,7 +194,7 @@ impl SmtpSink {
 async fn session(
     socket: tokio::net::TcpStream,
     store: Arc<Mutex<Vec<ReceivedEmail>>>,
-    refusals: Refusals,
+    rules: Rules,
 ) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
@@ -208,14 +224,19 @@ async fn session(
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            let refusal = refusals
+            let rule = rules
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|(refused, _)| address.eq_ignore_ascii_case(refused))
-                .map(|(_, refusal)| *refusal);
-            match refusal {
-                Some(refusal) => refusal.reply(),
+                .find(|(recipient, _)| address.eq_ignore_ascii_case(recipient))
+                .map(|(_, rule)| *rule);
+            match rule {
+                Some(Rule::Refuse(refusal)) => refusal.reply(),
+                Some(Rule::AcceptAfter(delay)) => {
+                    tokio::time::sleep(delay).await;
+                    recipients.push(address);
+                    b"250 OK\r\n"
+                }
                 None => {
                     recipients.push(address);
                     b"250 OK\r\n"
