@@ -1,10 +1,17 @@
 //! Where email goes: an SMTP server (lettre), or `.eml` files when no SMTP server is configured.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::smtp::PlainSmtp;
+
+/// SMTP connections one transport keeps open for reuse.
+pub const CONNECTIONS: usize = 16;
 
 pub struct Envelope<'a> {
     pub id: crate::ids::EmailId,
@@ -25,17 +32,27 @@ pub struct SendError {
 
 #[derive(Clone)]
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Plain SMTP, on sockets with Nagle's algorithm off (`mail::smtp` says why).
+    Smtp(Arc<PlainSmtp>),
+    /// SMTP with TLS or credentials (`smtps://`, `?tls=`, `user:password@`): lettre's own
+    /// pool, which sets them up.
+    SmtpWithTls(AsyncSmtpTransport<Tokio1Executor>),
     Files(PathBuf),
 }
 
 impl Transport {
     pub fn smtp(url: &str) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .context("SMTP_URL is not a valid SMTP URL (e.g. smtp://127.0.0.1:2525)")?
+        // lettre reads the URL first, so a bad one is refused with its message either way.
+        let lettre = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .context("SMTP_URL is not a valid SMTP URL (e.g. smtp://127.0.0.1:2525)")?;
+        if let Some(plain) = PlainSmtp::from_url(url, CONNECTIONS) {
+            return Ok(Self::Smtp(Arc::new(plain)));
+        }
+        let transport = lettre
             .timeout(Some(std::time::Duration::from_secs(20)))
+            .pool_config(PoolConfig::new().max_size(CONNECTIONS as u32))
             .build();
-        Ok(Self::Smtp(transport))
+        Ok(Self::SmtpWithTls(transport))
     }
 
     pub async fn send(&self, from: &str, envelope: &Envelope<'_>) -> Result<(), SendError> {
@@ -44,7 +61,8 @@ impl Transport {
             permanent: true,
         })?;
         match self {
-            Transport::Smtp(smtp) => {
+            Transport::Smtp(smtp) => smtp.send(message.envelope(), &message.formatted()).await,
+            Transport::SmtpWithTls(smtp) => {
                 smtp.send(message)
                     .await
                     .map(|_| ())

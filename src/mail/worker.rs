@@ -1,15 +1,17 @@
-//! Drains the outbox. A row is claimed with `FOR UPDATE SKIP LOCKED` and a short lease, so any
-//! number of workers (in any number of app instances) deliver each email once; a worker that
-//! dies mid-send leaves the lease to expire and the email is retried.
+//! Drains the outbox. Due rows are claimed in batches with `FOR UPDATE SKIP LOCKED` and a short
+//! lease, so any number of workers (in any number of app instances) deliver each email once; a
+//! worker that dies mid-send leaves the lease to expire and the email is retried. A batch is
+//! sent over several SMTP connections at once and its outcomes are recorded in one statement.
 
 use std::time::Duration as StdDuration;
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
 
-use super::transport::{Envelope, Transport};
+use super::transport::{self, Envelope, SendError, Transport};
 use crate::clock::Clock;
 use crate::ids::EmailId;
 use crate::telemetry::{self, EmailOutcome};
@@ -17,6 +19,13 @@ use crate::telemetry::{self, EmailOutcome};
 /// How long a claimed email stays invisible to other workers.
 const LEASE: Duration = Duration::minutes(2);
 const POLL_INTERVAL: StdDuration = StdDuration::from_secs(5);
+/// Emails one worker sends at once: one per connection its transport keeps open. A worker
+/// claims no more than that at a time, so every email claimed is being sent at once and its
+/// lease covers its own send only, as when emails were claimed one by one.
+pub const IN_FLIGHT: usize = transport::CONNECTIONS;
+/// A batch's outcomes are recorded once no send has ended for this long, even though some
+/// are still going (a hung server, which only lettre's TLS connections wait on without end).
+const RECORD_WITHIN: StdDuration = StdDuration::from_secs(1);
 
 /// What wakes the worker between deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +56,19 @@ struct Claimed {
     attempts: i32,
 }
 
+impl Claimed {
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
+            id: self.id,
+            recipient: &self.recipient,
+            subject: &self.subject,
+            text_body: &self.text_body,
+            html_body: &self.html_body,
+            kind: &self.kind,
+        }
+    }
+}
+
 /// Delay before the next attempt after `attempts` failures: 5 s doubling, at most one hour.
 /// Transient failures are retried for as long as it takes, so nothing is lost while the SMTP
 /// server is down.
@@ -65,107 +87,132 @@ pub struct Worker {
 impl Worker {
     /// Claims and delivers one due email; `None` when nothing is due.
     pub async fn deliver_one(&self) -> anyhow::Result<Option<Delivery>> {
-        let Some(email) = self.claim().await? else {
-            return Ok(None);
-        };
-        let envelope = Envelope {
-            id: email.id,
-            recipient: &email.recipient,
-            subject: &email.subject,
-            text_body: &email.text_body,
-            html_body: &email.html_body,
-            kind: &email.kind,
-        };
-        let result = self.transport.send(&self.from, &envelope).await;
-        let now = self.clock.now();
-        let outcome = match result {
-            Ok(()) => self.mark_sent(email.id, now).await?,
-            Err(err) if err.permanent => {
-                tracing::error!(email = %email.id, error = %err.message, "email refused for good");
-                self.mark_failed(email.id, &err.message).await?
-            }
-            Err(err) => {
-                let next = now + backoff(email.attempts);
-                tracing::warn!(email = %email.id, attempts = email.attempts, error = %err.message,
-                    retry_at = %next, "email delivery failed; will retry");
-                self.retry_at(email.id, &err.message, next).await?
-            }
-        };
-        Ok(Some(outcome))
-    }
-
-    /// Takes the next due email for the lease, counting the attempt.
-    async fn claim(&self) -> sqlx::Result<Option<Claimed>> {
-        let now = self.clock.now();
-        sqlx::query_as(
-            "update email_outbox set locked_until = $2, attempts = attempts + 1 \
-             where id = (select id from email_outbox \
-                 where status = 'pending' and next_attempt_at <= $1 \
-                   and (locked_until is null or locked_until < $1) \
-                 order by next_attempt_at limit 1 for update skip locked) \
-             returning id, recipient, subject, text_body, html_body, kind, attempts",
-        )
-        .bind(now)
-        .bind(now + LEASE)
-        .fetch_optional(&self.pool)
-        .await
-    }
-
-    async fn mark_sent(&self, id: EmailId, now: OffsetDateTime) -> sqlx::Result<Delivery> {
-        // Once sent (or refused for good) the body is never needed again, and it holds
-        // live links (activation, password reset): keep only the envelope that pages
-        // showing delivery state read (recipient, subject, kind, status, times).
-        sqlx::query(
-            "update email_outbox set status = 'sent', sent_at = $2, locked_until = null, \
-             last_error = null, text_body = '', html_body = '' where id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        telemetry::email(EmailOutcome::Sent);
-        Ok(Delivery::Sent)
-    }
-
-    async fn mark_failed(&self, id: EmailId, error: &str) -> sqlx::Result<Delivery> {
-        sqlx::query(
-            "update email_outbox set status = 'failed', last_error = $2, \
-             locked_until = null, text_body = '', html_body = '' where id = $1",
-        )
-        .bind(id)
-        .bind(error)
-        .execute(&self.pool)
-        .await?;
-        telemetry::email(EmailOutcome::Failed);
-        Ok(Delivery::Failed)
-    }
-
-    async fn retry_at(
-        &self,
-        id: EmailId,
-        error: &str,
-        next: OffsetDateTime,
-    ) -> sqlx::Result<Delivery> {
-        sqlx::query(
-            "update email_outbox set last_error = $2, next_attempt_at = $3, \
-             locked_until = null where id = $1",
-        )
-        .bind(id)
-        .bind(error)
-        .bind(next)
-        .execute(&self.pool)
-        .await?;
-        telemetry::email(EmailOutcome::Retried);
-        Ok(Delivery::Retry(next))
+        Ok(self.deliver_batch(1).await?.pop())
     }
 
     /// Delivers every email that is due now; returns how many were attempted.
     pub async fn drain(&self) -> anyhow::Result<usize> {
         let mut attempted = 0;
-        while self.deliver_one().await?.is_some() {
-            attempted += 1;
+        loop {
+            let delivered = self.deliver_batch(IN_FLIGHT as i64).await?.len();
+            if delivered == 0 {
+                return Ok(attempted);
+            }
+            attempted += delivered;
         }
-        Ok(attempted)
+    }
+
+    /// Claims up to `limit` due emails, sends them all at once and records their outcomes;
+    /// empty when nothing is due. The outcomes are recorded together, in one statement, when
+    /// the sends end together; a send that is still going after `RECORD_WITHIN` does not hold
+    /// back the record of those that ended, so each email sent is recorded while its own lease
+    /// runs, as when emails were sent one by one.
+    async fn deliver_batch(&self, limit: i64) -> anyhow::Result<Vec<Delivery>> {
+        let emails = self.claim(limit).await?;
+        let mut sending: FuturesUnordered<_> =
+            emails.iter().map(|email| self.send(email)).collect();
+        let mut ended = Vec::with_capacity(emails.len());
+        let mut delivered = Vec::with_capacity(emails.len());
+        loop {
+            let next = if ended.is_empty() {
+                Ok(sending.next().await)
+            } else {
+                tokio::time::timeout(RECORD_WITHIN, sending.next()).await
+            };
+            match next {
+                Ok(Some((email, result))) => ended.push(judge(email, result, self.clock.now())),
+                Ok(None) => {
+                    self.record(&ended).await?;
+                    delivered.extend(ended.into_iter().map(|outcome| outcome.delivery));
+                    return Ok(delivered);
+                }
+                Err(_slow) => {
+                    self.record(&ended).await?;
+                    delivered.extend(ended.drain(..).map(|outcome| outcome.delivery));
+                }
+            }
+        }
+    }
+
+    async fn send<'a>(&self, email: &'a Claimed) -> (&'a Claimed, Result<(), SendError>) {
+        let result = self.transport.send(&self.from, &email.envelope()).await;
+        (email, result)
+    }
+
+    /// Takes up to `limit` due emails for the lease, counting the attempt of each.
+    async fn claim(&self, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+        let now = self.clock.now();
+        // `materialized`: the locking select runs once, whatever plan the update gets.
+        sqlx::query_as(
+            "with due as materialized ( \
+                 select id from email_outbox \
+                 where status = 'pending' and next_attempt_at <= $1 \
+                   and (locked_until is null or locked_until < $1) \
+                 order by next_attempt_at limit $3 for update skip locked) \
+             update email_outbox o set locked_until = $2, attempts = o.attempts + 1 \
+             from due where o.id = due.id \
+             returning o.id, o.recipient, o.subject, o.text_body, o.html_body, o.kind, \
+                 o.attempts",
+        )
+        .bind(now)
+        .bind(now + LEASE)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Records what became of each email in `outcomes`, in one statement: sent, retried
+    /// later (each with its own backoff) or failed for good, with the error of a failure.
+    async fn record(&self, outcomes: &[Outcome]) -> sqlx::Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<EmailId> = outcomes.iter().map(|outcome| outcome.id).collect();
+        let statuses: Vec<&str> = outcomes
+            .iter()
+            .map(|outcome| match outcome.delivery {
+                Delivery::Sent => "sent",
+                Delivery::Retry(_) => "pending",
+                Delivery::Failed => "failed",
+            })
+            .collect();
+        let errors: Vec<Option<&str>> = outcomes.iter().map(|o| o.error.as_deref()).collect();
+        let retry_at: Vec<Option<OffsetDateTime>> = outcomes
+            .iter()
+            .map(|outcome| match outcome.delivery {
+                Delivery::Retry(next) => Some(next),
+                _ => None,
+            })
+            .collect();
+        // Once sent (or refused for good) the body is never needed again, and it holds live
+        // links (activation, password reset): keep only the envelope that pages showing
+        // delivery state read (recipient, subject, kind, status, times).
+        sqlx::query(
+            "update email_outbox o set status = r.status::outbox_status, last_error = r.error, \
+                 next_attempt_at = coalesce(r.retry_at, o.next_attempt_at), \
+                 sent_at = case when r.status = 'sent' then $5 else o.sent_at end, \
+                 locked_until = null, \
+                 text_body = case when r.status = 'pending' then o.text_body else '' end, \
+                 html_body = case when r.status = 'pending' then o.html_body else '' end \
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) \
+                 as r(id, status, error, retry_at) \
+             where o.id = r.id",
+        )
+        .bind(ids)
+        .bind(statuses)
+        .bind(errors)
+        .bind(retry_at)
+        .bind(self.clock.now())
+        .execute(&self.pool)
+        .await?;
+        for outcome in outcomes {
+            telemetry::email(match outcome.delivery {
+                Delivery::Sent => EmailOutcome::Sent,
+                Delivery::Retry(_) => EmailOutcome::Retried,
+                Delivery::Failed => EmailOutcome::Failed,
+            });
+        }
+        Ok(())
     }
 
     /// Runs until `shutdown` turns true: delivers what is due, then waits for a notification
@@ -227,6 +274,37 @@ impl Worker {
                 None
             }
         }
+    }
+}
+
+/// What became of one email of a batch, to be recorded.
+struct Outcome {
+    id: EmailId,
+    delivery: Delivery,
+    /// Why it failed, when it did.
+    error: Option<String>,
+}
+
+/// What a send's result means for its email: sent, retried after its backoff, or failed for
+/// good.
+fn judge(email: &Claimed, result: Result<(), SendError>, now: OffsetDateTime) -> Outcome {
+    let (delivery, error) = match result {
+        Ok(()) => (Delivery::Sent, None),
+        Err(err) if err.permanent => {
+            tracing::error!(email = %email.id, error = %err.message, "email refused for good");
+            (Delivery::Failed, Some(err.message))
+        }
+        Err(err) => {
+            let next = now + backoff(email.attempts);
+            tracing::warn!(email = %email.id, attempts = email.attempts, error = %err.message,
+                retry_at = %next, "email delivery failed; will retry");
+            (Delivery::Retry(next), Some(err.message))
+        }
+    };
+    Outcome {
+        id: email.id,
+        delivery,
+        error,
     }
 }
 

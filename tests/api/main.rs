@@ -41,6 +41,7 @@ mod malformed;
 mod manager_partners;
 mod metrics;
 mod orders;
+mod outbox_batches;
 mod partner_detail;
 mod partnership;
 mod password_reset;

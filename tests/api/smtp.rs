@@ -44,10 +44,40 @@ impl ReceivedEmail {
     }
 }
 
+/// How the sink answers `RCPT TO` for an address it refuses, as real servers do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `550`: no such mailbox; a sender must not try again.
+    NoSuchMailbox,
+    /// `451`: greylisted; a sender should try again later.
+    Greylisted,
+}
+
+impl Refusal {
+    fn reply(self) -> &'static [u8] {
+        match self {
+            Refusal::NoSuchMailbox => b"550 5.1.1 mailbox unavailable\r\n",
+            Refusal::Greylisted => b"451 4.7.1 greylisted, try again later\r\n",
+        }
+    }
+}
+
+/// What the sink does instead of accepting a recipient at once.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    Refuse(Refusal),
+    /// Accepts, after this long (a slow or stalled server).
+    AcceptAfter(Duration),
+}
+
+/// Recipients the sink does not simply accept, and what it does instead.
+type Rules = Arc<Mutex<Vec<(String, Rule)>>>;
+
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<ReceivedEmail>>>,
+    rules: Rules,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
@@ -76,20 +106,43 @@ impl SmtpSink {
     fn serve(listener: TcpListener) -> Self {
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
+        let rules = Rules::default();
+        let (store, answering) = (received.clone(), rules.clone());
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let store = store.clone();
+                let (store, answering) = (store.clone(), answering.clone());
                 tokio::spawn(async move {
-                    let _ = session(socket, store).await;
+                    let _ = session(socket, store, answering).await;
                 });
             }
         });
         Self {
             port,
             received,
+            rules,
             task: Arc::new(Mutex::new(Some(task))),
         }
+    }
+
+    /// From now on, answers `RCPT TO:<recipient>` with `refusal` instead of accepting it.
+    pub fn refuse(&self, recipient: &str, refusal: Refusal) {
+        self.rules
+            .lock()
+            .unwrap()
+            .push((recipient.to_owned(), Rule::Refuse(refusal)));
+    }
+
+    /// From now on, answers `RCPT TO:<recipient>` only after `delay`, then accepts it.
+    pub fn accept_after(&self, recipient: &str, delay: Duration) {
+        self.rules
+            .lock()
+            .unwrap()
+            .push((recipient.to_owned(), Rule::AcceptAfter(delay)));
+    }
+
+    /// Accepts every recipient again, at once (the greylisting period is over).
+    pub fn accept_all(&self) {
+        self.rules.lock().unwrap().clear();
     }
 
     pub fn url(&self) -> String {
@@ -98,6 +151,11 @@ impl SmtpSink {
 
     pub fn received(&self) -> Vec<ReceivedEmail> {
         self.received.lock().unwrap().clone()
+    }
+
+    /// How many emails have arrived (without copying them).
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
     }
 
     pub fn to(&self, recipient: &str) -> Vec<ReceivedEmail> {
@@ -115,12 +173,12 @@ impl SmtpSink {
     pub async fn wait_for(&self, count: usize) -> Vec<ReceivedEmail> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
+            let arrived = self.count();
+            if arrived >= count {
+                return self.received();
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("expected {count} emails, {} arrived", received.len());
+                panic!("expected {count} emails, {arrived} arrived");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -136,6 +194,7 @@ impl SmtpSink {
 async fn session(
     socket: tokio::net::TcpStream,
     store: Arc<Mutex<Vec<ReceivedEmail>>>,
+    rules: Rules,
 ) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
@@ -165,8 +224,24 @@ async fn session(
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            recipients.push(address);
-            b"250 OK\r\n"
+            let rule = rules
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(recipient, _)| address.eq_ignore_ascii_case(recipient))
+                .map(|(_, rule)| *rule);
+            match rule {
+                Some(Rule::Refuse(refusal)) => refusal.reply(),
+                Some(Rule::AcceptAfter(delay)) => {
+                    tokio::time::sleep(delay).await;
+                    recipients.push(address);
+                    b"250 OK\r\n"
+                }
+                None => {
+                    recipients.push(address);
+                    b"250 OK\r\n"
+                }
+            }
         } else if command.starts_with("DATA") {
             write
                 .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
