@@ -96,12 +96,13 @@ wrk_ms() {
     f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.2f", v * f }'
 }
 
-# pgbench -M prepared at 16 clients of FILE (under benches/sql/) with -D VARS: sets TPS.
+# pgbench -M prepared at 16 clients of FILE (under benches/sql/) with -D VARS: sets TPS. With
+# the plan cache setting the portal's connections have (db::connect), so both run one plan.
 pgbench_tps() {
   local file=$1 defines=() v
   shift
   for v in "$@"; do defines+=(-D "$v"); done
-  TPS=$(pgbench -n -M prepared -c16 -j2 -T "$DURATION" -h 127.0.0.1 -U postgres "${defines[@]}" \
+  TPS=$(PGOPTIONS="-c plan_cache_mode=force_generic_plan" pgbench -n -M prepared -c16 -j2 -T "$DURATION" -h 127.0.0.1 -U postgres "${defines[@]}" \
     -f "benches/sql/$file" "$DB" 2>/dev/null | awk '/^tps = / { printf "%.0f", $3 }')
   [ -n "$TPS" ] || die "pgbench failed on $file"
 }

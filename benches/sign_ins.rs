@@ -1,10 +1,13 @@
-//! Concurrent sign-ins for `benches/run.sh`: CONCURRENCY clients, each signing in over and over
-//! through the real form (a fresh session for the CSRF token, then the password: one argon2
-//! verification each) for SECONDS, against BASE as EMAIL / PASSWORD. Prints one line:
+//! Concurrent sign-ins for `benches/run.sh`: one client per address in EMAILS (comma-separated),
+//! each signing in over and over through the real form (a fresh session for the CSRF token,
+//! then the password: one argon2 verification each) for SECONDS, against BASE with PASSWORD.
+//! Client n connects from 127.0.0.(n + 2), as people sign in from their own machines: the
+//! portal's per-address and per-account throttles then see what they would see in life, not
+//! one address guessing at fifty accounts. Prints one line:
 //!
 //!     SIGNINS completed=<n> failed=<n> per_second=<x> p50_ms=<x> p99_ms=<x>
 //!
-//! Configured by the environment: BASE, EMAIL, PASSWORD, CONCURRENCY (50), SECONDS (10).
+//! Configured by the environment: BASE, EMAILS, PASSWORD, SECONDS (10).
 
 use std::time::{Duration, Instant};
 
@@ -13,9 +16,15 @@ fn env(name: &str, default: &str) -> String {
 }
 
 /// One sign-in as a person's browser makes it; its time, or why it failed.
-async fn sign_in(base: &str, email: &str, password: &str) -> Result<Duration, String> {
+async fn sign_in(
+    base: &str,
+    email: &str,
+    password: &str,
+    from: std::net::IpAddr,
+) -> Result<Duration, String> {
     let client = reqwest::Client::builder()
         .cookie_store(true)
+        .local_address(from)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
@@ -49,18 +58,22 @@ async fn sign_in(base: &str, email: &str, password: &str) -> Result<Duration, St
 #[tokio::main]
 async fn main() {
     let base = env("BASE", "http://127.0.0.1:18400");
-    let email = env("EMAIL", "partner@northwind.example");
+    let emails = env("EMAILS", "partner@northwind.example");
     let password = env("PASSWORD", "Demo-Portal-2026");
-    let concurrency: usize = env("CONCURRENCY", "50").parse().unwrap_or(50);
     let seconds: u64 = env("SECONDS", "10").parse().unwrap_or(10);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let clients: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (base, email, password) = (base.clone(), email.clone(), password.clone());
+    let clients: Vec<_> = emails
+        .split(',')
+        .map(str::trim)
+        .filter(|email| !email.is_empty())
+        .enumerate()
+        .map(|(n, email)| {
+            let (base, email, password) = (base.clone(), email.to_owned(), password.clone());
+            let from = std::net::IpAddr::from([127, 0, (n / 250) as u8, (n % 250 + 2) as u8]);
             tokio::spawn(async move {
                 let mut results = Vec::new();
                 while Instant::now() < deadline {
-                    results.push(sign_in(&base, &email, &password).await);
+                    results.push(sign_in(&base, &email, &password, from).await);
                 }
                 results
             })

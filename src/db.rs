@@ -27,7 +27,14 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
 }
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid URL")?;
+    let options = PgConnectOptions::from_str(url)
+        .context("DATABASE_URL is not a valid URL")?
+        // Every statement is prepared once per connection; by default PostgreSQL still plans
+        // one again for each execution when its generic plan looks dearer on paper (the
+        // partner's customer list always did), and planning cost more than running it. Our
+        // queries are shaped to follow their indexes whatever the values (a search walks the
+        // list first, then a trigram index: `accounts::customer_list`), so one plan serves.
+        .options([("plan_cache_mode", "force_generic_plan")]);
     PgPoolOptions::new()
         .max_connections(max_connections)
         // Short, so that while PostgreSQL is away a request gets its 503 in a few seconds

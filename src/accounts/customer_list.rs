@@ -156,12 +156,9 @@ const FROM: &str = " from accounts a \
            and t.used_at is null and t.superseded_at is null \
          order by t.created_at desc limit 1) t on true";
 
-/// What a search is matched against: the expression of the trigram indexes.
-const SEARCHED: &str =
-    "lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email)";
-
-/// A search first looks at this many customers in list order: a frequent term finds its page
-/// among them without reading every match; a rarer one goes on through the trigram index.
+/// A search first looks at up to this many customers in list order, from the index alone: a
+/// frequent term finds its page among them without reading every match; a rarer one goes on
+/// through the partner's trigram index.
 const WALK: i64 = 1000;
 
 /// One page of a partner's customers.
@@ -179,14 +176,7 @@ pub async fn list(
         }
         Some(term) => push_search(&mut query, partner_id, &list, term),
     }
-    query
-        .build_query_as()
-        // A reused prepared statement gets a generic plan that cannot tell a rare search term
-        // from a common one; planning each search with its actual pattern lets PostgreSQL
-        // weigh the trigram index against the list order.
-        .persistent(list.search.is_none())
-        .fetch_all(pool)
-        .await
+    query.build_query_as().fetch_all(pool).await
 }
 
 /// ` where` the partner's customers, the status filter and the page position.
@@ -224,12 +214,13 @@ fn push_scope(query: &mut QueryBuilder<'_, Postgres>, partner_id: AccountId, lis
     list.sort.key().push_after(query, list.after);
 }
 
-/// A "contains" search, in one statement and two steps. `near`: the matches among the first
-/// [`WALK`] customers in list order (read through the list's own index). Only when those are
-/// fewer than a page, and there are customers beyond them, `far`: the matches beyond the
-/// walk, found through the partner's trigram index. A frequent term ("acme", 1 customer in
-/// 16) then costs a short walk instead of reading and sorting thousands of matches, and a rare
-/// one a walk and a few index entries instead of the partner's whole list.
+/// A "contains" search, in one statement and two steps. `near`: walking the first [`WALK`]
+/// customers in list order (`accounts_customer_walk_idx`: key, id, `search_text` and status
+/// from the index alone), the first matches, at most a page. Only when they are fewer, and
+/// there are customers beyond the walk, `far`: the matches beyond it, through the partner's
+/// trigram index (`accounts_partner_search_idx`). A frequent term ("acme", 1 customer in 16)
+/// stops its walk after a few hundred index entries; a rare one walks a thousand and reads a
+/// handful of candidates; neither reads the partner's whole list or thousands of matches.
 fn push_search(
     query: &mut QueryBuilder<'_, Postgres>,
     partner_id: AccountId,
@@ -238,34 +229,39 @@ fn push_search(
 ) {
     let key = list.sort.key();
     let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-    let (order, reverse, beyond) = if key.descending {
-        ("desc", "asc", "<")
+    let (order, beyond) = if key.descending {
+        ("desc", "<")
     } else {
-        ("asc", "desc", ">")
+        ("asc", ">")
     };
     query.push(format!(
-        "with walk as materialized (select a.id, {} as k",
-        key.column
-    ));
-    query.push(FROM);
-    push_scope(query, partner_id, list);
-    key.push_order_and_limit(query, WALK);
-    query.push(format!(
-        "), near as materialized (select w.id from walk w join accounts a on a.id = w.id \
-         where {SEARCHED} like "
+        "with near as materialized (select id from (select a.id, a.search_text like "
     ));
     query.push_bind(pattern.clone());
-    query.push("), far as (select a.id");
-    query.push(FROM);
+    query.push(" as hit");
+    push_from(query, list.filter);
     push_scope(query, partner_id, list);
-    query.push(format!(" and {SEARCHED} like "));
+    key.push_order_and_limit(query, WALK);
+    query.push(") walk where hit limit ");
+    query.push_bind(list.limit);
+    query.push("), far as (select a.id");
+    push_from(query, list.filter);
+    push_scope(query, partner_id, list);
+    query.push(" and a.search_text like ");
     query.push_bind(pattern);
     query.push(" and (select count(*) from near) < ");
     query.push_bind(list.limit);
+    // The last customer the walk read: null when there are no more, and then nothing is beyond.
     query.push(format!(
-        " and (select count(*) from walk) = {WALK} \
-         and ({}, a.id) {beyond} (select k, id from walk order by k {reverse}, id {reverse} limit 1))",
-        key.column
+        " and ({}, a.id) {beyond} (select {}, a.id",
+        key.column, key.column
+    ));
+    push_from(query, list.filter);
+    push_scope(query, partner_id, list);
+    query.push(format!(
+        " order by {} {order}, a.id {order} offset {} limit 1))",
+        key.column,
+        WALK - 1
     ));
     query.push(ROW).push(FROM);
     query.push(" where a.id in (select id from near union all select id from far)");
@@ -274,6 +270,18 @@ fn push_search(
         key.column
     ));
     query.push_bind(list.limit);
+}
+
+/// ` from accounts a`, with each one's newest live link only when the filter asks about it.
+fn push_from(query: &mut QueryBuilder<'_, Postgres>, filter: CustomerFilter) {
+    if matches!(
+        filter,
+        CustomerFilter::Pending | CustomerFilter::LinkExpired
+    ) {
+        query.push(FROM);
+    } else {
+        query.push(" from accounts a");
+    }
 }
 
 #[cfg(test)]

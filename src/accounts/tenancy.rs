@@ -135,9 +135,7 @@ pub fn push_customers_matching(
 ) {
     query.push("array(select a.id from accounts a where a.role = 'customer' and a.partner_id = ");
     query.push_bind(partner);
-    query.push(
-        " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) like ",
-    );
+    query.push(" and a.search_text like ");
     query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
     query.push(" limit ");
     query.push_bind(limit);

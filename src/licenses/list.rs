@@ -231,8 +231,5 @@ pub async fn list(
         q.push(")");
     }
     key.push_order_and_limit(&mut q, list.limit);
-    q.build_query_as()
-        .persistent(list.search.is_none())
-        .fetch_all(pool)
-        .await
+    q.build_query_as().fetch_all(pool).await
 }

@@ -83,3 +83,51 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
         zephyr.len()
     );
 }
+
+#[tokio::test]
+async fn a_customer_is_found_by_the_company_it_has_now_not_the_one_it_had() {
+    let app = crate::helpers::spawn_app().await;
+    let (_, partner) = app.partner("p@renamed.test").await;
+    let customer = app.customer_of(partner, "c@renamed.test").await;
+    let browser = app.signed_in_as("p@renamed.test").await;
+    let path = format!("/partner/customers/{customer}/edit");
+    let csrf = app.csrf_for(&browser, &path).await;
+    let saved = app
+        .post_form(
+            &browser,
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("first_name", "Test"),
+                ("last_name", "Customer"),
+                ("company", "Northwind Harbour Pilots"),
+                ("phone", ""),
+                ("country", "DE"),
+                ("address", ""),
+                ("city", ""),
+                ("state", ""),
+                ("postcode", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), reqwest::StatusCode::SEE_OTHER);
+    let found = walk(
+        &app,
+        &browser,
+        "/partner/customers?q=harbour+pilots",
+        "Email",
+    )
+    .await;
+    assert_eq!(found, ["c@renamed.test"]);
+    let old = walk(
+        &app,
+        &browser,
+        "/partner/customers?q=renamed.test+ltd",
+        "Email",
+    )
+    .await;
+    assert!(
+        old.is_empty(),
+        "the old company is no longer found: {old:?}"
+    );
+}
