@@ -234,9 +234,7 @@ fn push_search(
     } else {
         ("asc", ">")
     };
-    query.push(format!(
-        "with near as materialized (select id from (select a.id, a.search_text like "
-    ));
+    query.push("with near as materialized (select id from (select a.id, a.search_text like ");
     query.push_bind(pattern.clone());
     query.push(" as hit");
     push_from(query, list.filter);
