@@ -43,7 +43,9 @@ impl Cursor {
 
 /// One page of a newest-first list on `(time, id)` columns: `head` selects and filters the rows
 /// with the list's scope (an account id) as `$1`, ending in `where ... and`; the cursor becomes
-/// `$2`, `$3` (none on the first page) and the page size `$4`.
+/// `$2`, `$3`. The first page and the others are two statements (and two plans), and the page
+/// size is written in: PostgreSQL plans each statement once for all values, and a plan made for
+/// "cursor or no cursor" could not start its index scan at the cursor.
 pub async fn fetch_newest_first<T>(
     pool: &PgPool,
     head: &str,
@@ -55,16 +57,23 @@ pub async fn fetch_newest_first<T>(
 where
     T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
-    sqlx::query_as(&format!(
-        "{head} ($2::timestamptz is null or ({time}, {id}) < ($2, $3)) \
-         order by {time} desc, {id} desc limit $4"
-    ))
-    .bind(scope)
-    .bind(after.map(|c| c.at))
-    .bind(after.map(|c| c.id))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    let order = format!("order by {time} desc, {id} desc limit {limit}");
+    match after {
+        None => {
+            sqlx::query_as(&format!("{head} true {order}"))
+                .bind(scope)
+                .fetch_all(pool)
+                .await
+        }
+        Some(cursor) => {
+            sqlx::query_as(&format!("{head} ({time}, {id}) < ($2, $3) {order}"))
+                .bind(scope)
+                .bind(cursor.at)
+                .bind(cursor.id)
+                .fetch_all(pool)
+                .await
+        }
+    }
 }
 
 /// Callers fetch `page_size + 1` rows; this keeps `page_size` of them and returns the cursor of
@@ -173,14 +182,15 @@ impl SortKey {
         query.push(")");
     }
 
-    /// ` order by column dir, id dir limit n`.
+    /// ` order by column dir, id dir limit n`. The limit is written into the statement, not
+    /// bound: it is a page size the code chose, and PostgreSQL plans a statement once for all
+    /// values (`db::connect`), so a bound limit would plan every page as if unlimited.
     pub fn push_order_and_limit(&self, query: &mut QueryBuilder<'_, Postgres>, limit: i64) {
         let dir = if self.descending { "desc" } else { "asc" };
         query.push(format!(
-            " order by {} {dir}, {} {dir} limit ",
+            " order by {} {dir}, {} {dir} limit {limit}",
             self.column, self.id
         ));
-        query.push_bind(limit);
     }
 }
 

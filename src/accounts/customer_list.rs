@@ -240,15 +240,13 @@ fn push_search(
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
     key.push_order_and_limit(query, WALK);
-    query.push(") walk where hit limit ");
-    query.push_bind(list.limit);
+    query.push(format!(") walk where hit limit {}", list.limit));
     query.push("), far as (select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
     query.push(" and a.search_text like ");
     query.push_bind(pattern);
-    query.push(" and (select count(*) from near) < ");
-    query.push_bind(list.limit);
+    query.push(format!(" and (select count(*) from near) < {}", list.limit));
     // The last customer the walk read: null when there are no more, and then nothing is beyond.
     query.push(format!(
         " and ({}, a.id) {beyond} (select {}, a.id",
@@ -264,10 +262,9 @@ fn push_search(
     query.push(ROW).push(FROM);
     query.push(" where a.id in (select id from near union all select id from far)");
     query.push(format!(
-        " order by {} {order}, a.id {order} limit ",
-        key.column
+        " order by {} {order}, a.id {order} limit {}",
+        key.column, list.limit
     ));
-    query.push_bind(list.limit);
 }
 
 /// ` from accounts a`, with each one's newest live link only when the filter asks about it.

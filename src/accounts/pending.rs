@@ -40,7 +40,7 @@ pub async fn list_pending_of_manager(
     after: Option<Cursor>,
     limit: i64,
 ) -> sqlx::Result<Vec<PendingRow>> {
-    sqlx::query_as(&format!(
+    let head = format!(
         "select a.id, a.role, a.email, a.first_name, a.last_name, a.company, \
            p.company as partner_company, a.created_at, \
            (select t.expires_at from activation_tokens t where t.account_id = a.id \
@@ -54,16 +54,10 @@ pub async fn list_pending_of_manager(
          left join lateral (select status, last_error from email_outbox o \
              where o.account_id = a.id and o.kind = 'activation' \
              order by o.created_at desc limit 1) e on true \
-         where a.status = 'pending_activation' and {MANAGED_BY} \
-           and ($2::timestamptz is null or (a.created_at, a.id) < ($2, $3)) \
-         order by a.created_at desc, a.id desc limit $4"
-    ))
-    .bind(manager_id)
-    .bind(after.map(|c| c.at))
-    .bind(after.map(|c| c.id))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+         where a.status = 'pending_activation' and {MANAGED_BY} and"
+    );
+    let key = ("a.created_at", "a.id");
+    crate::paging::fetch_newest_first(pool, &head, key, manager_id, after, limit).await
 }
 
 /// The pending account `id` under `manager_id`, locked (FOR UPDATE) until the caller's

@@ -352,6 +352,7 @@ fn push_search_and_page(
         query.push_bind(cursor.id);
         query.push(")");
     }
-    query.push(" order by a.created_at desc, a.id desc limit ");
-    query.push_bind(limit);
+    query.push(format!(
+        " order by a.created_at desc, a.id desc limit {limit}"
+    ));
 }

@@ -115,8 +115,9 @@ pub async fn active_customers_of(
         );
         q.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
     }
-    q.push(" order by lower(company), lower(last_name) limit ");
-    q.push_bind(limit);
+    q.push(format!(
+        " order by lower(company), lower(last_name) limit {limit}"
+    ));
     q.build_query_as()
         .persistent(search.is_none())
         .fetch_all(pool)
@@ -137,7 +138,5 @@ pub fn push_customers_matching(
     query.push_bind(partner);
     query.push(" and a.search_text like ");
     query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
-    query.push(" limit ");
-    query.push_bind(limit);
-    query.push(")");
+    query.push(format!(" limit {limit})"));
 }

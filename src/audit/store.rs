@@ -162,8 +162,7 @@ pub async fn list(
         q.push_bind(cursor.id);
         q.push(")");
     }
-    q.push(" order by l.at desc, l.id desc limit ");
-    q.push_bind(limit);
+    q.push(format!(" order by l.at desc, l.id desc limit {limit}"));
     q.build_query_as().fetch_all(pool).await
 }
 

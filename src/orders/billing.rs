@@ -20,21 +20,13 @@ pub async fn list_for_customer(
     after: Option<Cursor>,
     limit: i64,
 ) -> sqlx::Result<Vec<BillingRow>> {
-    sqlx::query_as(
-        "select o.id, o.number, o.kind, o.status, t.name as product_name, \
+    let head = "select o.id, o.number, o.kind, o.status, t.name as product_name, \
            pl.name as plan_name, o.currency, o.total_minor, o.created_at, o.subscription_id \
          from orders o join plans pl on pl.code = o.plan_code \
          join product_types t on t.code = pl.product_type \
-         where o.customer_id = $1 and o.subscription_id is not null \
-           and ($2::timestamptz is null or (o.created_at, o.id) < ($2, $3)) \
-         order by o.created_at desc, o.id desc limit $4",
-    )
-    .bind(customer_id)
-    .bind(after.map(|c| c.at))
-    .bind(after.map(|c| c.id))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+         where o.customer_id = $1 and o.subscription_id is not null and";
+    let key = ("o.created_at", "o.id");
+    crate::paging::fetch_newest_first(pool, head, key, customer_id, after, limit).await
 }
 
 /// One of the customer's subscription orders, for its invoice; anyone else's is not found.
