@@ -247,6 +247,7 @@ async fn create(
             info,
             manager_id,
             partner_id: None,
+            organization: None,
             created_by: None,
             profile_png: None,
             invited_by: invited_by.to_owned(),

@@ -259,6 +259,7 @@ fn new_account(
         info,
         manager_id: None,
         partner_id: None,
+        organization: None,
         created_by: None,
         profile_png: None,
         invited_by,

@@ -13,6 +13,19 @@ pub enum AppError {
     /// Not signed in: send to the sign-in page, then back to `next`.
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// A member of a partner organization without the permission this page needs.
+    #[error("permission {feature} not granted")]
+    NotPermitted {
+        feature: &'static str,
+        /// The organization's Owner, to ask (none if it could not be read).
+        owner: Option<String>,
+    },
+    /// The member's organization requires two-factor authentication, not on yet: to its setup.
+    #[error("two-factor setup required")]
+    TwoFactorSetupRequired { setup: String },
+    /// A change that the thing's current state does not allow; the message says why.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("the form's security token is missing or wrong")]
     CsrfRejected,
     #[error("bad request: {0}")]
@@ -118,6 +131,20 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let page = match self {
             AppError::SignInRequired { next } => return sign_in(&next),
+            AppError::TwoFactorSetupRequired { setup } => {
+                return Redirect::to(&setup).into_response()
+            }
+            AppError::NotPermitted { feature, owner } => ErrorPage::shown(
+                StatusCode::FORBIDDEN,
+                "Permission needed",
+                format!(
+                    "Your organization has not given you the \u{201c}{feature}\u{201d} permission, \
+                     so this page is not open to you. Ask {} to grant it on the Colleagues page.",
+                    owner.map_or("your organization's Owner".to_owned(), |name| format!(
+                        "your organization's Owner, {name},"
+                    ))
+                ),
+            ),
             AppError::Unavailable(detail) => return unavailable(detail),
             AppError::Unexpected(err) if chain_is_unavailable(&err) => {
                 return unavailable(format!("{err:#}"))
@@ -133,6 +160,9 @@ impl IntoResponse for AppError {
             },
             AppError::BadRequest(message) => {
                 ErrorPage::shown(StatusCode::BAD_REQUEST, "Request not understood", message)
+            }
+            AppError::Conflict(message) => {
+                ErrorPage::shown(StatusCode::CONFLICT, "Not possible", message)
             }
             AppError::Unprocessable(message) => ErrorPage::shown(
                 StatusCode::UNPROCESSABLE_ENTITY,

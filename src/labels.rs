@@ -66,6 +66,7 @@ impl AccountStatus {
             AccountStatus::PendingActivation => "Pending activation",
             AccountStatus::Active => "Active",
             AccountStatus::Removed => "Removed",
+            AccountStatus::Suspended => "Suspended",
         }
     }
 }
@@ -75,6 +76,7 @@ impl ActivationState {
         match self {
             Self::Active => "Active",
             Self::Removed => "Removed",
+            Self::Suspended => "Suspended",
             Self::Pending { .. } => "Pending activation",
             Self::LinkExpired => "Link expired",
         }
@@ -83,7 +85,7 @@ impl ActivationState {
     pub fn badge_class(&self) -> &'static str {
         match self {
             Self::Active => "badge badge-active",
-            Self::Removed => "badge badge-removed",
+            Self::Removed | Self::Suspended => "badge badge-removed",
             Self::Pending { .. } => "badge badge-pending",
             Self::LinkExpired => "badge badge-expired",
         }

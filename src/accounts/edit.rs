@@ -56,7 +56,9 @@ pub async fn update_customer_info(
 ) -> sqlx::Result<Option<Changes>> {
     let mut tx = pool.begin().await?;
     // Locked, so two edits at once each see (and audit) the other's values as "old".
-    let found = tenancy::lock_customer_of(&mut tx, partner.id, customer_id, Lock::Update).await?;
+    let found =
+        tenancy::lock_customer_of(&mut tx, partner.organization(), customer_id, Lock::Update)
+            .await?;
     let Some(before) = found.filter(|c| c.status != AccountStatus::Removed) else {
         return Ok(None);
     };

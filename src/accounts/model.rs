@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::permission::Permission;
 use crate::countries;
 use crate::format::Zone;
 
@@ -28,6 +29,9 @@ pub enum AccountStatus {
     Active,
     #[serde(alias = "removed")]
     Removed,
+    /// A colleague its organization suspended: kept, refused at sign-in, reversible.
+    #[serde(alias = "suspended")]
+    Suspended,
 }
 
 /// A Yeastar ID: an email address, kept as typed but compared case-insensitively.
@@ -94,6 +98,11 @@ pub struct Account {
     pub partner_access: bool,
     /// The IANA zone chosen (or reported by the browser at the first sign-in); see [`Self::zone`].
     pub time_zone: Option<String>,
+    /// The partner organization this account is a member of (its id is the founding account's,
+    /// which is what every `partner_id` names); none for customers and managers.
+    pub organization_id: Option<AccountId>,
+    /// The codes of what the member may use in the Partner Portal (see [`Permission`]).
+    pub permissions: Vec<String>,
 }
 
 impl Account {
@@ -103,13 +112,26 @@ impl Account {
     }
 
     /// The partner whose tenant this account belongs to: a customer's partner, or a partner
-    /// itself; none for account managers. Audit entries are filed under it.
+    /// member's organization; none for account managers. Audit entries are filed under it.
     pub fn tenant(&self) -> Option<AccountId> {
         match self.role {
             Role::Customer => self.partner_id,
-            Role::Partner => Some(self.id),
+            Role::Partner => Some(self.organization()),
             Role::Manager => None,
         }
+    }
+
+    /// The partner organization whose data this account works on in the Partner Portal: the one
+    /// it is a member of (a partner founded before organizations existed is its own).
+    pub fn organization(&self) -> AccountId {
+        self.organization_id.unwrap_or(self.id)
+    }
+
+    /// Whether this member of a partner organization may use `permission`'s feature.
+    pub fn may(&self, permission: Permission) -> bool {
+        self.permissions
+            .iter()
+            .any(|code| code == permission.code())
     }
 
     /// The zone this person sees times in: their own, else their country's, else UTC.
@@ -133,6 +155,8 @@ impl Account {
 pub enum ActivationState {
     Active,
     Removed,
+    /// A colleague its organization suspended.
+    Suspended,
     /// Pending with a link that is still valid until the given time.
     Pending {
         expires_at: OffsetDateTime,
@@ -150,6 +174,7 @@ impl ActivationState {
         match status {
             AccountStatus::Active => Self::Active,
             AccountStatus::Removed => Self::Removed,
+            AccountStatus::Suspended => Self::Suspended,
             AccountStatus::PendingActivation => match link_expires_at {
                 Some(expires_at) if expires_at > now => Self::Pending { expires_at },
                 _ => Self::LinkExpired,

@@ -98,6 +98,8 @@ pub struct Contact {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+    /// What the person is to the account: "account manager", "organization's Owner".
+    pub title: String,
 }
 
 impl Contact {
@@ -106,8 +108,18 @@ impl Contact {
     }
 }
 
-/// The account manager `account` deals with (its own, else its partner's) as a [`Contact`].
+/// The account manager `account` deals with (its own, else its partner's) as a [`Contact`]; for
+/// a colleague in a partner organization, the organization's Owner, who can send a new link.
 pub async fn manager_contact(pool: &PgPool, account: &Account) -> sqlx::Result<Option<Contact>> {
+    if let Some(organization) = account.organization_id.filter(|org| *org != account.id) {
+        return sqlx::query_as(
+            "select w.first_name, w.last_name, w.email, 'organization''s Owner' as title \
+             from organizations o join accounts w on w.id = o.owner_id where o.id = $1",
+        )
+        .bind(organization)
+        .fetch_optional(pool)
+        .await;
+    }
     let manager_id = match (account.manager_id, account.partner_id) {
         (Some(manager), _) => Some(manager),
         (None, Some(partner)) => sqlx::query_scalar::<_, Option<AccountId>>(
@@ -122,7 +134,9 @@ pub async fn manager_contact(pool: &PgPool, account: &Account) -> sqlx::Result<O
     let Some(manager_id) = manager_id else {
         return Ok(None);
     };
-    sqlx::query_as("select first_name, last_name, email from accounts where id = $1")
+    sqlx::query_as(
+        "select first_name, last_name, email, 'account manager' as title from accounts where id = $1",
+    )
         .bind(manager_id)
         .fetch_optional(pool)
         .await

@@ -13,14 +13,15 @@ use crate::ids::SessionId;
 pub(super) const ACCOUNT_COLUMNS: &str =
     "id, role, status, email, first_name, last_name, company, phone, \
      country, address, city, state, postcode, manager_id, partner_id, two_factor_enabled, \
-     has_profile_image, created_at, activated_at, partner_access, time_zone";
+     has_profile_image, created_at, activated_at, partner_access, time_zone, organization_id, \
+     permissions";
 
 /// [`ACCOUNT_COLUMNS`] of the table aliased `a`, for queries that join other accounts.
 pub(super) const A_ACCOUNT_COLUMNS: &str =
     "a.id, a.role, a.status, a.email, a.first_name, a.last_name, a.company, a.phone, \
      a.country, a.address, a.city, a.state, a.postcode, a.manager_id, a.partner_id, \
      a.two_factor_enabled, a.has_profile_image, a.created_at, a.activated_at, a.partner_access, \
-     a.time_zone";
+     a.time_zone, a.organization_id, a.permissions";
 
 /// [`A_ACCOUNT_COLUMNS`] for another owner's statement that joins `accounts a` to load an
 /// `Account` with its own row (the web session store: the signed-in account comes with the
@@ -58,6 +59,9 @@ pub struct NewAccountRow<'a> {
     pub info: &'a AccountInfo,
     pub manager_id: Option<AccountId>,
     pub partner_id: Option<AccountId>,
+    /// The organization a new colleague joins, with its permissions; none for a new partner
+    /// (it founds its own, see the organizations migration) and for everyone else.
+    pub organization: Option<(AccountId, &'a [String])>,
     pub created_by: Option<AccountId>,
     pub now: OffsetDateTime,
 }
@@ -66,8 +70,10 @@ pub struct NewAccountRow<'a> {
 pub async fn insert_account(conn: &mut PgConnection, row: NewAccountRow<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into accounts (id, role, email, first_name, last_name, company, phone, country, \
-         address, city, state, postcode, manager_id, partner_id, created_by, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+         address, city, state, postcode, manager_id, partner_id, created_by, created_at, updated_at, \
+         organization_id, permissions) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, \
+         coalesce($18, '{}'))",
     )
     .bind(row.id)
     .bind(row.role)
@@ -85,6 +91,8 @@ pub async fn insert_account(conn: &mut PgConnection, row: NewAccountRow<'_>) -> 
     .bind(row.partner_id)
     .bind(row.created_by)
     .bind(row.now)
+    .bind(row.organization.map(|(id, _)| id))
+    .bind(row.organization.map(|(_, permissions)| permissions))
     .execute(conn)
     .await?;
     Ok(())
@@ -180,6 +188,8 @@ pub struct PartnerRow {
     #[sqlx(flatten)]
     pub account: Account,
     pub customers: i64,
+    /// Members of the partner organization who are not removed.
+    pub members: i64,
 }
 
 /// The partners assigned to one account manager, newest first, optionally searched, one page
@@ -193,7 +203,9 @@ pub async fn list_partners_of_manager(
 ) -> sqlx::Result<Vec<PartnerRow>> {
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
         "select {A_ACCOUNT_COLUMNS}, (select count(*) from accounts c where c.partner_id = a.id \
-           and c.role = 'customer' and c.status <> 'removed') as customers \
+           and c.role = 'customer' and c.status <> 'removed') as customers, \
+           (select count(*) from accounts m where m.organization_id = a.id \
+           and m.status <> 'removed') as members \
          from accounts a where a.id in (select id from managed_partner_ids("
     ));
     query.push_bind(manager_id);
@@ -315,6 +327,16 @@ pub async fn set_password_and_activate(
     Ok(())
 }
 
+/// When the account last signed in (the colleagues page shows it).
+pub async fn record_sign_in(pool: &PgPool, id: AccountId, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("update accounts set last_signed_in_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_status(
     conn: &mut PgConnection,
     id: AccountId,
@@ -332,7 +354,7 @@ pub async fn set_status(
 
 /// The common end of the account lists (alias `a`): a "contains" search over name, company
 /// and email (the expression of the trigram index), the keyset position, newest first.
-fn push_search_and_page(
+pub(super) fn push_search_and_page(
     query: &mut QueryBuilder<'_, Postgres>,
     search: Option<&str>,
     after: Option<Cursor>,

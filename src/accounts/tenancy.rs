@@ -88,9 +88,10 @@ pub async fn grant_partner_access(
     .bind(id)
     .bind(manager)
     .bind(now)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    // It founds its own organization, as every partner does (see the organizations migration).
+    super::organization::found(conn, id, now).await
 }
 
 /// One choice in a "which customer" picker: id, name, company, email.

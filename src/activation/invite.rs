@@ -22,6 +22,8 @@ pub struct NewAccount {
     pub manager_id: Option<AccountId>,
     /// The partner of a new customer.
     pub partner_id: Option<AccountId>,
+    /// The organization a new colleague joins and the permissions it gets there.
+    pub organization: Option<(AccountId, Vec<String>)>,
     pub created_by: Option<AccountId>,
     /// Already decoded and re-encoded (see `images`).
     pub profile_png: Option<Vec<u8>>,
@@ -48,9 +50,10 @@ impl NewAccount {
                 None,
                 format!("Yeastar (your account manager {})", by.full_name()),
             ),
+            // A customer belongs to the organization of the member who adds it.
             _ => (
                 None,
-                Some(by.id),
+                Some(by.organization()),
                 format!("{} (your Yeastar partner)", by.company),
             ),
         };
@@ -60,9 +63,36 @@ impl NewAccount {
             info,
             manager_id,
             partner_id,
+            organization: None,
             created_by: Some(by.id),
             profile_png,
             invited_by,
+            client_ip: Some(client_ip.to_owned()),
+        }
+    }
+}
+
+impl NewAccount {
+    /// A colleague a member adds to its own organization: a partner account with the
+    /// organization's company and account manager, and the permissions it was given.
+    pub fn colleague_of(
+        by: &Account,
+        email: Email,
+        mut info: AccountInfo,
+        permissions: Vec<String>,
+        client_ip: &str,
+    ) -> Self {
+        info.company.clone_from(&by.company);
+        NewAccount {
+            role: Role::Partner,
+            email,
+            info,
+            manager_id: by.manager_id,
+            partner_id: None,
+            organization: Some((by.organization(), permissions)),
+            created_by: Some(by.id),
+            profile_png: None,
+            invited_by: format!("{} of {}, your colleague", by.full_name(), by.company),
             client_ip: Some(client_ip.to_owned()),
         }
     }
@@ -151,6 +181,10 @@ async fn insert(
         info: &new.info,
         manager_id: new.manager_id,
         partner_id: new.partner_id,
+        organization: new
+            .organization
+            .as_ref()
+            .map(|(id, permissions)| (*id, permissions.as_slice())),
         created_by: new.created_by,
         now,
     };
@@ -176,7 +210,7 @@ async fn record_created(
 ) -> sqlx::Result<()> {
     let tenant = match new.role {
         Role::Customer => new.partner_id,
-        Role::Partner => Some(id),
+        Role::Partner => Some(new.organization.as_ref().map_or(id, |(org, _)| *org)),
         Role::Manager => None,
     };
     for (action, details) in [

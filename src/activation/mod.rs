@@ -113,6 +113,10 @@ pub(crate) async fn email_new_link(
 async fn invited_by(conn: &mut PgConnection, account: &Account) -> sqlx::Result<String> {
     let (other, template) = match account.role {
         Role::Customer => (account.partner_id, "{} (your Yeastar partner)"),
+        // A colleague joins an organization founded by another account.
+        Role::Partner if account.organization_id.is_some_and(|org| org != account.id) => {
+            (account.organization_id, "{} (your organization)")
+        }
         Role::Partner => (account.manager_id, "Yeastar (your account manager {})"),
         Role::Manager => return Ok("Yeastar".into()),
     };
@@ -167,7 +171,7 @@ pub enum LinkState {
 
 fn classify(row: &TokenRow, account: Account, now: OffsetDateTime) -> LinkState {
     match account.status {
-        AccountStatus::Removed => LinkState::Unavailable,
+        AccountStatus::Removed | AccountStatus::Suspended => LinkState::Unavailable,
         AccountStatus::Active => LinkState::AlreadyActive { account },
         AccountStatus::PendingActivation if row.used_at.is_some() => {
             LinkState::AlreadyActive { account }

@@ -5,8 +5,8 @@
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
-use crate::accounts::model::{Account, AccountId};
-use crate::accounts::pending;
+use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::accounts::{organization, pending};
 use crate::audit;
 use crate::audit::Action;
 
@@ -45,18 +45,48 @@ pub async fn resend(
     let account = pending::lock_pending_of_manager(&mut tx, manager.id, account_id)
         .await?
         .ok_or(ResendError::NotFound)?;
+    send_within_limit(tx, manager, &account, public_base_url, client_ip, now).await
+}
+
+/// The same for a colleague not activated yet, resent by a member of its organization (the
+/// Owner, or a member allowed to manage colleagues).
+pub async fn resend_to_colleague(
+    pool: &PgPool,
+    member: &Account,
+    colleague: AccountId,
+    public_base_url: &str,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, ResendError> {
+    let mut tx = pool.begin().await?;
+    let account = organization::lock_member(&mut tx, member.organization(), colleague)
+        .await?
+        .filter(|a| a.status == AccountStatus::PendingActivation)
+        .ok_or(ResendError::NotFound)?;
+    send_within_limit(tx, member, &account, public_base_url, client_ip, now).await
+}
+
+/// A new link for the locked pending `account`, unless it had its day's resends already.
+async fn send_within_limit(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    by: &Account,
+    account: &Account,
+    public_base_url: &str,
+    client_ip: &str,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, ResendError> {
     let since = now - Duration::days(1);
     let recent =
         audit::store::count_since(&mut tx, account.id, Action::ActivationResent, since).await?;
     if recent >= RESENDS_PER_DAY {
-        return Err(ResendError::LimitReached(account.email));
+        return Err(ResendError::LimitReached(account.email.clone()));
     }
     let by = super::Requester {
-        actor: manager.id,
+        actor: by.id,
         action: Action::ActivationResent,
         client_ip,
     };
-    let expires_at = super::send_new_link(&mut tx, &account, by, public_base_url, now).await?;
+    let expires_at = super::send_new_link(&mut tx, account, by, public_base_url, now).await?;
     tx.commit().await?;
     Ok(expires_at)
 }

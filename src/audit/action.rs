@@ -70,6 +70,12 @@ actions! {
     PartnershipWithdrawn => "partnership.withdrawn",
     PartnershipApproved => "partnership.approved",
     PartnershipRejected => "partnership.rejected",
+    ColleaguePermissionsChanged => "colleague.permissions_changed",
+    ColleagueSuspended => "colleague.suspended",
+    ColleagueRestored => "colleague.restored",
+    ColleagueRemoved => "colleague.removed",
+    OwnershipTransferred => "organization.ownership_transferred",
+    TwoFactorPolicyChanged => "organization.two_factor_policy_changed",
 }
 
 impl Action {

@@ -22,6 +22,8 @@ pub enum Scope {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub partner: Option<AccountId>,
+    /// Only what this account did (a partner organization's member).
+    pub member: Option<AccountId>,
     /// Email of the actor or target (exact, case-insensitive).
     pub account: Option<String>,
     pub action: Option<Action>,
@@ -135,6 +137,10 @@ pub async fn list(
     if let Some(partner) = filter.partner {
         q.push(" and l.partner_id = ");
         q.push_bind(partner);
+    }
+    if let Some(member) = filter.member {
+        q.push(" and l.actor_id = ");
+        q.push_bind(member);
     }
     if let Some(email) = &filter.account {
         q.push(" and (lower(a.email) = lower(");

@@ -26,9 +26,9 @@ fn every_account_role_and_status_has_a_label() {
         }
     }
     use AccountStatus::*;
-    for status in [PendingActivation, Active, Removed] {
+    for status in [PendingActivation, Active, Removed, Suspended] {
         match status {
-            PendingActivation | Active | Removed => assert_readable(status.label()),
+            PendingActivation | Active | Removed | Suspended => assert_readable(status.label()),
         }
     }
     assert_eq!(PendingActivation.label(), "Pending activation");
@@ -36,6 +36,7 @@ fn every_account_role_and_status_has_a_label() {
     let states = [
         ActivationState::Active,
         ActivationState::Removed,
+        ActivationState::Suspended,
         ActivationState::Pending { expires_at: now },
         ActivationState::LinkExpired,
     ];
@@ -43,6 +44,7 @@ fn every_account_role_and_status_has_a_label() {
         match state {
             ActivationState::Active
             | ActivationState::Removed
+            | ActivationState::Suspended
             | ActivationState::Pending { .. }
             | ActivationState::LinkExpired => {
                 assert_readable(state.label());

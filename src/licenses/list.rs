@@ -231,5 +231,11 @@ pub async fn list(
         q.push(")");
     }
     key.push_order_and_limit(&mut q, list.limit);
-    q.build_query_as().fetch_all(pool).await
+    q.build_query_as()
+        // A search is planned with its actual words: whether a term is rare (a key) or common
+        // (a plan) decides between a trigram index and the list order, which one plan for all
+        // terms cannot. A list without one is prepared once, like every other statement.
+        .persistent(list.search.is_none())
+        .fetch_all(pool)
+        .await
 }

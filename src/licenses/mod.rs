@@ -33,13 +33,15 @@ pub async fn set_customer(
     now: OffsetDateTime,
 ) -> Result<(), AssociateError> {
     let mut tx = pool.begin().await?;
-    let previous = store::lock_customer(&mut tx, partner.id, license_id)
+    let previous = store::lock_customer(&mut tx, partner.organization(), license_id)
         .await?
         .ok_or(AssociateError::NotFound)?;
     if let Some(customer) = customer {
         // Checked here, not only in the form: a hand-made request naming a pending, removed or
         // another partner's customer changes nothing.
-        let found = tenancy::lock_customer_of(&mut tx, partner.id, customer, Lock::Share).await?;
+        let found =
+            tenancy::lock_customer_of(&mut tx, partner.organization(), customer, Lock::Share)
+                .await?;
         match found.map(|c| c.status) {
             None => return Err(AssociateError::CustomerNotFound),
             Some(AccountStatus::Active) => {}
@@ -57,7 +59,7 @@ pub async fn set_customer(
             actor: Some(partner.id),
             action,
             target,
-            partner: Some(partner.id),
+            partner: Some(partner.organization()),
             client_ip: Some(client_ip),
             details: json!({ "license_id": license_id, "previous_customer": previous }),
         },

@@ -108,13 +108,13 @@ pub async fn place(
     let mut tx = pool.begin().await?;
     if let Some(customer) = new.customer {
         // Locked so the customer cannot be removed between this check and the commit.
-        if !tenancy::lock_active_customer_of(&mut tx, new.partner.id, customer).await? {
+        if !tenancy::lock_active_customer_of(&mut tx, new.partner.organization(), customer).await? {
             return Err(PlaceError::CustomerNotEligible);
         }
     }
     let order = OrderRecord {
         parties: Parties {
-            partner: new.partner.id,
+            partner: new.partner.organization(),
             placed_by: new.partner.id,
             customer: new.customer,
         },
@@ -150,7 +150,8 @@ pub async fn place(
 /// The order this partner already placed with the confirmation's key, as a repeat.
 async fn already_placed(pool: &PgPool, new: &NewOrder<'_>) -> Result<Option<Placed>, PlaceError> {
     let existing =
-        store::find_by_idempotency_key(pool, new.partner.id, new.idempotency_key).await?;
+        store::find_by_idempotency_key(pool, new.partner.organization(), new.idempotency_key)
+            .await?;
     Ok(existing.map(|(order_id, number)| Placed {
         order_id,
         number,
@@ -166,7 +167,7 @@ async fn audit_purchase(
     order: &OrderRecord<'_>,
     recorded: &Recorded,
 ) -> sqlx::Result<()> {
-    let tenant = Some(new.partner.id);
+    let tenant = Some(new.partner.organization());
     if let Some(customer) = new.customer {
         for license_id in &recorded.licenses {
             audit::record(

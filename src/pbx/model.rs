@@ -156,7 +156,7 @@ impl Viewer {
     pub fn of(account: &Account) -> Option<Self> {
         match account.role {
             Role::Customer => Some(Self::Customer(account.id)),
-            Role::Partner => Some(Self::Partner(account.id)),
+            Role::Partner => Some(Self::Partner(account.organization())),
             Role::Manager => None,
         }
     }

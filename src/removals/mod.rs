@@ -52,11 +52,21 @@ pub async fn request(
 ) -> Result<RemovalRequest, RemovalError> {
     let mut tx = pool.begin().await?;
     let customer =
-        tenancy::lock_customer_of(&mut tx, partner.id, customer_id, Lock::Update).await?;
+        tenancy::lock_customer_of(&mut tx, partner.organization(), customer_id, Lock::Update)
+            .await?;
     if customer.is_none_or(|c| c.status == AccountStatus::Removed) {
         return Err(RemovalError::NotFound);
     }
-    let request = match store::insert(&mut tx, partner.id, customer_id, reason, now).await {
+    let request = match store::insert(
+        &mut tx,
+        partner.organization(),
+        partner.id,
+        customer_id,
+        reason,
+        now,
+    )
+    .await
+    {
         Err(err) if crate::db::on_constraint(&err, "removal_requests_one_pending") => {
             return Err(RemovalError::AlreadyPending)
         }
@@ -85,7 +95,7 @@ pub async fn withdraw(
     now: OffsetDateTime,
 ) -> Result<(), RemovalError> {
     let mut tx = pool.begin().await?;
-    let request = store::withdraw_pending(&mut tx, partner.id, customer_id, now)
+    let request = store::withdraw_pending(&mut tx, partner.organization(), customer_id, now)
         .await?
         .ok_or(RemovalError::NotPending)?;
     audit(

@@ -34,19 +34,21 @@ pub async fn latest_for_customer(
 pub async fn insert(
     conn: &mut PgConnection,
     partner_id: AccountId,
+    requested_by: AccountId,
     customer_id: AccountId,
     reason: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<RemovalRequest> {
     sqlx::query_as(&format!(
         "insert into removal_requests as r (id, customer_id, partner_id, reason, requested_by, requested_at) \
-         values ($1, $2, $3, $4, $3, $5) returning {COLUMNS}"
+         values ($1, $2, $3, $4, $6, $5) returning {COLUMNS}"
     ))
     .bind(RemovalId::new())
     .bind(customer_id)
     .bind(partner_id)
     .bind(reason)
     .bind(now)
+    .bind(requested_by)
     .fetch_one(conn)
     .await
 }

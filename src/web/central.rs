@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for Operator {
         // manages its own PBXs in the Customer Portal and its customers' in the Partner Portal.
         let (viewer, portal) = match route_portal(parts) {
             Some(Role::Partner) if account.is_partner() => {
-                (Viewer::Partner(account.id), Role::Partner)
+                (Viewer::Partner(account.organization()), Role::Partner)
             }
             Some(Role::Customer) if account.role == Role::Customer => {
                 (Viewer::Customer(account.id), Role::Customer)

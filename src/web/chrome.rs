@@ -4,6 +4,7 @@
 use super::paths;
 use super::session::Flash;
 use crate::accounts::model::{Account, Role};
+use crate::accounts::permission::Permission;
 use crate::format::Zone;
 use crate::inbox::PendingCounts;
 
@@ -82,7 +83,7 @@ impl Chrome {
     fn items(&self, main: bool) -> Vec<NavItem> {
         nav_entries(self.role())
             .iter()
-            .filter(|item| item.3 == main)
+            .filter(|item| item.3 == main && self.may_open(item.1))
             .map(|(section, href, label, _)| NavItem {
                 href,
                 label,
@@ -90,6 +91,17 @@ impl Chrome {
                 count: self.count_of(section),
             })
             .collect()
+    }
+
+    /// Whether the signed-in member may open a Partner Portal page (see `member_guard`): the
+    /// navigation shows only what it may use.
+    fn may_open(&self, href: &str) -> bool {
+        match (self.portal, &self.user) {
+            (Some(Role::Partner), Some(user)) => {
+                Permission::for_partner_route(href).is_none_or(|needed| user.may(needed))
+            }
+            _ => true,
+        }
     }
 
     /// A customer approved as a partner moves between its two portals.
@@ -139,6 +151,7 @@ const PARTNER_NAV: &[NavEntry] = &[
         "Central Management",
         true,
     ),
+    ("colleagues", paths::PARTNER_COLLEAGUES, "Colleagues", false),
     ("audit", paths::PARTNER_AUDIT, "Audit log", false),
     ("security", paths::PARTNER_SECURITY, "Security", false),
 ];

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use super::forwarded;
+use super::member_guard;
 use super::routes::Portal;
 use super::session;
 use super::state::AppState;
@@ -136,8 +137,12 @@ impl FromRequestParts<AppState> for SignedIn {
         if session::touch(&session, &mark, now).await? {
             sessions::touch(&state.db, mark.session_id, state.clock.now()).await?;
         }
+        let portal = route_portal(parts);
+        if portal == Some(Role::Partner) && account.is_partner() {
+            member_guard::check(parts, state, &account, &session).await?;
+        }
         Ok(Self {
-            portal: route_portal(parts).unwrap_or(account.role),
+            portal: portal.unwrap_or(account.role),
             zone: account.zone(),
             account,
             session,

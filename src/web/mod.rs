@@ -14,6 +14,7 @@ pub mod extractors;
 pub mod form;
 pub mod forwarded;
 pub mod manager;
+pub mod member_guard;
 pub mod observe;
 pub mod pages;
 pub mod paging;

@@ -5,7 +5,8 @@
 
 use std::fmt::Display;
 
-use crate::accounts::model::Role;
+use crate::accounts::model::{Account, AccountId, Role};
+use crate::accounts::permission::Permission;
 
 // Public pages.
 pub const ROOT: &str = "/";
@@ -30,6 +31,13 @@ pub const PARTNER_CENTRAL: &str = "/partner/central-management";
 pub const PARTNER_AUDIT: &str = "/partner/audit";
 pub const PARTNER_AUDIT_CSV: &str = "/partner/audit.csv";
 pub const PARTNER_SECURITY: &str = "/partner/security";
+pub const PARTNER_COLLEAGUES: &str = "/partner/colleagues";
+pub const PARTNER_NEW_COLLEAGUE: &str = "/partner/colleagues/new";
+pub const PARTNER_ORGANIZATION_POLICY: &str = "/partner/colleagues/policy";
+
+pub fn partner_colleague(id: AccountId) -> String {
+    format!("{PARTNER_COLLEAGUES}/{id}")
+}
 
 /// One customer of the partner.
 pub fn partner_customer(id: impl Display) -> String {
@@ -106,6 +114,24 @@ pub fn home(role: Role) -> &'static str {
         Role::Partner => PARTNER_CUSTOMERS,
         Role::Customer => CUSTOMER_HOME,
     }
+}
+
+/// Where this account lands: its role's home, or for a member of a partner organization without
+/// the Customers permission the first Partner Portal page it may open.
+pub fn home_of(account: &Account) -> &'static str {
+    if account.role != Role::Partner || account.may(Permission::Customers) {
+        return home(account.role);
+    }
+    [
+        PARTNER_PRODUCTS,
+        PARTNER_ORDERS,
+        PARTNER_CENTRAL,
+        PARTNER_AUDIT,
+        PARTNER_COLLEAGUES,
+    ]
+    .into_iter()
+    .find(|page| Permission::for_partner_route(page).is_some_and(|p| account.may(p)))
+    .unwrap_or(PARTNER_SECURITY)
 }
 
 /// The URL prefix of a role's portal.

@@ -17,6 +17,7 @@ const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 const PENDING_KEY: &str = "pending_second_factor";
 const SIGN_IN_EMAIL_KEY: &str = "sign_in_email";
+const TWO_FACTOR_SETUP_KEY: &str = "two_factor_setup_required";
 
 /// Runs the rest of the request with a slot for the account its session brings along (see
 /// `auth::session_store`).
@@ -95,6 +96,20 @@ pub async fn touch(session: &Session, mark: &AuthMark, now_unix: i64) -> Result<
     mark.touched_at = now_unix;
     session.insert(AUTH_KEY, mark).await?;
     Ok(true)
+}
+
+/// Marks a sign-in whose organization requires a second factor the account does not have yet:
+/// until it is on, the Partner Portal opens nothing but the Security page.
+pub async fn require_two_factor_setup(session: &Session) -> Result<(), AppError> {
+    session.insert(TWO_FACTOR_SETUP_KEY, true).await?;
+    Ok(())
+}
+
+pub async fn two_factor_setup_required(session: &Session) -> Result<bool, AppError> {
+    Ok(session
+        .get::<bool>(TWO_FACTOR_SETUP_KEY)
+        .await?
+        .unwrap_or(false))
 }
 
 /// Ends the session server-side (the row is deleted) and clears the cookie.

@@ -23,6 +23,7 @@ pub enum Group {
     Subscriptions,
     Pbx,
     Partnership,
+    Colleagues,
 }
 
 impl Group {
@@ -35,6 +36,7 @@ impl Group {
             Group::Subscriptions => "Trials and subscriptions",
             Group::Pbx => "Central Management",
             Group::Partnership => "Partnership",
+            Group::Colleagues => "Colleagues",
         }
     }
 }
@@ -82,6 +84,12 @@ impl Action {
             | A::PartnershipWithdrawn
             | A::PartnershipApproved
             | A::PartnershipRejected => Group::Partnership,
+            A::ColleaguePermissionsChanged
+            | A::ColleagueSuspended
+            | A::ColleagueRestored
+            | A::ColleagueRemoved
+            | A::OwnershipTransferred
+            | A::TwoFactorPolicyChanged => Group::Colleagues,
         }
     }
 
@@ -131,6 +139,12 @@ impl Action {
             A::PartnershipWithdrawn => "Partnership application withdrawn",
             A::PartnershipApproved => "Partnership approved",
             A::PartnershipRejected => "Partnership rejected",
+            A::ColleaguePermissionsChanged => "Colleague's permissions changed",
+            A::ColleagueSuspended => "Colleague suspended",
+            A::ColleagueRestored => "Colleague restored",
+            A::ColleagueRemoved => "Colleague removed",
+            A::OwnershipTransferred => "Ownership transferred",
+            A::TwoFactorPolicyChanged => "Two-factor policy changed",
         }
     }
 }

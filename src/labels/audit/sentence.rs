@@ -102,6 +102,14 @@ impl<'a> Said<'a> {
             A::PartnershipWithdrawn => format!("{by} withdrew their partnership application"),
             A::PartnershipApproved => self.partnership_decided("approved"),
             A::PartnershipRejected => self.partnership_decided("rejected"),
+            A::ColleaguePermissionsChanged => format!("{by} changed the permissions of {to}"),
+            A::ColleagueSuspended => format!("{by} suspended {to}"),
+            A::ColleagueRestored => format!("{by} restored {to}"),
+            A::ColleagueRemoved => format!("{by} removed {to} from the organization"),
+            A::OwnershipTransferred => format!("{by} made {to} the organization's Owner"),
+            A::TwoFactorPolicyChanged => {
+                format!("{by} changed whether every member must use two-factor authentication")
+            }
         }
     }
 

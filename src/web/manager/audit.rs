@@ -33,6 +33,7 @@ const EXPORT_LIMIT: i64 = 50_000;
 #[serde(default)]
 pub struct AuditQuery {
     partner: String,
+    member: String,
     account: String,
     action: String,
     from: String,
@@ -44,6 +45,7 @@ impl AuditQuery {
     fn params(&self) -> Vec<(&'static str, &str)> {
         vec![
             ("partner", self.partner.as_str()),
+            ("member", self.member.as_str()),
             ("account", self.account.as_str()),
             ("action", self.action.as_str()),
             ("from", self.from.as_str()),
@@ -82,16 +84,15 @@ impl AuditQuery {
                 errors.add("to", "The end date is before the start date.");
             }
         }
-        let partner = match self.partner.trim() {
+        let mut id = |field: &'static str, raw: &str, message: &'static str| match raw.trim() {
             "" => None,
-            raw => match uuid::Uuid::parse_str(raw) {
-                Ok(id) => Some(AccountId(id)),
-                Err(_) => {
-                    errors.add("partner", "Choose a partner from the list.");
-                    None
-                }
-            },
+            raw => uuid::Uuid::parse_str(raw).map(AccountId).ok().or_else(|| {
+                errors.add(field, message);
+                None
+            }),
         };
+        let partner = id("partner", &self.partner, "Choose a partner from the list.");
+        let member = id("member", &self.member, "Choose a member from the list.");
         let action = match self.action.trim() {
             "" => None,
             raw => {
@@ -108,6 +109,7 @@ impl AuditQuery {
         let account = Some(self.account.trim().to_owned()).filter(|a| !a.is_empty());
         Ok(Filter {
             partner,
+            member,
             account,
             action,
             from: from.map(|d| zone.start_of(d)),
@@ -186,6 +188,8 @@ pub struct AuditPage {
     base: &'static str,
     query: AuditQuery,
     partners: Vec<PartnerRow>,
+    /// A partner organization's members, to filter by who did it: (id, "Name (email)").
+    members: Vec<(String, String)>,
     groups: Vec<(&'static str, Vec<Action>)>,
     rows: Vec<AuditRow>,
     next_page: Option<String>,
@@ -202,6 +206,7 @@ pub(crate) async fn audit_page(
     chrome: Chrome,
     query: AuditQuery,
     partners: Vec<PartnerRow>,
+    members: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     let (rows, next_page, errors) = match query.filter(&chrome.zone) {
         Err(errors) => (Vec::new(), None, errors),
@@ -232,6 +237,7 @@ pub(crate) async fn audit_page(
         export_url: page_url(&format!("{base}.csv"), &query.params(), None),
         query,
         partners,
+        members,
         groups: words::action_groups(),
         rows: rows
             .into_iter()
@@ -260,6 +266,7 @@ pub async fn get_manager_audit(
         chrome,
         query,
         partners,
+        Vec::new(),
     )
     .await
 }

@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 use crate::accounts::model::{Account, AccountId, AccountStatus};
+use crate::accounts::organization::{self, Member};
 use crate::accounts::store as account_store;
 use crate::error::AppError;
 use crate::format::date_in;
@@ -19,15 +20,16 @@ use crate::web::state::AppState;
 
 /// The page shows the newest orders only; the partner's own Orders page has them all.
 const RECENT_ORDERS: i64 = 10;
+const MEMBERS_SHOWN: i64 = 100;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "manager/partner_show.html")]
 pub struct PartnerPage {
     chrome: Chrome,
     partner: Account,
-    /// The people of the partner company who sign in to the Partner Portal. Today a partner
-    /// company has one account, so this is the partner account itself.
-    members: Vec<Account>,
+    /// The people of the partner organization who sign in to the Partner Portal (the newest
+    /// hundred; the organization's Colleagues page has them all).
+    members: Vec<Member>,
     /// (label, number of customers), every status listed, zero included.
     customers: Vec<(&'static str, i64)>,
     orders: Vec<OrderView>,
@@ -39,12 +41,14 @@ impl PartnerPage {
     fn status_label(account: &Account) -> &'static str {
         status_label(account.status)
     }
+    fn member_status_badge(member: &Member) -> &'static str {
+        badge_of(member.status)
+    }
+    fn member_status_label(member: &Member) -> &'static str {
+        status_label(member.status)
+    }
     fn status_badge(account: &Account) -> &'static str {
-        match account.status {
-            AccountStatus::Active => "badge badge-active",
-            AccountStatus::PendingActivation => "badge badge-pending",
-            AccountStatus::Removed => "badge badge-removed",
-        }
+        badge_of(account.status)
     }
     fn requested(&self, row: &removals::QueueRow) -> String {
         date_in(row.request.requested_at, &self.chrome.zone)
@@ -57,11 +61,20 @@ impl PartnerPage {
     }
 }
 
+fn badge_of(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Active => "badge badge-active",
+        AccountStatus::PendingActivation => "badge badge-pending",
+        AccountStatus::Removed | AccountStatus::Suspended => "badge badge-removed",
+    }
+}
+
 fn status_label(status: AccountStatus) -> &'static str {
     match status {
         AccountStatus::Active => "Active",
         AccountStatus::PendingActivation => "Pending activation",
         AccountStatus::Removed => "Removed",
+        AccountStatus::Suspended => "Suspended",
     }
 }
 
@@ -110,7 +123,8 @@ pub async fn get_partner(
     let applications = partnership::queue(&state.db, manager.account.id, Some(partner.id)).await?;
     Ok(PartnerPage {
         chrome: manager.chrome(partner.company.clone(), "partners").await?,
-        members: vec![partner.clone()],
+        members: organization::list_members(&state.db, partner.id, None, None, MEMBERS_SHOWN)
+            .await?,
         partner,
         customers,
         orders,

@@ -88,13 +88,15 @@ pub async fn get_customer(
 ) -> Result<CustomerPage, AppError> {
     // Scoped by the partner in SQL: another partner's customer is "not found", not forbidden.
     let (customer, link_expires_at) =
-        account_store::find_customer_of_partner(&state.db, partner.account.id, id)
+        account_store::find_customer_of_partner(&state.db, partner.account.organization(), id)
             .await?
             .ok_or(AppError::NotFound)?;
     let state_now = ActivationState::of(customer.status, link_expires_at, state.clock.now());
-    let removal = removals::latest_for_customer(&state.db, partner.account.id, customer.id).await?;
+    let removal =
+        removals::latest_for_customer(&state.db, partner.account.organization(), customer.id)
+            .await?;
     // A fixed number of queries, each bounded, whatever the customer holds.
-    let me = partner.account.id;
+    let me = partner.account.organization();
     let subscriptions =
         crate::subscriptions::store::list_for_partner_customer(&state.db, me, customer.id).await?;
     let ids: Vec<SubscriptionId> = subscriptions.iter().map(|s| s.subscription.id).collect();

@@ -88,7 +88,7 @@ pub async fn get_customers(
     let now = state.clock.now();
     let mut rows = customer_list::list(
         &state.db,
-        partner.account.id,
+        partner.account.organization(),
         CustomerList {
             search: (!search.is_empty()).then_some(search),
             filter,
@@ -131,8 +131,9 @@ pub(super) async fn own_customer(
     partner: &CurrentPartner,
     id: AccountId,
 ) -> Result<Account, AppError> {
-    let (customer, _) = account_store::find_customer_of_partner(&state.db, partner.account.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (customer, _) =
+        account_store::find_customer_of_partner(&state.db, partner.account.organization(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     Ok(customer)
 }

@@ -1,6 +1,8 @@
 //! The Partner Portal.
 
 pub mod audit;
+pub mod colleague;
+pub mod colleagues;
 pub mod customer_edit;
 pub mod customer_new;
 pub mod customer_show;

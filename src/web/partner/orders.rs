@@ -96,7 +96,7 @@ pub async fn get_orders(
     let after = KeyCursor::decode(&query.after, sort.key().kind);
     let mut orders = order_list::list(
         &state.db,
-        partner.account.id,
+        partner.account.organization(),
         filter,
         sort,
         after.as_ref(),
@@ -149,7 +149,7 @@ async fn load(
     partner: &CurrentPartner,
     id: OrderId,
 ) -> Result<(OrderView, Vec<StoredLine>), AppError> {
-    let order = store::find(&state.db, partner.account.id, id)
+    let order = store::find(&state.db, partner.account.organization(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let lines = store::lines(&state.db, order.id).await?;

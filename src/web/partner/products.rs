@@ -38,7 +38,8 @@ pub async fn get_products(
 ) -> Result<ProductsPage, AppError> {
     Ok(ProductsPage {
         chrome: partner.chrome("Products & Purchase", "products").await?,
-        types: licenses::counts_by_type(&state.db, &state.catalog, partner.account.id).await?,
+        types: licenses::counts_by_type(&state.db, &state.catalog, partner.account.organization())
+            .await?,
     })
 }
 
@@ -93,7 +94,7 @@ pub async fn get_product_list(
     let today = state.clock.now().date();
     let mut rows = license_list::list(
         &state.db,
-        partner.account.id,
+        partner.account.organization(),
         LicenseList {
             product_type: &product_type,
             search: (!search.is_empty()).then_some((search, plan_codes.as_slice())),
@@ -159,7 +160,7 @@ async fn license_of(
     partner: &CurrentPartner,
     id: LicenseId,
 ) -> Result<LicenseRow, AppError> {
-    licenses::find(&state.db, partner.account.id, id)
+    licenses::find(&state.db, partner.account.organization(), id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -174,7 +175,7 @@ async fn associate_page(
     let search = query.trim();
     let customers = licenses::eligible_customers(
         &state.db,
-        partner.account.id,
+        partner.account.organization(),
         (!search.is_empty()).then_some(search),
         50,
     )

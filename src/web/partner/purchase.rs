@@ -45,7 +45,7 @@ async fn purchase_page<'a>(
         errors,
         customers: licenses::eligible_customers(
             &state.db,
-            partner.account.id,
+            partner.account.organization(),
             None,
             CUSTOMER_CHOICES,
         )
@@ -113,7 +113,7 @@ async fn check(
             .await?
             .filter(|a| {
                 a.role == Role::Customer
-                    && a.partner_id == Some(partner.account.id)
+                    && a.partner_id == Some(partner.account.organization())
                     && a.status == AccountStatus::Active
             });
         if found.is_none() {

@@ -4,9 +4,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
 
 use super::{
-    customer_edit, customer_new, customer_show, customers, orders, products, purchase, removals,
+    colleague, colleagues, customer_edit, customer_new, customer_show, customers, orders, products,
+    purchase, removals,
 };
 use crate::accounts::model::Role;
+use crate::web::extractors::CurrentPartner;
 use crate::web::partner::audit;
 use crate::web::paths;
 use crate::web::routes::{get, post, Portal, Routes};
@@ -17,10 +19,13 @@ pub fn routes() -> Routes<AppState> {
     Routes::new()
         .route(
             paths::PARTNER,
-            get(|| async { Redirect::to(paths::PARTNER_CUSTOMERS) }),
+            get(|partner: CurrentPartner| async move {
+                Redirect::to(paths::home_of(&partner.account))
+            }),
         )
         .merge(customer_routes())
         .merge(product_routes())
+        .merge(colleague_routes())
         .route(paths::PARTNER_AUDIT, get(audit::get_partner_audit))
         .route(paths::PARTNER_AUDIT_CSV, get(audit::get_partner_audit_csv))
         .merge(security::routes(Role::Partner))
@@ -78,5 +83,43 @@ fn product_routes() -> Routes<AppState> {
         .route(
             "/partner/licenses/{id}/dissociate",
             post(products::post_dissociate),
+        )
+}
+
+fn colleague_routes() -> Routes<AppState> {
+    Routes::new()
+        .route(paths::PARTNER_COLLEAGUES, get(colleagues::get_colleagues))
+        .route(
+            paths::PARTNER_NEW_COLLEAGUE,
+            get(colleagues::get_new_colleague).post(colleagues::post_new_colleague),
+        )
+        .route(
+            paths::PARTNER_ORGANIZATION_POLICY,
+            post(colleagues::post_policy),
+        )
+        .route("/partner/colleagues/{id}", get(colleague::get_colleague))
+        .route(
+            "/partner/colleagues/{id}/permissions",
+            post(colleague::post_permissions),
+        )
+        .route(
+            "/partner/colleagues/{id}/suspend",
+            post(colleague::post_suspend),
+        )
+        .route(
+            "/partner/colleagues/{id}/restore",
+            post(colleague::post_restore),
+        )
+        .route(
+            "/partner/colleagues/{id}/resend-activation",
+            post(colleague::post_resend),
+        )
+        .route(
+            "/partner/colleagues/{id}/remove",
+            get(colleague::get_remove).post(colleague::post_remove),
+        )
+        .route(
+            "/partner/colleagues/{id}/transfer-ownership",
+            get(colleague::get_transfer).post(colleague::post_transfer),
         )
 }

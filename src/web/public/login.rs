@@ -11,6 +11,7 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use crate::accounts::model::{Account, AccountStatus, Role};
+use crate::accounts::organization;
 use crate::accounts::store as account_store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{sessions, throttle};
@@ -60,7 +61,7 @@ pub async fn get_root(
     };
     match sessions::find_account(&state.db, mark.account_id, mark.session_id).await? {
         Some(account) if account.status == AccountStatus::Active => {
-            Ok(Redirect::to(paths::home(account.role)))
+            Ok(Redirect::to(paths::home_of(&account)))
         }
         _ => Ok(Redirect::to(paths::LOGIN)),
     }
@@ -93,6 +94,16 @@ pub fn landing(role: Role, next: &str) -> String {
         next.to_owned()
     } else {
         paths::home(role).to_owned()
+    }
+}
+
+/// [`landing`] for this account: instead of its role's home, the first page it may open.
+pub fn landing_for(account: &Account, next: &str) -> String {
+    let to = landing(account.role, next);
+    if to == paths::home(account.role) {
+        paths::home_of(account).to_owned()
+    } else {
+        to
     }
 }
 
@@ -173,6 +184,13 @@ pub async fn complete_sign_in(
     let session_id =
         sessions::create(&state.db, account.id, &client.user_agent, &client.ip, now).await?;
     session::sign_in(session, account.id, session_id, now.unix_timestamp()).await?;
+    account_store::record_sign_in(&state.db, account.id, now).await?;
+    if account.is_partner()
+        && !account.two_factor_enabled
+        && organization::requires_two_factor(&state.db, account.organization()).await?
+    {
+        session::require_two_factor_setup(session).await?;
+    }
     let entry = Entry {
         actor: Some(account.id),
         action: Action::SignInSucceeded,
@@ -225,7 +243,7 @@ pub async fn post_login(
     };
     // The password was right: the attempt is given back (the second factor counts its own).
     attempt.release(&state.db).await?;
-    if let Some((status, message)) = refusal(account.status) {
+    if let Some((status, message)) = refusal(&account) {
         telemetry::sign_in(SignInStep::Password, SignInOutcome::Failure);
         return refuse(&visitor, &form, status, message).await;
     }
@@ -250,12 +268,23 @@ async fn refuse(
 
 /// Why an account whose password was right still cannot sign in (a pending account is told
 /// nothing more than a wrong password would be).
-fn refusal(status: AccountStatus) -> Option<(StatusCode, String)> {
-    match status {
+fn refusal(account: &Account) -> Option<(StatusCode, String)> {
+    let ask = if account.role == Role::Partner {
+        "your organization's Owner"
+    } else {
+        "your Yeastar partner"
+    };
+    match account.status {
         AccountStatus::Active => None,
         AccountStatus::Removed => Some((
             StatusCode::FORBIDDEN,
-            "This account is no longer available. Contact your Yeastar partner.".into(),
+            format!("This account is no longer available. Contact {ask}."),
+        )),
+        AccountStatus::Suspended => Some((
+            StatusCode::FORBIDDEN,
+            format!(
+                "This account has been suspended by your organization. Ask {ask} to restore it."
+            ),
         )),
         AccountStatus::PendingActivation => {
             Some((StatusCode::UNPROCESSABLE_ENTITY, BAD_CREDENTIALS.into()))
@@ -289,7 +318,7 @@ async fn continue_sign_in(
     complete_sign_in(state, &visitor.session, account, client, "password").await?;
     telemetry::sign_in(SignInStep::Password, SignInOutcome::Success);
     remember_browser_zone(state, account, &form.time_zone).await?;
-    Ok(Redirect::to(&landing(account.role, &form.next)).into_response())
+    Ok(Redirect::to(&landing_for(&account, &form.next)).into_response())
 }
 
 pub async fn post_logout(

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::login::{
-    complete_sign_in, landing, record_failed_attempt, remember_browser_zone, retry_message,
+    complete_sign_in, landing_for, record_failed_attempt, remember_browser_zone, retry_message,
 };
 use crate::accounts::model::{Account, AccountStatus};
 use crate::accounts::store as account_store;
@@ -160,5 +160,5 @@ async fn finish_sign_in(
     if let Some(message) = notice {
         session::flash(&visitor.session, FlashKind::Info, message).await?;
     }
-    Ok(Redirect::to(&landing(account.role, &pending.next)).into_response())
+    Ok(Redirect::to(&landing_for(&account, &pending.next)).into_response())
 }

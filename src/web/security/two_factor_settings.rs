@@ -12,7 +12,8 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::{password_step_up, refuse, Owner};
-use crate::accounts::model::FieldErrors;
+use crate::accounts::model::{FieldErrors, Role};
+use crate::accounts::organization;
 use crate::auth::totp;
 use crate::auth::two_factor::{self, CodeCheck};
 use crate::error::AppError;
@@ -158,6 +159,18 @@ pub async fn post_disable(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
+    let account = &owner.0.account;
+    if owner.0.portal == Role::Partner
+        && account.is_partner()
+        && organization::requires_two_factor(&state.db, account.organization()).await?
+    {
+        errors.add(
+            "disable_password",
+            "Your organization requires two-factor authentication for every member, so it \
+             cannot be turned off. Ask your organization's Owner about the policy.",
+        );
+        return refuse(&state, &owner, errors).await;
+    }
     match password_step_up(&state, &owner, &client, &form.password).await? {
         StepUp::SignedOut(response) => return Ok(response),
         StepUp::Failed => errors.add("disable_password", "The password is incorrect."),

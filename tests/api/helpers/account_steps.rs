@@ -36,6 +36,7 @@ impl TestApp {
                 },
                 manager_id: manager,
                 partner_id: partner,
+                organization: None,
                 created_by: None,
                 profile_png: None,
                 invited_by: "Yeastar".into(),
