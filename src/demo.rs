@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use time::Duration;
 
 use crate::accounts::model::{AccountId, AccountInfo, Email, Role};
+use crate::accounts::permission::{codes, TEMPLATES};
 use crate::accounts::store as account_store;
 use crate::activation;
 use crate::activation::invite::{self, NewAccount};
@@ -43,6 +44,13 @@ const PARTNERS: [Person<'static>; 2] = [
         country: "GB",
         city: "Leeds",
     },
+];
+
+/// Northwind's colleagues: (email, first, last, role template), all active.
+pub const COLLEAGUES: [(&str, &str, &str, &str); 3] = [
+    ("sales-team@northwind.example", "Sam", "Seller", "sales"),
+    ("purchasing@northwind.example", "Pia", "Buyer", "purchasing"),
+    ("support@northwind.example", "Sven", "Helper", "support"),
 ];
 
 /// (partner index, customer, state) — "active", "pending" (valid link) or "expired".
@@ -222,6 +230,39 @@ impl Seeder<'_> {
         Ok(partner_ids)
     }
 
+    /// Adds the first partner's colleagues, each with its role template's permissions.
+    async fn colleagues(&self, owner_id: AccountId) -> anyhow::Result<()> {
+        let owner = account_store::find_by_id(self.pool, owner_id)
+            .await?
+            .context("the demo partner")?;
+        for (email, first, last, template) in COLLEAGUES {
+            let permissions = TEMPLATES
+                .iter()
+                .find(|t| t.code == template)
+                .map_or(&[][..], |t| t.permissions);
+            let person = Person {
+                email,
+                first,
+                last,
+                company: PARTNERS[0].company,
+                country: PARTNERS[0].country,
+                city: PARTNERS[0].city,
+            };
+            let new = NewAccount {
+                client_ip: None,
+                ..NewAccount::colleague_of(
+                    &owner,
+                    Email::parse(email).map_err(anyhow::Error::msg)?,
+                    info(&person),
+                    codes(permissions),
+                    "",
+                )
+            };
+            self.add(new, "active").await?;
+        }
+        Ok(())
+    }
+
     /// Adds every customer; returns the activation links of those left pending.
     async fn customers(
         &self,
@@ -283,6 +324,7 @@ pub async fn seed(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Resu
     };
     let manager_id = seeder.manager().await?;
     let partner_ids = seeder.partners(manager_id).await?;
+    seeder.colleagues(partner_ids[0]).await?;
     let pending_links = seeder.customers(&partner_ids).await?;
     print_summary(&pending_links);
     Ok(())
@@ -297,6 +339,9 @@ fn print_summary(pending_links: &[(&str, String)]) {
             "  partner          {}  ({})",
             partner.email, partner.company
         );
+    }
+    for (email, _, _, template) in COLLEAGUES {
+        println!("  colleague        {email}  (Northwind Telecom, {template})");
     }
     for (_, customer, state) in &CUSTOMERS {
         println!("  customer         {}  ({state})", customer.email);

@@ -21,6 +21,8 @@ use crate::smtp::SmtpSink;
 
 // Accounts: created, activated, partners and their customers, signed in; the Add Partner form.
 mod account_steps;
+// Partner organizations: adding a colleague, activating it, signing it in.
+mod colleague_steps;
 // Sign-in security steps (2FA setup, sessions, bursts, the reset queue): more `TestApp` methods.
 mod auth_steps;
 // Reading list pages: columns, Next page links, every row across the pages.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use reqwest::Client;
 use uuid::Uuid;
 use yeastar_portal::accounts::model::{AccountId, Role};
+use yeastar_portal::accounts::permission::Permission;
 use yeastar_portal::web::routes::Portal;
 
 use crate::fixtures::{
@@ -25,6 +26,9 @@ pub enum Who {
     CustomerOfAnotherPartner,
     AnotherManager,
     SignedOut,
+    /// A colleague in partner A's organization holding every permission but
+    /// `Permission::ALL[n]`.
+    ColleagueWithout(usize),
 }
 
 pub struct Actor {
@@ -87,6 +91,8 @@ struct Ids {
     /// The order of customer A's subscription (their Billing page).
     subscription_order: Uuid,
     license: Uuid,
+    /// A colleague of partner A (pending: the Owner's actions on it still apply).
+    colleague: AccountId,
     withdraw: AccountId,
     approve: Uuid,
     reject: Uuid,
@@ -193,6 +199,21 @@ fn paths(ids: &Ids) -> HashMap<String, String> {
     .into_iter()
     .map(|(pattern, path)| (pattern.to_owned(), path))
     .collect();
+    let colleague = format!("/partner/colleagues/{}", ids.colleague);
+    for suffix in [
+        "",
+        "/permissions",
+        "/suspend",
+        "/restore",
+        "/resend-activation",
+        "/remove",
+        "/transfer-ownership",
+    ] {
+        paths.insert(
+            format!("/partner/colleagues/{{id}}{suffix}"),
+            format!("{colleague}{suffix}"),
+        );
+    }
     for portal in ["customer", "partner"] {
         let base = format!("/{portal}/central-management");
         paths.insert(format!("{base}/{{id}}"), format!("{base}/{}", ids.instance));
@@ -237,6 +258,10 @@ impl TestApp {
         .await;
         let removals = removal_requests(self, &p_a, &leaving).await;
         let application = partnership_application(self, &c_a).await;
+        let colleague = self
+            .add_colleague(&p_a.0, "colleague@a.test", &["customers"])
+            .await;
+        let colleagues = colleagues_without_each_permission(self, &p_a).await;
         let (activation, reset) = emailed_links(self).await;
         let ids = Ids {
             partner: partner_a,
@@ -247,6 +272,7 @@ impl TestApp {
             order,
             subscription_order,
             license,
+            colleague,
             withdraw: leaving[2],
             approve: removals[&leaving[0]],
             reject: removals[&leaving[1]],
@@ -283,18 +309,42 @@ impl TestApp {
         let signed_out = client();
         let anon_csrf = self.csrf_for(&signed_out, "/login").await;
         let actor = |who, (client, csrf): Browser| Actor { who, client, csrf };
+        let mut actors = vec![
+            actor(Who::PartnerA, p_a),
+            actor(Who::CustomerA, c_a),
+            actor(Who::ManagerA, m_a),
+            actor(Who::AnotherPartner, p_b),
+            actor(Who::CustomerOfAnotherPartner, c_b),
+            actor(Who::AnotherManager, m_b),
+            actor(Who::SignedOut, (signed_out, anon_csrf)),
+        ];
+        actors.extend(
+            colleagues
+                .into_iter()
+                .enumerate()
+                .map(|(n, browser)| actor(Who::ColleagueWithout(n), browser)),
+        );
         World {
-            actors: vec![
-                actor(Who::PartnerA, p_a),
-                actor(Who::CustomerA, c_a),
-                actor(Who::ManagerA, m_a),
-                actor(Who::AnotherPartner, p_b),
-                actor(Who::CustomerOfAnotherPartner, c_b),
-                actor(Who::AnotherManager, m_b),
-                actor(Who::SignedOut, (signed_out, anon_csrf)),
-            ],
+            actors,
             paths,
             customer_a,
         }
     }
+}
+
+/// Partner A's colleagues, each holding every permission but one (`Who::ColleagueWithout`).
+async fn colleagues_without_each_permission(app: &TestApp, (owner, _): &Browser) -> Vec<Browser> {
+    let mut browsers = Vec::new();
+    for (n, lacking) in Permission::ALL.into_iter().enumerate() {
+        let others: Vec<&str> = Permission::ALL
+            .into_iter()
+            .filter(|p| *p != lacking)
+            .map(Permission::code)
+            .collect();
+        let email = format!("without-{n}@a.test");
+        let (browser, _) = app.signed_in_colleague(owner, &email, &others).await;
+        let csrf = app.csrf_for(&browser, "/partner/security").await;
+        browsers.push((browser, csrf));
+    }
+    browsers
 }

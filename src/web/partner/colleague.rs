@@ -318,6 +318,9 @@ pub async fn post_transfer(
     IdPath(id): IdPath<AccountId>,
     Form(form): Form<TransferForm>,
 ) -> Result<Response, AppError> {
+    // Another organization's member is "not found" before any password is checked (a check
+    // counts against the sign-in throttle and is audited).
+    load(&state, &partner, id).await?;
     let password = form.current_password;
     let checked = step_up::check(&state, &partner.0, &client, "password", || async {
         let stored = password_reset::current_hash(&state.db, &partner.account).await?;
