@@ -18,10 +18,15 @@ create table organizations (
 alter table accounts
     -- the organization whose member this account is (null for customers and managers)
     add column organization_id uuid references organizations (id) deferrable initially deferred,
-    -- the features the member may use (src/organizations/permission.rs); the Owner has all
+    -- the features the member may use (src/accounts/permission.rs); the Owner has all
     add column permissions text[] not null default '{}',
     -- shown on the colleagues page
     add column last_signed_in_at timestamptz;
+
+-- The colleagues page: an organization's members in the order they joined (built before the
+-- rows below: deferred foreign-key checks pending on a table forbid creating its indexes).
+create index accounts_organization_members_idx
+    on accounts (organization_id, created_at, id) where organization_id is not null;
 
 -- Every partner so far becomes its own organization's Owner, with every permission.
 insert into organizations (id, owner_id, created_at)
@@ -51,9 +56,6 @@ create trigger accounts_found_organization
     when (new.role = 'partner' and new.organization_id is null)
     execute function found_organization();
 
--- The colleagues page: an organization's members in the order they joined.
-create index accounts_organization_members_idx
-    on accounts (organization_id, created_at, id) where organization_id is not null;
 
 -- "The partners of this account manager" are organizations, not each of their colleagues
 -- (colleagues carry their organization's manager, for activation resends).

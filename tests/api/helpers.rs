@@ -44,7 +44,7 @@ pub const PASSWORD: &str = "Sunrise over Xiamen 42";
 
 /// One form post of a burst: the client sending it, the path and the fields.
 pub type FormPost = (Client, String, Vec<(String, String)>);
-const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+pub const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 pub struct TestApp {
     pub address: String,
@@ -97,6 +97,16 @@ pub async fn spawn_app_with_smtp(smtp: SmtpSink) -> TestApp {
 /// The server with some configuration changed (e.g. `COOKIE_SECURE`).
 pub async fn spawn_app_configured(smtp: SmtpSink, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db_name = format!("yp_test_{}", Uuid::new_v4().simple());
+    spawn_app_over(db_name, smtp, adjust).await
+}
+
+/// The server over the database `db_name`, created and migrated when it does not exist yet, or
+/// migrated onwards from where it stands (the migration tests prepare an older schema first).
+pub async fn spawn_app_over(
+    db_name: String,
+    smtp: SmtpSink,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let mut config = test_config(&db_name, Some(smtp.url()));
     adjust(&mut config);
     let clock = Clock::system();

@@ -42,6 +42,7 @@ mod malformed;
 mod manager_partners;
 mod metrics;
 mod orders;
+mod organization_migration;
 mod outbox_batches;
 mod partner_detail;
 mod partnership;
