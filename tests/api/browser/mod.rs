@@ -8,6 +8,7 @@ mod actions;
 mod audit;
 mod central;
 mod cluster;
+mod colleagues;
 mod errors;
 mod journeys;
 mod layout;
