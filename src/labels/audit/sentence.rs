@@ -82,15 +82,9 @@ impl<'a> Said<'a> {
             A::TrialExpired => format!("The {product} trial of {to} ended"),
             A::SubscriptionStarted => format!("{by} subscribed to {product}"),
             A::SubscriptionChanged => format!("{by} changed {subscription}"),
-            A::SubscriptionDowngradeScheduled => {
-                format!("{by} scheduled a downgrade of {subscription}")
-            }
-            A::SubscriptionDowngradeCancelled => {
-                format!("{by} cancelled the scheduled downgrade of {subscription}")
-            }
-            A::SubscriptionDowngraded => {
-                format!("The {product} subscription of {to} was downgraded")
-            }
+            A::SubscriptionDowngradeScheduled
+            | A::SubscriptionDowngradeCancelled
+            | A::SubscriptionDowngraded => self.downgrade(action),
             A::SubscriptionRenewed => format!("The {product} subscription of {to} was renewed"),
             A::SubscriptionEnded => format!("The {product} subscription of {to} ended"),
             A::SubscriptionAutoRenew => self.auto_renew(),
@@ -102,14 +96,41 @@ impl<'a> Said<'a> {
             A::PartnershipWithdrawn => format!("{by} withdrew their partnership application"),
             A::PartnershipApproved => self.partnership_decided("approved"),
             A::PartnershipRejected => self.partnership_decided("rejected"),
+            A::ColleaguePermissionsChanged
+            | A::ColleagueSuspended
+            | A::ColleagueRestored
+            | A::ColleagueRemoved
+            | A::OwnershipTransferred
+            | A::TwoFactorPolicyChanged => self.organization_change(action),
+        }
+    }
+
+    /// A downgrade scheduled, cancelled or carried out.
+    fn downgrade(&self, action: Action) -> String {
+        let (by, to, product) = (self.who.actor, self.who.subject, self.product);
+        let subscription = self.subscription();
+        match action {
+            Action::SubscriptionDowngradeScheduled => {
+                format!("{by} scheduled a downgrade of {subscription}")
+            }
+            Action::SubscriptionDowngradeCancelled => {
+                format!("{by} cancelled the scheduled downgrade of {subscription}")
+            }
+            _ => format!("The {product} subscription of {to} was downgraded"),
+        }
+    }
+
+    /// What an Owner (or a member managing colleagues) did in its organization.
+    fn organization_change(&self, action: Action) -> String {
+        use Action as A;
+        let (by, to) = (self.who.actor, self.who.subject);
+        match action {
             A::ColleaguePermissionsChanged => format!("{by} changed the permissions of {to}"),
             A::ColleagueSuspended => format!("{by} suspended {to}"),
             A::ColleagueRestored => format!("{by} restored {to}"),
             A::ColleagueRemoved => format!("{by} removed {to} from the organization"),
             A::OwnershipTransferred => format!("{by} made {to} the organization's Owner"),
-            A::TwoFactorPolicyChanged => {
-                format!("{by} changed whether every member must use two-factor authentication")
-            }
+            _ => format!("{by} changed whether every member must use two-factor authentication"),
         }
     }
 

@@ -318,7 +318,7 @@ async fn continue_sign_in(
     complete_sign_in(state, &visitor.session, account, client, "password").await?;
     telemetry::sign_in(SignInStep::Password, SignInOutcome::Success);
     remember_browser_zone(state, account, &form.time_zone).await?;
-    Ok(Redirect::to(&landing_for(&account, &form.next)).into_response())
+    Ok(Redirect::to(&landing_for(account, &form.next)).into_response())
 }
 
 pub async fn post_logout(

@@ -160,5 +160,5 @@ async fn finish_sign_in(
     if let Some(message) = notice {
         session::flash(&visitor.session, FlashKind::Info, message).await?;
     }
-    Ok(Redirect::to(&landing_for(&account, &pending.next)).into_response())
+    Ok(Redirect::to(&landing_for(account, &pending.next)).into_response())
 }
