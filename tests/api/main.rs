@@ -13,6 +13,7 @@ mod catalog;
 mod central;
 mod cli;
 mod cluster;
+mod colleague_lifecycle;
 mod colleagues;
 mod compression;
 mod confirmations;
