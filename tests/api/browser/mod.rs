@@ -9,6 +9,7 @@ mod audit;
 mod central;
 mod cluster;
 mod colleagues;
+mod driver;
 mod errors;
 mod journeys;
 mod layout;
@@ -20,9 +21,10 @@ mod steps;
 mod time_zone;
 mod two_factor;
 
-use std::io::{BufRead, BufReader};
+use driver::start_driver;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -45,30 +47,6 @@ pub struct Browser {
     width: u32,
     step: u32,
     pub audits: Vec<String>,
-}
-
-/// Starts chromedriver on a port of its own (`--port=0`) and reads the port it reports, so no
-/// other process can take the port between choosing and binding it.
-fn start_driver() -> (Child, u16) {
-    let mut driver = Command::new("chromedriver")
-        .arg("--port=0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is installed (scripts/test.sh installs chromium-driver)");
-    let mut lines = BufReader::new(driver.stdout.take().unwrap()).lines();
-    let marker = "started successfully on port ";
-    let port = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            let at = line.find(marker)? + marker.len();
-            line[at..].trim_end_matches('.').parse().ok()
-        })
-        .expect("chromedriver reports its port");
-    // Keep reading what it prints, so a full pipe never blocks it.
-    std::thread::spawn(move || lines.for_each(drop));
-    (driver, port)
 }
 
 fn axe_source() -> String {
