@@ -136,6 +136,23 @@ pub mod json {
     }
 }
 
+/// `value` as an SQL string literal, quoted as PostgreSQL's own `quote_literal()` does: quotes
+/// doubled, and when there is a backslash, an `E'…'` literal with backslashes doubled, so it
+/// reads back as `value` whatever `standard_conforming_strings` says. For search patterns only
+/// (see `licenses::list`): a pattern written into the statement is planned for its words (a
+/// rare key through its trigram index), where a bound one is planned once for every pattern
+/// (connections use generic plans, see [`connect`]). NUL, which no text value may hold, is
+/// dropped. Statements holding one are sent unprepared (`persistent(false)`), so each search
+/// does not leave a prepared statement behind.
+pub fn quote_literal(value: &str) -> String {
+    let value = value.replace('\0', "");
+    if value.contains('\\') {
+        format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+}
+
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
 pub fn escape_like(term: &str) -> String {
     let mut out = String::with_capacity(term.len());

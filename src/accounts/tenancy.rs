@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::model::{Account, AccountId, AccountStatus};
 use super::store::{escape_like, ACCOUNT_COLUMNS};
+use crate::db::quote_literal;
 
 /// How a customer row is locked until the caller's transaction ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +138,7 @@ pub fn push_customers_matching(
 ) {
     query.push("array(select a.id from accounts a where a.role = 'customer' and a.partner_id = ");
     query.push_bind(partner);
-    query.push(" and a.search_text like ");
-    query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
-    query.push(format!(" limit {limit})"));
+    // A literal, planned for its words (see `quote_literal`): the caller sends it unprepared.
+    let pattern = quote_literal(&format!("%{}%", escape_like(&term.to_lowercase())));
+    query.push(format!(" and a.search_text like {pattern} limit {limit})"));
 }

@@ -7,7 +7,7 @@ use time::{Date, Duration};
 use super::store::ROW;
 use super::LicenseRow;
 use crate::accounts::tenancy;
-use crate::db::escape_like;
+use crate::db::{escape_like, quote_literal};
 use crate::ids::AccountId;
 use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
 
@@ -168,19 +168,17 @@ fn search_parts<'a>(
     term: &'a str,
     plan_codes: &'a [String],
 ) -> Vec<SqlCondition<'a>> {
-    let pattern = format!("%{}%", escape_like(term));
+    // Written into the statement, not bound: see `quote_literal`.
+    let pattern = quote_literal(&format!("%{}%", escape_like(term)));
     let order_pattern = pattern.clone();
     let mut parts: Vec<SqlCondition> = vec![
         Box::new(move |q| {
-            q.push("l.key ilike ");
-            q.push_bind(pattern.clone());
+            q.push(format!("l.key ilike {pattern}"));
         }),
         Box::new(move |q| {
             q.push("l.order_id in (select o.id from orders o where o.partner_id = ");
             q.push_bind(partner_id);
-            q.push(" and o.number ilike ");
-            q.push_bind(order_pattern.clone());
-            q.push(")");
+            q.push(format!(" and o.number ilike {order_pattern})"));
         }),
     ];
     parts.push(Box::new(move |q| {
@@ -189,10 +187,9 @@ fn search_parts<'a>(
         q.push(")");
     }));
     if !plan_codes.is_empty() {
-        parts.push(Box::new(|q| {
-            q.push("l.plan_code = any(");
-            q.push_bind(plan_codes.to_vec());
-            q.push(")");
+        let codes: Vec<String> = plan_codes.iter().map(|c| quote_literal(c)).collect();
+        parts.push(Box::new(move |q| {
+            q.push(format!("l.plan_code in ({})", codes.join(", ")));
         }));
     }
     parts
@@ -232,9 +229,8 @@ pub async fn list(
     }
     key.push_order_and_limit(&mut q, list.limit);
     q.build_query_as()
-        // A search is planned with its actual words: whether a term is rare (a key) or common
-        // (a plan) decides between a trigram index and the list order, which one plan for all
-        // terms cannot. A list without one is prepared once, like every other statement.
+        // A search holds its words as literals (planned for them): sent unprepared, so no
+        // prepared statement is left behind per term. A list without one is prepared once.
         .persistent(list.search.is_none())
         .fetch_all(pool)
         .await

@@ -38,6 +38,7 @@ mod licence_lists;
 mod licenses;
 mod link_privacy;
 mod lists;
+mod literals;
 mod mail;
 mod malformed;
 mod manager_partners;
