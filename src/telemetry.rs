@@ -305,19 +305,25 @@ pub fn heartbeat(status: u16) {
 }
 
 /// Counts one argon2 operation in a gauge for as long as it is held.
+///
+/// It keeps the gauge it counted up, and counts that one down: looked up again at the end, the
+/// gauge could belong to a recorder installed in between (the decrement then lands where no
+/// increment did, and the gauge reads -1; seen in the test process, where apps with and without
+/// a metrics listener start side by side).
 #[must_use = "the operation is counted until this is dropped"]
-pub struct InFlight(&'static str);
+pub struct InFlight(metrics::Gauge);
 
 impl InFlight {
-    fn start(gauge: &'static str) -> Self {
-        gauge!(gauge).increment(1.0);
+    fn start(name: &'static str) -> Self {
+        let gauge = gauge!(name);
+        gauge.increment(1.0);
         Self(gauge)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        gauge!(self.0).decrement(1.0);
+        self.0.decrement(1.0);
     }
 }
 
