@@ -38,6 +38,8 @@ async fn the_owner_adds_a_sales_colleague_who_adds_a_customer_but_cannot_purchas
         );
         assert!(text.contains("Pending activation") && text.contains("Customers"));
         browser.step("colleague-added").await;
+        browser.scroll_to("form[action$='/permissions']").await;
+        browser.step("colleague-permissions-and-access").await;
         browser.sign_out().await;
 
         app.drain_outbox().await;
