@@ -69,6 +69,14 @@ impl AccountStatus {
             AccountStatus::Suspended => "Suspended",
         }
     }
+
+    pub fn badge_class(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "badge badge-active",
+            AccountStatus::PendingActivation => "badge badge-pending",
+            AccountStatus::Removed | AccountStatus::Suspended => "badge badge-removed",
+        }
+    }
 }
 
 impl ActivationState {

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::model::{Account, AccountId, AccountStatus, Cursor};
 use super::permission::{codes, Permission};
-use super::store::{find_where, push_search_and_page};
+use super::store::{push_search_and_page, ACCOUNT_COLUMNS};
 
 /// An organization, with the names its pages show.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -113,9 +113,7 @@ pub async fn lock_member(
     organization: AccountId,
     member: AccountId,
 ) -> sqlx::Result<Option<Account>> {
-    find_where(conn, "id = $1 for update", member)
-        .await
-        .map(|found| found.filter(|a| a.organization_id == Some(organization)))
+    member_where(conn, organization, member, " for update").await
 }
 
 /// A member of the organization; none for anyone else.
@@ -124,9 +122,24 @@ pub async fn find_member(
     organization: AccountId,
     member: AccountId,
 ) -> sqlx::Result<Option<Account>> {
-    find_where(pool, "id = $1", member)
-        .await
-        .map(|found| found.filter(|a| a.organization_id == Some(organization)))
+    member_where(pool, organization, member, "").await
+}
+
+/// The member, scoped by its organization in SQL (another organization's row is never read,
+/// let alone locked), with `suffix` (a locking clause) appended.
+async fn member_where<'c>(
+    executor: impl PgExecutor<'c>,
+    organization: AccountId,
+    member: AccountId,
+    suffix: &str,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from accounts where id = $1 and organization_id = $2{suffix}"
+    ))
+    .bind(member)
+    .bind(organization)
+    .fetch_optional(executor)
+    .await
 }
 
 pub async fn set_permissions(

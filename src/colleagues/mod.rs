@@ -81,19 +81,14 @@ pub async fn suspend(
     req: Request<'_>,
     member: AccountId,
 ) -> Result<(), ColleagueError> {
-    let mut tx = pool.begin().await?;
-    let (_, target) = lock_other_member(&mut tx, &req, member).await?;
-    if target.status != AccountStatus::Active {
-        return Err(ColleagueError::Refused(
-            "Only an active colleague can be suspended.",
-        ));
-    }
-    account_store::set_status(&mut tx, member, AccountStatus::Suspended, req.now).await?;
-    let ended = sessions::end_all_but(&mut tx, member, None).await?;
-    let details = json!({ "sessions_ended": ended });
-    record(&mut tx, &req, Action::ColleagueSuspended, member, details).await?;
-    tx.commit().await?;
-    Ok(())
+    let change = StatusChange {
+        from: |status| status == AccountStatus::Active,
+        refusal: "Only an active colleague can be suspended.",
+        to: AccountStatus::Suspended,
+        action: Action::ColleagueSuspended,
+        details: |ended, _| json!({ "sessions_ended": ended }),
+    };
+    change_status(pool, req, member, change).await
 }
 
 /// Lets a suspended colleague sign in again, with the permissions it had.
@@ -102,17 +97,14 @@ pub async fn restore(
     req: Request<'_>,
     member: AccountId,
 ) -> Result<(), ColleagueError> {
-    let mut tx = pool.begin().await?;
-    let (_, target) = lock_other_member(&mut tx, &req, member).await?;
-    if target.status != AccountStatus::Suspended {
-        return Err(ColleagueError::Refused(
-            "Only a suspended colleague can be restored.",
-        ));
-    }
-    account_store::set_status(&mut tx, member, AccountStatus::Active, req.now).await?;
-    record(&mut tx, &req, Action::ColleagueRestored, member, json!({})).await?;
-    tx.commit().await?;
-    Ok(())
+    let change = StatusChange {
+        from: |status| status == AccountStatus::Suspended,
+        refusal: "Only a suspended colleague can be restored.",
+        to: AccountStatus::Active,
+        action: Action::ColleagueRestored,
+        details: |_, _| json!({}),
+    };
+    change_status(pool, req, member, change).await
 }
 
 /// Removes a colleague for good: the account is kept, marked removed (its email stays
@@ -122,17 +114,45 @@ pub async fn remove(
     req: Request<'_>,
     member: AccountId,
 ) -> Result<(), ColleagueError> {
+    let change = StatusChange {
+        from: |status| status != AccountStatus::Removed,
+        refusal: "This colleague was already removed.",
+        to: AccountStatus::Removed,
+        action: Action::ColleagueRemoved,
+        details: |ended, before| json!({ "sessions_ended": ended, "status_before": before }),
+    };
+    change_status(pool, req, member, change).await
+}
+
+/// A change of a colleague's status: allowed from the statuses `from` accepts, audited as
+/// `action` with `details(sessions ended, status before)`. Any status but `active` ends every
+/// session of the colleague in the same transaction.
+struct StatusChange {
+    from: fn(AccountStatus) -> bool,
+    refusal: &'static str,
+    to: AccountStatus,
+    action: Action,
+    details: fn(u64, AccountStatus) -> Value,
+}
+
+async fn change_status(
+    pool: &PgPool,
+    req: Request<'_>,
+    member: AccountId,
+    change: StatusChange,
+) -> Result<(), ColleagueError> {
     let mut tx = pool.begin().await?;
     let (_, target) = lock_other_member(&mut tx, &req, member).await?;
-    if target.status == AccountStatus::Removed {
-        return Err(ColleagueError::Refused(
-            "This colleague was already removed.",
-        ));
+    if !(change.from)(target.status) {
+        return Err(ColleagueError::Refused(change.refusal));
     }
-    account_store::set_status(&mut tx, member, AccountStatus::Removed, req.now).await?;
-    let ended = sessions::end_all_but(&mut tx, member, None).await?;
-    let details = json!({ "sessions_ended": ended, "status_before": target.status });
-    record(&mut tx, &req, Action::ColleagueRemoved, member, details).await?;
+    account_store::set_status(&mut tx, member, change.to, req.now).await?;
+    let ended = match change.to {
+        AccountStatus::Active => 0,
+        _ => sessions::end_all_but(&mut tx, member, None).await?,
+    };
+    let details = (change.details)(ended, target.status);
+    record(&mut tx, &req, change.action, member, details).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -39,16 +39,16 @@ pub struct PartnerPage {
 
 impl PartnerPage {
     fn status_label(account: &Account) -> &'static str {
-        status_label(account.status)
+        account.status.label()
     }
     fn member_status_badge(member: &Member) -> &'static str {
-        badge_of(member.status)
+        member.status.badge_class()
     }
     fn member_status_label(member: &Member) -> &'static str {
-        status_label(member.status)
+        member.status.label()
     }
     fn status_badge(account: &Account) -> &'static str {
-        badge_of(account.status)
+        account.status.badge_class()
     }
     fn requested(&self, row: &removals::QueueRow) -> String {
         date_in(row.request.requested_at, &self.chrome.zone)
@@ -58,23 +58,6 @@ impl PartnerPage {
     }
     fn has_open_requests(&self) -> bool {
         !self.removals.is_empty() || !self.applications.is_empty()
-    }
-}
-
-fn badge_of(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Active => "badge badge-active",
-        AccountStatus::PendingActivation => "badge badge-pending",
-        AccountStatus::Removed | AccountStatus::Suspended => "badge badge-removed",
-    }
-}
-
-fn status_label(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Active => "Active",
-        AccountStatus::PendingActivation => "Pending activation",
-        AccountStatus::Removed => "Removed",
-        AccountStatus::Suspended => "Suspended",
     }
 }
 
@@ -100,7 +83,7 @@ pub async fn get_partner(
             .iter()
             .find(|(s, _)| *s == status)
             .map_or(0, |(_, n)| *n);
-        (status_label(status), n)
+        (status.label(), n)
     })
     .collect();
     let zone = manager.zone.clone();

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::format::datetime;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner, IdPath};
 use crate::web::form::Form;
-use crate::web::partner::colleagues::{permission_summary, status_badge, when};
+use crate::web::partner::colleagues::{permission_summary, when};
 use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -77,13 +77,15 @@ impl PermissionBoxes {
     }
 }
 
-/// A refused change: the reason on the colleague's page as an error flash would lose the
-/// context, so it is its own 4xx page; "not found" for anyone else's member.
-pub fn refused(err: ColleagueError) -> Result<Response, AppError> {
-    match err {
-        ColleagueError::NotFound => Err(AppError::NotFound),
-        ColleagueError::Refused(message) => Err(AppError::Conflict(message.into())),
-        ColleagueError::Unexpected(err) => Err(AppError::Unexpected(err)),
+/// A refused change is its own 4xx page (409 with the reason; "not found" for anyone else's
+/// member), so handlers pass it on with `?`.
+impl From<ColleagueError> for AppError {
+    fn from(err: ColleagueError) -> Self {
+        match err {
+            ColleagueError::NotFound => AppError::NotFound,
+            ColleagueError::Refused(message) => AppError::Conflict(message.into()),
+            ColleagueError::Unexpected(err) => AppError::Unexpected(err),
+        }
     }
 }
 
@@ -103,7 +105,7 @@ pub struct ColleaguePage {
 
 impl ColleaguePage {
     fn status_badge(&self) -> &'static str {
-        status_badge(self.colleague.status)
+        self.colleague.status.badge_class()
     }
     fn summary(&self) -> String {
         permission_summary(
@@ -175,9 +177,7 @@ pub async fn post_permissions(
 ) -> Result<Response, AppError> {
     let req = request(&state, &partner, &client);
     let chosen = boxes.chosen();
-    if let Err(err) = colleagues::change_permissions(&state.db, req, id, &chosen).await {
-        return refused(err);
-    }
+    colleagues::change_permissions(&state.db, req, id, &chosen).await?;
     let message = "Permissions saved. They apply from the colleague's next page.";
     done(&partner, id, message).await
 }
@@ -189,9 +189,7 @@ pub async fn post_suspend(
     IdPath(id): IdPath<AccountId>,
 ) -> Result<Response, AppError> {
     let req = request(&state, &partner, &client);
-    if let Err(err) = colleagues::suspend(&state.db, req, id).await {
-        return refused(err);
-    }
+    colleagues::suspend(&state.db, req, id).await?;
     let message = "Suspended: the colleague was signed out everywhere and cannot sign in.";
     done(&partner, id, message).await
 }
@@ -203,9 +201,7 @@ pub async fn post_restore(
     IdPath(id): IdPath<AccountId>,
 ) -> Result<Response, AppError> {
     let req = request(&state, &partner, &client);
-    if let Err(err) = colleagues::restore(&state.db, req, id).await {
-        return refused(err);
-    }
+    colleagues::restore(&state.db, req, id).await?;
     done(&partner, id, "Restored: the colleague can sign in again.").await
 }
 
@@ -289,9 +285,7 @@ pub async fn post_remove(
     IdPath(id): IdPath<AccountId>,
 ) -> Result<Response, AppError> {
     let req = request(&state, &partner, &client);
-    if let Err(err) = colleagues::remove(&state.db, req, id).await {
-        return refused(err);
-    }
+    colleagues::remove(&state.db, req, id).await?;
     let message = "Removed: the colleague was signed out and can no longer sign in. Its \
                    actions stay in the audit log.";
     done(&partner, id, message).await
@@ -336,9 +330,7 @@ pub async fn post_transfer(
         }
     }
     let req = request(&state, &partner, &client);
-    if let Err(err) = colleagues::transfer_ownership(&state.db, req, id).await {
-        return refused(err);
-    }
+    colleagues::transfer_ownership(&state.db, req, id).await?;
     let message = "Ownership transferred. You stay a member with every permission until the new \
                    Owner changes them.";
     done(&partner, id, message).await

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::accounts::model::{AccountInfoInput, AccountStatus, Cursor, Email, FieldErrors};
+use crate::accounts::model::{AccountInfoInput, Cursor, Email, FieldErrors};
 use crate::accounts::organization::{self, Member, Organization};
 use crate::accounts::permission::{codes, Permission, Template as RoleTemplate, TEMPLATES};
 use crate::activation::invite::{self, NewAccount};
@@ -23,7 +23,7 @@ use crate::paging::split_page;
 use crate::web::extractors::{Chrome, ClientInfo, CurrentPartner};
 use crate::web::form::{Form, Query};
 use crate::web::paging::page_url;
-use crate::web::partner::colleague::{refused, PermissionBoxes};
+use crate::web::partner::colleague::PermissionBoxes;
 use crate::web::paths;
 use crate::web::session::{self, FlashKind};
 use crate::web::state::AppState;
@@ -44,12 +44,10 @@ impl MemberRow {
         permission_summary(self.member.is_owner, &self.member.permissions)
     }
     pub fn last_sign_in(&self) -> String {
-        self.member
-            .last_signed_in_at
-            .map_or_else(|| "Never".to_owned(), |at| datetime(at, &self.zone))
+        when(self.member.last_signed_in_at, &self.zone)
     }
     pub fn status_badge(&self) -> &'static str {
-        status_badge(self.member.status)
+        self.member.status.badge_class()
     }
 }
 
@@ -66,14 +64,6 @@ pub fn permission_summary(is_owner: bool, stored: &[String]) -> String {
         "None".into()
     } else {
         labels.join(", ")
-    }
-}
-
-pub fn status_badge(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Active => "badge badge-active",
-        AccountStatus::PendingActivation => "badge badge-pending",
-        AccountStatus::Suspended | AccountStatus::Removed => "badge badge-removed",
     }
 }
 
@@ -152,9 +142,7 @@ pub async fn post_policy(
         client_ip: &client.ip,
         now: state.clock.now(),
     };
-    if let Err(err) = colleagues::set_two_factor_policy(&state.db, req, required).await {
-        return refused(err);
-    }
+    colleagues::set_two_factor_policy(&state.db, req, required).await?;
     let message = if required {
         "Every member must now use two-factor authentication: members without it are asked to \
          turn it on when they next sign in."
