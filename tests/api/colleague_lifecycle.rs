@@ -352,5 +352,9 @@ async fn a_colleagues_expired_link_names_the_owner_to_ask() {
         "{page}"
     );
     assert!(page.contains("Test Partner") && page.contains("owner@org.test"));
+    assert!(
+        !page.contains("ask your account manager") && page.contains("ask your organization"),
+        "a colleague asks its Owner: {page}"
+    );
     assert!(csrf_token(&page).len() > 10, "it offers a new link");
 }

@@ -106,7 +106,7 @@ async fn link_state_page(
     token: &str,
     link: LinkState,
 ) -> Result<Response, AppError> {
-    let (status, heading, message, show_sign_in) = link_words(&link);
+    let (status, heading, mut message, show_sign_in) = link_words(&link);
     let expired = matches!(link, LinkState::Expired { .. });
     // An expired or replaced link names the account manager who can send a new one.
     let contact = match &link {
@@ -115,6 +115,10 @@ async fn link_state_page(
         }
         _ => None,
     };
+    // A colleague asks its organization's Owner, whom the page names, not an account manager.
+    if let Some(contact) = contact.as_ref().filter(|c| c.title != "account manager") {
+        message = message.replace("your account manager", &format!("your {}", contact.title));
+    }
     let page = LinkStatePage {
         chrome: visitor.chrome(heading).await?,
         heading,
