@@ -79,21 +79,30 @@ stop_server
 SESSION_WRITES=$(( $(session_writes) - SESSION_WRITES_BEFORE ))
 start_server warn
 
-say "50 concurrent sign-ins while wrk reads the customer list"
-measure /partner/customers "$P"
-BASE_P99=$P99
+say "50 concurrent sign-ins while wrk reads the customer list (three rounds; the median is the figure)"
 # Fifty of the demo partner's active customers (they share the demo password), each signing in
-# again and again from an address of its own.
+# again and again from an address of its own. One round is the list alone, then the list while
+# they sign in. On this shared machine a single round can be thrown by anything else that wakes
+# up, so the row is the round with the median ratio, and every round is printed beside it.
 SIGNING_IN=$(psql_ -d "$DB" -c "select string_agg(email, ',') from (select a.email from accounts a
   where a.partner_id = '$PARTNER_ID' and a.status = 'active' order by a.created_at limit 50) c")
-BASE="$BASE" EMAILS=$SIGNING_IN PASSWORD=$LOAD_PASSWORD SECONDS=$((DURATION + 2)) \
-  cargo bench --locked --bench sign_ins 2>/dev/null >"$WORK/signins.txt" &
-SIGNIN_PID=$!
-sleep 1
-measure /partner/customers "$P"
-wait "$SIGNIN_PID"
-row "list p99 during 50 concurrent sign-ins" "$(fmt_ms "$P99")" "no sign-ins: $(fmt_ms "$BASE_P99")" \
-  "$(ratio "$P99" "$BASE_P99")×; $(sed 's/^SIGNINS //' "$WORK/signins.txt")" "$(verdict_le "$(ratio "$P99" "$BASE_P99")" 2)"
+ROUNDS=()
+for round in 1 2 3; do
+  measure /partner/customers "$P"
+  alone=$P99
+  BASE="$BASE" EMAILS=$SIGNING_IN PASSWORD=$LOAD_PASSWORD SECONDS=$((DURATION + 2)) \
+    cargo bench --locked --bench sign_ins 2>/dev/null >"$WORK/signins.txt" &
+  SIGNIN_PID=$!
+  sleep 1
+  measure /partner/customers "$P"
+  wait "$SIGNIN_PID"
+  ROUNDS+=("$(ratio "$P99" "$alone") $P99 $alone $(sed -E 's/.*per_second=([0-9.]+).*p50_ms=([0-9.]+).*/\1 \2/' "$WORK/signins.txt")")
+  echo "  round $round: ${ROUNDS[-1]} (ratio, p99 during, p99 alone, sign-ins/s, sign-in p50 ms)" >&2
+done
+read -r MID_RATIO MID_P99 MID_ALONE MID_SPS MID_SP50 < <(printf '%s\n' "${ROUNDS[@]}" | sort -n | sed -n 2p)
+ALL=$(printf '%s\n' "${ROUNDS[@]}" | awk '{ printf "%s%s×", (NR > 1 ? ", " : ""), $1 }')
+row "list p99 during 50 concurrent sign-ins" "$(fmt_ms "$MID_P99")" "no sign-ins: $(fmt_ms "$MID_ALONE")" \
+  "${MID_RATIO}× (median of rounds: $ALL); sign-ins ${MID_SPS}/s, p50 ${MID_SP50} ms" "$(verdict_le "$MID_RATIO" 2)"
 
 say "Memory at 64 connections"
 measure /partner/customers "$P" 64

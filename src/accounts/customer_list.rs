@@ -255,9 +255,15 @@ fn push_search(
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
     query.push(format!(
-        " order by {} {order}, a.id {order} offset {} limit 1))",
+        " order by {} {order}, a.id {order} offset {} limit 1)",
         key.column,
         WALK - 1
+    ));
+    // Only the first page of them: a broad term matches hundreds beyond the walk, and each
+    // one the outer query reads costs a row lookup and its link and removal checks.
+    query.push(format!(
+        " order by {} {order}, a.id {order} limit {})",
+        key.column, list.limit
     ));
     query.push(ROW).push(FROM);
     query.push(" where a.id in (select id from near union all select id from far)");

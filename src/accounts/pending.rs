@@ -33,7 +33,10 @@ pub struct PendingRow {
     pub email_error: Option<String>,
 }
 
-/// Pending accounts under `manager_id`, newest first, one page after `after`.
+/// Pending accounts under `manager_id`, newest first, one page after `after`. Each account's
+/// links are read once, in one aggregate (a new link supersedes the live one, so the latest
+/// expiry among live links is the newest live link's): three lookups per row cost a quarter
+/// of the page's throughput.
 pub async fn list_pending_of_manager(
     pool: &PgPool,
     manager_id: AccountId,
@@ -42,15 +45,16 @@ pub async fn list_pending_of_manager(
 ) -> sqlx::Result<Vec<PendingRow>> {
     let head = format!(
         "select a.id, a.role, a.email, a.first_name, a.last_name, a.company, \
-           p.company as partner_company, a.created_at, \
-           (select t.expires_at from activation_tokens t where t.account_id = a.id \
-              and t.used_at is null and t.superseded_at is null order by t.created_at desc limit 1) \
-              as link_expires_at, \
-           (select count(*) from activation_tokens t where t.account_id = a.id) as links_sent, \
-           (select max(t.created_at) from activation_tokens t where t.account_id = a.id) as last_sent_at, \
+           p.company as partner_company, a.created_at, t.link_expires_at, \
+           coalesce(t.links_sent, 0) as links_sent, t.last_sent_at, \
            e.status::text as email_status, e.last_error as email_error \
          from accounts a \
          left join accounts p on p.id = a.partner_id \
+         left join lateral (select \
+             max(t.expires_at) filter (where t.used_at is null and t.superseded_at is null) \
+               as link_expires_at, \
+             count(*) as links_sent, max(t.created_at) as last_sent_at \
+           from activation_tokens t where t.account_id = a.id) t on true \
          left join lateral (select status, last_error from email_outbox o \
              where o.account_id = a.id and o.kind = 'activation' \
              order by o.created_at desc limit 1) e on true \

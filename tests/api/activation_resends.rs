@@ -109,3 +109,39 @@ async fn several_accounts_are_resent_at_once() {
     assert!(page.contains("Resent 2 activation emails."));
     assert_eq!(app.audit_count("activation.resent").await, 2);
 }
+
+#[tokio::test]
+async fn the_pending_accounts_are_listed_25_a_page_newest_first_each_once() {
+    use crate::helpers::list_pages::{column, next_link};
+    let app = spawn_app().await;
+    let (_, partner) = app.partner("p@pages.test").await;
+    let mut emails = Vec::new();
+    for n in 0..30 {
+        let email = format!("pending{n:02}@pages.test");
+        app.create_account(Role::Customer, &email, None, Some(partner))
+            .await;
+        app.clock.advance(Duration::seconds(1));
+        emails.push(email);
+    }
+    let manager = app.signed_in_as("manager-of-p@pages.test").await;
+    let (_, first) = app.get_html(&manager, "/manager/activations").await;
+    assert_eq!(column(&first, "Account").len(), 25);
+    let second_path = next_link(&first).expect("a Next page link");
+    let (status, second) = app.get_html(&manager, &second_path).await;
+    assert_eq!(status, StatusCode::OK);
+    // The partner's own row (it was created pending too) may be on the second page.
+    assert!(column(&second, "Account").len() >= 5);
+    assert!(next_link(&second).is_none());
+    // Newest first, each once, across the two pages.
+    let both = format!("{first}{second}");
+    let positions: Vec<usize> = emails
+        .iter()
+        .rev()
+        .map(|email| {
+            let shown = format!("<small class=\"muted\">{email}");
+            assert_eq!(both.matches(shown.as_str()).count(), 1, "{email}");
+            both.find(shown.as_str()).unwrap()
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]));
+}

@@ -9,7 +9,8 @@ use crate::helpers::TestApp;
 
 /// `count` customers of `partner`, one a second back in time from now, named so that terms
 /// match a known share: every 13th is an "Acme", every 60th a "Beacon", the oldest 40th ones a
-/// "Zephyr" (all beyond the newest thousand), and one a "Quill".
+/// "Zephyr" and every 10th beyond the newest thousand a "Harbor" (none among the newest
+/// thousand, more than a page beyond them), and one a "Quill".
 async fn many_customers(app: &TestApp, partner: Uuid, count: i32, domain: &str) {
     sqlx::query(
         "insert into accounts (id, role, status, email, first_name, last_name, company, \
@@ -18,6 +19,7 @@ async fn many_customers(app: &TestApp, partner: Uuid, count: i32, domain: &str) 
            format('c%s@%s', i, $3), 'Pat', 'Lee' || i, \
            case when i = 777 then 'Quill Studio' \
                 when i > $2 - 500 and i % 40 = 0 then 'Zephyr Air' \
+                when i > 1000 and i % 10 = 5 then 'Harbor Freight' \
                 when i % 13 = 0 then 'Acme Freight' \
                 when i % 60 = 0 then 'Beacon Media' else 'Other Works' end, \
            $1, now() - i * interval '1 second', now() \
@@ -68,6 +70,8 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
         ("nothing-like-this", "newest"),
         ("zephyr", "name"),
         ("beacon", "name"),
+        ("harbor", "newest"),
+        ("harbor", "name"),
     ] {
         let want = expected(&app, partner.0, term, sort).await;
         let path = format!("/partner/customers?q={term}&sort={sort}");
@@ -76,6 +80,12 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
     }
     let acme = expected(&app, partner.0, "acme", "newest").await;
     assert!(acme.len() > 100, "a frequent term: {}", acme.len());
+    let harbor = expected(&app, partner.0, "harbor", "newest").await;
+    assert!(
+        harbor.len() > 26,
+        "more than a page, all beyond the newest thousand: {}",
+        harbor.len()
+    );
     let zephyr = expected(&app, partner.0, "zephyr", "newest").await;
     assert!(
         (5..26).contains(&zephyr.len()),
