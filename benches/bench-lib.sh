@@ -129,6 +129,7 @@ page_row() {
   printf -v "$key" '%s' "$RPS"
   local p99=$P99
   pgbench_tps "$file" "$@"
+  printf -v "TPS_${name// /_}" '%s' "$TPS"
   row "$name: pages/s" "$(fmt_rps "$RPS")" "pgbench: $(fmt_rps "$TPS")" "$(ratio "$RPS" "$TPS")×" \
     "$(verdict_ge "$(ratio "$RPS" "$TPS")" 0.6)"
   row "$name: p99" "$(fmt_ms "$p99")" "—" "p50 $(fmt_ms "$P50")$(failures)" "$(verdict_lt "$p99" 10)"

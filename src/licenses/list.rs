@@ -169,14 +169,14 @@ fn search_parts<'a>(
     plan_codes: &'a [String],
 ) -> Vec<SqlCondition<'a>> {
     // Written into the statement, not bound: see `quote_literal`.
-    let pattern = quote_literal(&format!("%{}%", escape_like(term)));
-    let order_pattern = pattern.clone();
+    let order_pattern = quote_literal(&format!("%{}%", escape_like(term)));
     let mut parts: Vec<SqlCondition> = Vec::new();
     // Each part costs planning time, so a part the term cannot match is left out: a key is
     // `YS-` and groups of letters and digits, an order number `YP-` and digits.
     if term.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        let key_condition = key_condition(term);
         parts.push(Box::new(move |q| {
-            q.push(format!("l.key ilike {pattern}"));
+            q.push(key_condition.clone());
         }));
     }
     let order_like =
@@ -200,6 +200,30 @@ fn search_parts<'a>(
         }));
     }
     parts
+}
+
+/// The key part of a search. Every key starts with `YS-`, so the trigrams of the word "YS" are
+/// in every entry of the key's trigram index, and a term typed with that start ("YS-635C")
+/// read all of them: 4.4 ms at 1,000,000 licences, against 0.2 ms for "635C". The index is
+/// then asked for the rest of the term, and the whole term is checked on the rows it finds
+/// (as an expression the index does not cover, so the planner does not hand it back to the
+/// index). "YS-" can also occur inside a key (its alphabet has Y and S): the check is still
+/// "contains", as for any other term.
+fn key_condition(term: &str) -> String {
+    let whole = quote_literal(&format!("%{}%", escape_like(term)));
+    let rest = term
+        .get(..3)
+        .filter(|start| start.eq_ignore_ascii_case("ys-"))
+        .map(|_| &term[3..])
+        .filter(|rest| rest.len() >= 3);
+    match rest {
+        Some(rest) => format!(
+            "l.key ilike {} and upper(l.key) like {}",
+            quote_literal(&format!("%{}%", escape_like(rest))),
+            quote_literal(&format!("%{}%", escape_like(&term.to_uppercase())))
+        ),
+        None => format!("l.key ilike {whole}"),
+    }
 }
 
 /// One page of the partner's licences of one product type.
@@ -241,4 +265,21 @@ pub async fn list(
         .persistent(list.search.is_none())
         .fetch_all(pool)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_condition;
+
+    #[test]
+    fn a_term_starting_with_the_key_prefix_asks_the_index_for_the_rest() {
+        assert_eq!(
+            key_condition("ys-635c"),
+            "l.key ilike '%635c%' and upper(l.key) like '%YS-635C%'"
+        );
+        assert_eq!(key_condition("635C"), "l.key ilike '%635C%'");
+        // Too little after the prefix for the index to narrow anything: as typed.
+        assert_eq!(key_condition("YS-6"), "l.key ilike '%YS-6%'");
+        assert_eq!(key_condition("ys-"), "l.key ilike '%ys-%'");
+    }
 }

@@ -59,6 +59,27 @@ async fn licence_search_finds_a_key_by_its_middle_and_an_order_by_its_number_onl
     let middle = first[0][8..12].to_lowercase();
     let (found, _) = search(&middle).await;
     assert!(found.contains(&first[0]), "{middle}: {found:?}");
+    // From its start, typed in lower case (the index is asked for what follows "YS-").
+    let start = first[0][..12].to_lowercase();
+    let (found, _) = search(&start).await;
+    assert_eq!(found, vec![first[0].clone()], "{start}");
+    // "YS-" can occur inside a key too: a term starting with it still means "contains".
+    let inside = format!("YS-7KYS-{}", &first[1][8..]);
+    sqlx::query("update licenses set key = $1 where key = $2")
+        .bind(&inside)
+        .bind(&first[1])
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let term = format!("ys-{}", first[1][8..12].to_lowercase());
+    let (found, _) = search(&term).await;
+    assert!(found.contains(&inside), "{term}: {found:?}");
+    sqlx::query("update licenses set key = $1 where key = $2")
+        .bind(&first[1])
+        .bind(&inside)
+        .execute(&app.db)
+        .await
+        .unwrap();
     for key in &theirs {
         let (found, _) = search(&key[13..]).await;
         assert!(!found.contains(key), "another partner's licence {key}");
