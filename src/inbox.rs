@@ -15,34 +15,23 @@ pub struct PendingCounts {
     pub applications: i64,
 }
 
-/// Both counts for the manager `manager` (an SQL expression: `$1`, or a column).
-fn counts(manager: &str) -> String {
-    format!(
-        "(select count(*) from removal_requests r where r.status = 'pending' \
-           and r.partner_id in (select id from managed_partner_ids({manager}) id)) as removals, \
-         (select count(*) from partnership_applications pa join accounts c on c.id = pa.customer_id \
-           where pa.status = 'pending' \
-           and c.partner_id in (select id from managed_partner_ids({manager}) id)) as applications"
-    )
-}
-
 pub async fn pending_counts(pool: &PgPool, manager_id: AccountId) -> sqlx::Result<PendingCounts> {
-    sqlx::query_as(&format!("select {}", counts("$1")))
+    let counts: Vec<i64> = sqlx::query_scalar("select manager_pending_counts($1)")
         .bind(manager_id)
         .fetch_one(pool)
-        .await
+        .await?;
+    from_loaded(Some(&counts)).ok_or_else(|| {
+        sqlx::Error::Decode("manager_pending_counts did not return two counts".into())
+    })
 }
 
 /// The counts as one SQL expression over the signed-in account `account` (an alias of
 /// `accounts`): `array[removals, applications]` for a manager, null for anyone else. The web
 /// layer has the session store load it with the account (`PortalSessionStore::loading_also`),
-/// so a console page needs no statement of its own for its navigation.
+/// so a console page needs no statement of its own for its navigation. The counting is in the
+/// function `manager_pending_counts` (migration 20261207000013), called for managers only.
 pub fn loaded_with_account(account: &str) -> String {
-    format!(
-        "case when {account}.role = 'manager' then \
-           (select array[removals, applications] from (select {}) c) end",
-        counts(&format!("{account}.id"))
-    )
+    format!("case when {account}.role = 'manager' then manager_pending_counts({account}.id) end")
 }
 
 /// The counts [`loaded_with_account`] read, if it read them.
