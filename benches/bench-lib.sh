@@ -88,6 +88,14 @@ measure() {
   RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   P50=$(wrk_ms 50% <<<"$out")
   P99=$(wrk_ms 99% <<<"$out")
+  # Little's law for a closed loop: mean latency × rate = requests in flight ≤ connections.
+  # Above that, wrk's latency figures cannot be right (seen a few times on this machine, with
+  # a mean latency six times what its rate allows); CONSISTENT says whether they hold.
+  local mean
+  mean=$(awk '$1 == "Latency" { v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
+    f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.3f", v * f; exit }' <<<"$out")
+  IN_FLIGHT=$(awk -v m="$mean" -v r="$RPS" 'BEGIN { printf "%.1f", m / 1000 * r }')
+  CONSISTENT=$(awk -v n="$IN_FLIGHT" -v c="$connections" 'BEGIN { print (n <= c * 1.5) ? "yes" : "no" }')
 }
 
 # A percentile line of wrk --latency in milliseconds.
@@ -107,8 +115,12 @@ pgbench_tps() {
   [ -n "$TPS" ] || die "pgbench failed on $file"
 }
 
-# ", N failed" after a measurement that had failures.
-failures() { [ "${FAILED:-0}" = 0 ] || echo ", $FAILED FAILED"; }
+# ", N failed" after a measurement that had failures, and a warning when wrk's own figures
+# contradict each other (see `measure`).
+failures() {
+  [ "${FAILED:-0}" = 0 ] || echo ", $FAILED FAILED"
+  [ "${CONSISTENT:-yes}" = yes ] || echo ", wrk's latencies inconsistent (mean × rate = $IN_FLIGHT in flight)"
+}
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 fmt_rps() { awk -v a="$1" 'BEGIN { printf "%.0f/s", a }'; }
