@@ -88,9 +88,10 @@ measure() {
   RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   P50=$(wrk_ms 50% <<<"$out")
   P99=$(wrk_ms 99% <<<"$out")
-  # Little's law for a closed loop: mean latency × rate = requests in flight ≤ connections.
-  # Above that, wrk's latency figures cannot be right (seen a few times on this machine, with
-  # a mean latency six times what its rate allows); CONSISTENT says whether they hold.
+  # Little's law for a closed loop: mean latency × rate = requests in flight ≤ connections
+  # (with room for wrk's rounding of the mean). Well above that, wrk's latency figures cannot
+  # be right: seen a few times on this machine under the sign-in load, a mean latency six
+  # times what its rate allows. CONSISTENT says whether they hold.
   local mean
   mean=$(awk '$1 == "Latency" { v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
     f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.3f", v * f; exit }' <<<"$out")
