@@ -93,16 +93,16 @@ measure() {
   # be right: seen a few times on this machine under the sign-in load, a mean latency six
   # times what its rate allows. CONSISTENT says whether they hold.
   local mean
-  mean=$(awk '$1 == "Latency" { v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
-    f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.3f", v * f; exit }' <<<"$out")
+  mean=$(wrk_ms Latency <<<"$out")
   IN_FLIGHT=$(awk -v m="$mean" -v r="$RPS" 'BEGIN { printf "%.1f", m / 1000 * r }')
   CONSISTENT=$(awk -v n="$IN_FLIGHT" -v c="$connections" 'BEGIN { print (n <= c * 1.5) ? "yes" : "no" }')
 }
 
-# A percentile line of wrk --latency in milliseconds.
+# A line of wrk's output in milliseconds: a percentile of --latency ("99%") or the mean
+# ("Latency", the first line so named).
 wrk_ms() {
   awk -v q="$1" '$1 == q { v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
-    f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.2f", v * f }'
+    f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.2f", v * f; exit }'
 }
 
 # pgbench -M prepared at 16 clients of FILE (under benches/sql/) with -D VARS: sets TPS. With

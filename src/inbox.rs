@@ -1,15 +1,16 @@
 //! What waits for an account manager's decision: pending removal requests and partnership
 //! applications of the manager's partners. The console's navigation shows both counts on every
-//! page, so they are read together in one statement (one round trip per page load). The
-//! scoping is the same as the queues' in `removals` and `partnership`: through
-//! `managed_partner_ids`, the one definition of the manager's partners.
+//! page, so they are read with the session in one statement (no round trip of their own). The
+//! counting is the SQL function `manager_pending_counts` (migration 20261207000013), scoped
+//! like the queues in `removals` and `partnership`: through `managed_partner_ids`, the one
+//! definition of the manager's partners.
 
 use sqlx::PgPool;
 
 use crate::ids::AccountId;
 
 /// How many decisions wait, per queue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PendingCounts {
     pub removals: i64,
     pub applications: i64,

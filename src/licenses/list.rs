@@ -210,7 +210,6 @@ fn search_parts<'a>(
 /// index). "YS-" can also occur inside a key (its alphabet has Y and S): the check is still
 /// "contains", as for any other term.
 fn key_condition(term: &str) -> String {
-    let whole = quote_literal(&format!("%{}%", escape_like(term)));
     let rest = term
         .get(..3)
         .filter(|start| start.eq_ignore_ascii_case("ys-"))
@@ -222,7 +221,10 @@ fn key_condition(term: &str) -> String {
             quote_literal(&format!("%{}%", escape_like(rest))),
             quote_literal(&format!("%{}%", escape_like(&term.to_uppercase())))
         ),
-        None => format!("l.key ilike {whole}"),
+        None => format!(
+            "l.key ilike {}",
+            quote_literal(&format!("%{}%", escape_like(term)))
+        ),
     }
 }
 
