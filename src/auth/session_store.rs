@@ -93,6 +93,21 @@ pub struct PortalSessionStore {
     load: Arc<str>,
 }
 
+/// The statement a load runs: the session row by id (`$1`) and expiry (`$2`), its signed-in
+/// account, and `also` (see [`PortalSessionStore::loading_also`]). Public so the benchmark's
+/// copy of it (`benches/sql/page-customers-with-session.pgbench`) is checked against it.
+pub fn load_statement(also: &str) -> String {
+    format!(
+        "select s.data, x.id as account_session_id, {}, \
+           case when a.id is null then null else {also} end as also_loaded \
+         from tower_sessions.session s \
+         left join account_sessions x on x.id = s.account_session_id \
+         left join accounts a on a.id = x.account_id \
+         where s.id = $1 and s.expiry_date > $2",
+        crate::accounts::store::JOINED_ACCOUNT_COLUMNS
+    )
+}
+
 impl PortalSessionStore {
     pub fn new(pool: PgPool) -> Self {
         Self::loading_also(pool, "null::int8[]")
@@ -103,18 +118,9 @@ impl PortalSessionStore {
     /// web layer uses it for what every page of a role shows (the manager's pending counts),
     /// so those pages need no statement of their own for it.
     pub fn loading_also(pool: PgPool, also: &str) -> Self {
-        let load = format!(
-            "select s.data, x.id as account_session_id, {}, \
-               case when a.id is null then null else {also} end as also_loaded \
-             from tower_sessions.session s \
-             left join account_sessions x on x.id = s.account_session_id \
-             left join accounts a on a.id = x.account_id \
-             where s.id = $1 and s.expiry_date > $2",
-            crate::accounts::store::JOINED_ACCOUNT_COLUMNS
-        );
         Self {
             pool,
-            load: load.into(),
+            load: load_statement(also).into(),
         }
     }
 
@@ -214,5 +220,34 @@ impl ExpiredDeletion for PortalSessionStore {
             .await
             .map_err(StoreError::from)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The statements of a pgbench file under `benches/sql/`, comments left out.
+    fn statements(file: &str) -> Vec<String> {
+        let path = format!("{}/benches/sql/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        text.lines()
+            .filter(|line| !line.starts_with("--") && !line.trim().is_empty())
+            .map(|line| line.trim_end_matches(';').to_owned())
+            .collect()
+    }
+
+    /// Collapses runs of white space, as the statement is written across lines in Rust.
+    fn squeezed(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn the_benchmark_runs_the_session_statement_the_server_runs() {
+        let bench = statements("page-customers-with-session.pgbench");
+        let served = super::load_statement(&crate::inbox::loaded_with_account("a"))
+            .replace("$1", ":session")
+            .replace("$2", "now()");
+        assert_eq!(squeezed(&bench[0]), squeezed(&served));
+        // Its second statement is the list's own reference, unchanged.
+        assert_eq!(bench[1..], statements("page-customers.pgbench")[..]);
     }
 }
