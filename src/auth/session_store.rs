@@ -222,32 +222,3 @@ impl ExpiredDeletion for PortalSessionStore {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The statements of a pgbench file under `benches/sql/`, comments left out.
-    fn statements(file: &str) -> Vec<String> {
-        let path = format!("{}/benches/sql/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        text.lines()
-            .filter(|line| !line.starts_with("--") && !line.trim().is_empty())
-            .map(|line| line.trim_end_matches(';').to_owned())
-            .collect()
-    }
-
-    /// Collapses runs of white space, as the statement is written across lines in Rust.
-    fn squeezed(sql: &str) -> String {
-        sql.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
-
-    #[test]
-    fn the_benchmark_runs_the_session_statement_the_server_runs() {
-        let bench = statements("page-customers-with-session.pgbench");
-        let served = super::load_statement(&crate::inbox::loaded_with_account("a"))
-            .replace("$1", ":session")
-            .replace("$2", "now()");
-        assert_eq!(squeezed(&bench[0]), squeezed(&served));
-        // Its second statement is the list's own reference, unchanged.
-        assert_eq!(bench[1..], statements("page-customers.pgbench")[..]);
-    }
-}
