@@ -138,9 +138,9 @@ pub mod json {
 
 /// `value` as an SQL string literal, quoted as PostgreSQL's own `quote_literal()` does: quotes
 /// doubled, and when there is a backslash, an `E'…'` literal with backslashes doubled, so it
-/// reads back as `value` whatever `standard_conforming_strings` says. For search patterns only
-/// (see `licenses::list`): a pattern written into the statement is planned for its words (a
-/// rare key through its trigram index), where a bound one is planned once for every pattern
+/// reads back as `value` whatever `standard_conforming_strings` says. For a search pattern
+/// that must be planned for its words (`licenses::search`: an order number, where a short one
+/// matches most orders and a long one few), where a bound one is planned once for every pattern
 /// (connections use generic plans, see [`connect`]). NUL, which no text value may hold, is
 /// dropped. Statements holding one are sent unprepared (`persistent(false)`), so each search
 /// does not leave a prepared statement behind.

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 
 use super::model::{Account, AccountId, AccountStatus};
 use super::store::{escape_like, ACCOUNT_COLUMNS};
-use crate::db::quote_literal;
 
 /// How a customer row is locked until the caller's transaction ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,21 +123,4 @@ pub async fn active_customers_of(
         .persistent(search.is_none())
         .fetch_all(pool)
         .await
-}
-
-/// Pushes `array(…)`: the ids of up to `limit` of the partner's customers (any status) whose
-/// name, company or email contains `term`, for a search of their licences or orders in the
-/// same statement. An array, not a subquery to join: PostgreSQL works it out once, then reads
-/// the other table through its index on the customer with it (`customer_id = any(array(…))`).
-pub fn push_customers_matching(
-    query: &mut QueryBuilder<'_, Postgres>,
-    partner: AccountId,
-    term: &str,
-    limit: i64,
-) {
-    query.push("array(select a.id from accounts a where a.role = 'customer' and a.partner_id = ");
-    query.push_bind(partner);
-    // A literal, planned for its words (see `quote_literal`): the caller sends it unprepared.
-    let pattern = quote_literal(&format!("%{}%", escape_like(&term.to_lowercase())));
-    query.push(format!(" and a.search_text like {pattern} limit {limit})"));
 }

@@ -4,6 +4,7 @@
 
 pub mod list;
 mod model;
+mod search;
 mod store;
 
 use serde_json::json;
