@@ -156,9 +156,10 @@ fn push_scope(q: &mut QueryBuilder<Postgres>, partner_id: AccountId, list: &Lice
 /// One page of the partner's licences of one product type.
 ///
 /// A search is a `UNION` of one query per index (key and order number through their trigram
-/// indexes, customer through the accounts trigram index, plan by code), each already filtered,
-/// positioned and limited to a page, so it never scans the partner's whole list the way one
-/// `OR` filter does (`search` says how each part is written, and why).
+/// indexes, customer through the accounts trigram index, plan by code; along the list for a
+/// term too short for a trigram index), each already filtered, positioned and limited to a
+/// page, so it never scans the partner's whole list the way one `OR` filter does (`search`
+/// says how each part is written, and why).
 pub async fn list(
     pool: &PgPool,
     partner_id: AccountId,
@@ -175,7 +176,7 @@ pub async fn list(
     q.push(ROW);
     scope(&mut q);
     if !parts.is_empty() {
-        search::push_pages(&mut q, partner_id, &parts, (key, list.limit), &scope);
+        search::push_pages(&mut q, partner_id, &parts, key, list.limit, &scope);
     }
     key.push_order_and_limit(&mut q, list.limit);
     q.build_query_as()

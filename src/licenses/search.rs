@@ -120,12 +120,8 @@ fn key_part(term: &str) -> Part {
 /// (pg_trgm splits words at anything else, and a "contains" pattern has no word boundaries
 /// at its ends to pad).
 fn has_trigram(text: &str) -> bool {
-    text.chars()
-        .fold((0, false), |(run, found), c| {
-            let run = if c.is_alphanumeric() { run + 1 } else { 0 };
-            (run, found || run >= 3)
-        })
-        .1
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|word| word.chars().count() >= 3)
 }
 
 /// Whether a statement with these parts can be prepared: only an order-number part holds a
@@ -192,7 +188,8 @@ pub(super) fn push_pages(
     q: &mut QueryBuilder<'_, Postgres>,
     partner_id: AccountId,
     parts: &[Part],
-    (key, limit): (SortKey, i64),
+    key: SortKey,
+    limit: i64,
     scope: &dyn Fn(&mut QueryBuilder<'_, Postgres>),
 ) {
     let hits_order = SortKey {
