@@ -1,6 +1,7 @@
-//! The partner's customer search over more customers than its first step looks at (the list's
-//! first 1,000): frequent, middling, rare and absent terms find exactly the partner's matching
-//! customers, in order, page after page, whether they are among the newest or beyond them.
+//! The partner's customer search over more customers than its first steps look at (the list's
+//! first 1,000, then its first 10,000 for a term found a few times in the first 1,000):
+//! frequent, middling, rare and absent terms find exactly the partner's matching customers, in
+//! order, page after page, whether they are among the newest or beyond them.
 
 use uuid::Uuid;
 
@@ -91,6 +92,72 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
         (5..26).contains(&zephyr.len()),
         "a rare term, all beyond the newest thousand: {}",
         zephyr.len()
+    );
+}
+
+/// `count` customers of `partner` as in [`many_customers`], where every 60th is a "Beacon" (a few
+/// in every thousand, so a search walks on past the first thousand) and "Delta" has 5 among the
+/// newest thousand and the rest beyond the newest 10,500 (its page needs all three steps).
+async fn middling_customers(app: &TestApp, partner: Uuid, count: i32) {
+    sqlx::query(
+        "insert into accounts (id, role, status, email, first_name, last_name, company, \
+           partner_id, created_at, updated_at) \
+         select gen_random_uuid(), 'customer', 'pending_activation', \
+           format('m%s@middling.test', i), 'Pat', 'Lee' || i, \
+           case when (i <= 1000 and i % 200 = 0) or (i > 10500 and i % 50 = 0) \
+                  then 'Delta Optics' \
+                when i % 60 = 0 then 'Beacon Media' else 'Other Works' end, \
+           $1, now() - i * interval '1 second', now() \
+         from generate_series(1, $2) as i",
+    )
+    .bind(partner)
+    .bind(count)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_term_found_a_few_times_among_the_newest_thousand_finds_every_match_in_order() {
+    let app = crate::helpers::spawn_app().await;
+    let (_, partner) = app.partner("p@middling.test").await;
+    middling_customers(&app, partner.0, 12_000).await;
+    let browser = app.signed_in_as("p@middling.test").await;
+
+    for (term, sort) in [
+        ("beacon", "newest"),
+        ("beacon", "name"),
+        ("delta", "newest"),
+        ("delta", "name"),
+        ("delta optics", "newest"),
+    ] {
+        let want = expected(&app, partner.0, term, sort).await;
+        let path = format!("/partner/customers?q={term}&sort={sort}");
+        let seen = walk(&app, &browser, &path, "Email").await;
+        assert_eq!(seen, want, "{path}");
+    }
+    // No customer here has a link, so each is listed as "Link expired": the filter walks too.
+    let want = expected(&app, partner.0, "delta", "newest").await;
+    let seen = walk(
+        &app,
+        &browser,
+        "/partner/customers?q=delta&status=link_expired",
+        "Email",
+    )
+    .await;
+    assert_eq!(seen, want, "delta, link expired");
+
+    let beacon = expected(&app, partner.0, "beacon", "newest").await;
+    assert_eq!(
+        beacon.len(),
+        194,
+        "every 60th not a Delta: 15 among the newest thousand"
+    );
+    let delta = expected(&app, partner.0, "delta", "newest").await;
+    assert_eq!(
+        delta.len(),
+        35,
+        "5 among the newest thousand, 30 beyond the newest 10,500"
     );
 }
 
