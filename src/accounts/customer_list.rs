@@ -244,28 +244,14 @@ fn push_search(
         ("asc", ">")
     };
     let limit = list.limit;
-    // The first matches of a walk of `length` customers in list order, at most a page.
-    let walk = |query: &mut QueryBuilder<'_, Postgres>, length: i64, only_when: &str| {
-        query.push("(select id from (select a.id, a.search_text like ");
-        query.push_bind(pattern.clone());
-        query.push(" as hit");
-        push_from(query, list.filter);
-        push_scope(query, partner_id, list);
-        query.push(only_when);
-        key.push_order_and_limit(query, length);
-        query.push(format!(") walk where hit limit {limit})"));
-    };
     query.push("with near as materialized ");
-    walk(query, WALK, "");
+    push_walk(query, partner_id, list, &pattern, WALK, "");
     query.push(", mid as materialized ");
-    walk(
-        query,
-        MID_WALK,
-        &format!(
-            " and (select count(*) from near) between {MID_HITS} and {}",
-            limit - 1
-        ),
+    let only_when = format!(
+        " and (select count(*) from near) between {MID_HITS} and {}",
+        limit - 1
     );
+    push_walk(query, partner_id, list, &pattern, MID_WALK, &only_when);
     query.push(", far as (select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
@@ -304,6 +290,26 @@ fn push_search(
         " order by {} {order}, a.id {order} limit {limit}",
         key.column
     ));
+}
+
+/// `(select id …)`: the first matches of `pattern` (at most a page) in a walk of `length`
+/// customers in list order, made only when `only_when` holds.
+fn push_walk(
+    query: &mut QueryBuilder<'_, Postgres>,
+    partner_id: AccountId,
+    list: &CustomerList,
+    pattern: &str,
+    length: i64,
+    only_when: &str,
+) {
+    query.push("(select id from (select a.id, a.search_text like ");
+    query.push_bind(pattern.to_owned());
+    query.push(" as hit");
+    push_from(query, list.filter);
+    push_scope(query, partner_id, list);
+    query.push(only_when);
+    list.sort.key().push_order_and_limit(query, length);
+    query.push(format!(") walk where hit limit {})", list.limit));
 }
 
 /// ` from accounts a`, with each one's newest live link only when the filter asks about it.
