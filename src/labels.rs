@@ -253,10 +253,12 @@ pub fn plan_of(catalog: &Catalog, code: &str) -> String {
     catalog.plan_name_of(code).unwrap_or_else(|| humanize(code))
 }
 
-/// A plan of a product type given by its code (licences carry the type's code and the plan's
-/// name).
-pub fn plan_in(catalog: &Catalog, product_type: &str, plan_name: &str) -> String {
-    catalog.plan_name_in(product_type, plan_name)
+/// A plan's own name by its code ("Enterprise Plan (EP)"), where its product is already said
+/// (a list of one product's licences).
+pub fn plan_own(catalog: &Catalog, code: &str) -> String {
+    catalog
+        .plan(code)
+        .map_or_else(|| humanize(code), |p| p.name.clone())
 }
 
 /// A count of a catalog unit: "40 users", "1 extension", "3 × 100 minutes" (a unit that is

@@ -154,10 +154,19 @@ fn plans_are_named_with_their_product() {
         plan_of(&catalog, "cloud_pbx_enterprise"),
         "Cloud PBX Enterprise Plan (EP)"
     );
+    let remote = catalog
+        .plans_of("remote_management")
+        .find(|p| p.name == "Standard")
+        .unwrap();
     assert_eq!(
-        plan_in(&catalog, "remote_management", "Standard"),
+        plan_of(&catalog, &remote.code),
         "Remote Management Standard"
     );
+    assert_eq!(
+        plan_own(&catalog, "cloud_pbx_enterprise"),
+        "Enterprise Plan (EP)"
+    );
+    assert_eq!(plan_own(&catalog, "gone_plan"), "Gone plan");
     assert_eq!(plan_of(&catalog, "gone_plan"), "Gone plan");
     for p in &catalog.plans {
         let label = plan_of(&catalog, &p.code);

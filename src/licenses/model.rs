@@ -44,7 +44,8 @@ pub struct LicenseRow {
     pub id: LicenseId,
     pub key: String,
     pub product_type: String,
-    pub plan_name: String,
+    /// The plan's code; its name is the in-memory catalog's (`labels::plan_of`, `plan_own`).
+    pub plan_code: String,
     pub capacity: i32,
     pub status: LicenseStatus,
     #[serde(deserialize_with = "crate::db::json::date")]

@@ -177,7 +177,7 @@ async fn an_application_shows_its_country_by_name_and_its_status_in_words() {
 async fn licences_and_orders_name_the_plan_with_its_product_and_a_capitalised_status() {
     let app = spawn_app().await;
     let (partner, partner_id) = app.signed_in_partner("seller@licence-words.test").await;
-    app.customer_of(partner_id, "user@licence-words.test").await;
+    let customer_id = app.customer_of(partner_id, "user@licence-words.test").await;
     buy(
         &app,
         &partner,
@@ -195,6 +195,26 @@ async fn licences_and_orders_name_the_plan_with_its_product_and_a_capitalised_st
         .get_html(&partner, "/partner/products/workplace_saas")
         .await;
     assert!(list.contains("badge badge-active\">Active</span>") && !list.contains(">active<"));
+    // The list is one product's: the plan's own name, found by it too.
+    assert!(
+        list.contains("<td data-label=\"Plan\">Standard</td>"),
+        "{list}"
+    );
+    let (_, found) = app
+        .get_html(&partner, "/partner/products/workplace_saas?q=standard")
+        .await;
+    assert!(
+        found.contains("<td data-label=\"Plan\">Standard</td>"),
+        "{found}"
+    );
+    // A customer's licences are of any product: the plan with its product.
+    let (_, page) = app
+        .get_html(&partner, &format!("/partner/customers/{customer_id}"))
+        .await;
+    assert!(
+        page.contains("<td data-label=\"Plan\">Workplace SaaS Standard</td>"),
+        "{page}"
+    );
 
     let customer = client();
     app.login(&customer, "user@licence-words.test", PASSWORD)

@@ -79,7 +79,7 @@ impl DashboardPage {
     }
     /// "Workplace SaaS Standard": a licence's plan with its product.
     fn license_plan(&self, license: &LicenseRow) -> String {
-        labels::plan_in(&self.catalog, &license.product_type, &license.plan_name)
+        labels::plan_of(&self.catalog, &license.plan_code)
     }
 }
 

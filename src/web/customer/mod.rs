@@ -119,7 +119,7 @@ impl ProductsPage {
     }
     /// "Workplace SaaS Standard": a licence's plan with its product.
     fn license_plan(&self, l: &crate::licenses::LicenseRow) -> String {
-        crate::labels::plan_in(&self.catalog, &l.product_type, &l.plan_name)
+        crate::labels::plan_of(&self.catalog, &l.plan_code)
     }
     fn until(&self, s: &crate::subscriptions::SubscriptionView) -> String {
         match (

@@ -35,6 +35,7 @@ pub struct CustomerPage {
     subscription_orders: std::collections::HashMap<SubscriptionId, OrderId>,
     licenses: Vec<crate::licenses::LicenseRow>,
     pbxs: Vec<crate::pbx::InstanceView>,
+    catalog: std::sync::Arc<crate::catalog::Catalog>,
     now: time::OffsetDateTime,
 }
 
@@ -61,6 +62,10 @@ impl CustomerPage {
     }
     fn online(&self, pbx: &crate::pbx::InstanceView) -> bool {
         pbx.online(self.now)
+    }
+    /// A licence's plan with its product: the customer's licences are of every product.
+    fn plan(&self, license: &crate::licenses::LicenseRow) -> String {
+        crate::labels::plan_of(&self.catalog, &license.plan_code)
     }
     fn day(&self, day: &time::Date) -> String {
         crate::format::day(day)
@@ -114,6 +119,7 @@ pub async fn get_customer(
         subscription_orders,
         licenses,
         pbxs,
+        catalog: state.catalog.clone(),
         now: state.clock.now(),
     })
 }

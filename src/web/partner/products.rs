@@ -55,9 +55,17 @@ pub struct ProductListPage {
     filtered: bool,
     today: Date,
     rows: Vec<LicenseRow>,
+    catalog: std::sync::Arc<Catalog>,
     first_page: String,
     next_page: Option<String>,
     is_first_page: bool,
+}
+
+impl ProductListPage {
+    /// The plan's own name: the page is one product's.
+    fn plan(&self, license: &LicenseRow) -> String {
+        crate::labels::plan_own(&self.catalog, &license.plan_code)
+    }
 }
 
 /// The codes of the product type's plans whose name or code contains the search. Matched here
@@ -129,6 +137,7 @@ pub async fn get_product_list(
         filtered: !search.is_empty() || filter != LicenseFilter::All,
         today,
         rows,
+        catalog: state.catalog.clone(),
         first_page: page_url(&base, &params, None),
         next_page,
         is_first_page: after.is_none(),
@@ -186,7 +195,7 @@ async fn associate_page(
         .map_or_else(|| license.product_type.clone(), |t| t.name.clone());
     Ok(AssociatePage {
         chrome: partner.chrome("Associate a User", "products").await?,
-        plan: crate::labels::plan(&type_name, &license.plan_name),
+        plan: crate::labels::plan_of(&state.catalog, &license.plan_code),
         type_name,
         license,
         query: search.to_owned(),
