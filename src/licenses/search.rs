@@ -46,7 +46,9 @@ pub(super) enum Part {
     OrderNumber { literal: String },
     /// Licences of the customers whose name, company or email contain the term, found through
     /// the partner's trigram index of customers.
-    CustomerHits { pattern: String },
+    /// The index is asked for `index` (`db::trigram_lookup`); the whole term (`lower`) is
+    /// checked on the customers found.
+    CustomerHits { index: String, lower: String },
     /// The same for a term too short for trigrams (lower case), along the list's order.
     CustomerWalk { lower: String },
     /// Licences of the plans whose names contain the term (codes from the in-memory catalog).
@@ -82,7 +84,8 @@ pub(super) fn parts(term: &str, plan_codes: &[String]) -> Vec<Part> {
     let lower = term.to_lowercase();
     parts.push(if has_trigram(&lower) {
         Part::CustomerHits {
-            pattern: format!("%{}%", escape_like(&lower)),
+            index: crate::db::trigram_lookup(&lower),
+            lower,
         }
     } else {
         Part::CustomerWalk { lower }
@@ -145,15 +148,17 @@ pub(super) fn push_hits(
         let Some(name) = part.hits() else { continue };
         q.push(if first { "with " } else { ", " });
         first = false;
-        if let Part::CustomerHits { pattern } = part {
+        if let Part::CustomerHits { index, lower } = part {
             q.push(
                 "matching_customers as materialized (select a.id from accounts a \
                  where a.role = 'customer' and a.partner_id = ",
             );
             q.push_bind(partner_id);
             q.push(" and a.search_text like ");
-            q.push_bind(pattern.clone());
-            q.push(format!(" limit {MAX_MATCHING_CUSTOMERS}), "));
+            q.push_bind(index.clone());
+            q.push(" and strpos(a.search_text, ");
+            q.push_bind(lower.clone());
+            q.push(format!(") > 0 limit {MAX_MATCHING_CUSTOMERS}), "));
         }
         q.push(format!(
             "{name} as materialized (select l.id, {sort_column} as sort_value from licenses l"

@@ -73,6 +73,9 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
         ("beacon", "name"),
         ("harbor", "newest"),
         ("harbor", "name"),
+        // The trigram index is asked for the digits; the whole term is checked on the rows it
+        // finds beyond the walk (c1127 and c1270 to c1279 have "127" too).
+        ("c127@", "newest"),
     ] {
         let want = expected(&app, partner.0, term, sort).await;
         let path = format!("/partner/customers?q={term}&sort={sort}");
@@ -87,6 +90,7 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
         "more than a page, all beyond the newest thousand: {}",
         harbor.len()
     );
+    assert_eq!(expected(&app, partner.0, "c127@", "newest").await.len(), 1);
     let zephyr = expected(&app, partner.0, "zephyr", "newest").await;
     assert!(
         (5..26).contains(&zephyr.len()),

@@ -122,6 +122,43 @@ async fn licence_search_finds_a_key_by_its_middle_and_an_order_by_its_number_onl
 }
 
 #[tokio::test]
+async fn a_customer_found_by_the_digits_in_their_email_is_the_one_whose_email_contains_the_whole_term(
+) {
+    let app = spawn_app().await;
+    let (partner, partner_id) = app.signed_in_partner("p@digits.test").await;
+    for email in ["ann.5150@digits.test", "bob.5150@digits.test"] {
+        app.customer_of(partner_id, email).await;
+        buy(
+            &app,
+            &partner,
+            &[("licenses", "1"), ("customer_email", email)],
+        )
+        .await;
+    }
+    let ann = keys_of_order(&app, "YP-001001").await;
+    let bob = keys_of_order(&app, "YP-001002").await;
+    let search = |q: &'static str| {
+        let partner = partner.clone();
+        let app = &app;
+        async move {
+            let path = format!("/partner/products/cloud_pbx?q={q}");
+            let (status, html) = app.get_html(&partner, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            set(column(&html, "Licence key"))
+        }
+    };
+    // The index is asked for "5150", which both emails have; only Ann's has the whole term.
+    assert_eq!(search("ann.5150").await, ann, "ann.5150");
+    assert_eq!(search("bob.5150@").await, bob, "bob.5150@");
+    assert_eq!(
+        search("5150").await,
+        set([ann.clone(), bob.clone()].concat()),
+        "5150"
+    );
+    assert!(search("ann.5151").await.is_empty(), "ann.5151");
+}
+
+#[tokio::test]
 async fn licences_sorted_by_creation_or_expiry_page_through_ties_once_each_in_order() {
     let app = spawn_app().await;
     let (partner, partner_id) = app.signed_in_partner("p@licence-sort.test").await;
