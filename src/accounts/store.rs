@@ -353,7 +353,8 @@ pub async fn set_status(
 }
 
 /// The common end of the account lists (alias `a`): a "contains" search over name, company
-/// and email (the expression of the trigram index), the keyset position, newest first.
+/// and email (`search_text`, checked on the list's own rows: a manager's partners, an
+/// organization's members), the keyset position, newest first.
 pub(super) fn push_search_and_page(
     query: &mut QueryBuilder<'_, Postgres>,
     search: Option<&str>,
@@ -361,10 +362,7 @@ pub(super) fn push_search_and_page(
     limit: i64,
 ) {
     if let Some(term) = search {
-        query.push(
-            " and lower(a.first_name || ' ' || a.last_name || ' ' || a.company || ' ' || a.email) \
-             like ",
-        );
+        query.push(" and a.search_text like ");
         query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
     }
     if let Some(cursor) = after {

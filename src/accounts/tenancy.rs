@@ -111,9 +111,8 @@ pub async fn active_customers_of(
     );
     q.push_bind(partner);
     if let Some(term) = search {
-        q.push(
-            " and lower(first_name || ' ' || last_name || ' ' || company || ' ' || email) like ",
-        );
+        // `search_text`: the partner's trigram index of customers (`accounts_partner_search_idx`).
+        q.push(" and search_text like ");
         q.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
     }
     q.push(format!(

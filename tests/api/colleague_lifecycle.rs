@@ -87,6 +87,15 @@ async fn a_removed_colleague_keeps_its_history_and_its_email_stays_reserved() {
     );
     let (_, list) = app.get_html(&owner, "/partner/colleagues").await;
     assert!(list.contains("leaver@org.test") && list.contains("Removed"));
+    // Searched by name or email, in any case: only the colleagues that contain the term.
+    let (_, found) = app
+        .get_html(&owner, "/partner/colleagues?q=colin+LEAGUE")
+        .await;
+    assert!(found.contains("leaver@org.test"), "{found}");
+    let (_, none) = app
+        .get_html(&owner, "/partner/colleagues?q=nobody-here")
+        .await;
+    assert!(!none.contains("leaver@org.test"), "{none}");
 
     let csrf = app.csrf_for(&owner, "/partner/colleagues/new").await;
     let again = app

@@ -32,6 +32,7 @@ async fn licences_are_associated_only_with_my_own_activated_customers() {
     let app = spawn_app().await;
     let (partner, partner_id) = app.signed_in_partner("assoc@orders.test").await;
     let active = app.customer_of(partner_id, "active@assoc.test").await;
+    app.customer_of(partner_id, "bravo@assoc.test").await;
     let (pending, _) = app
         .create_account(Role::Customer, "pending@assoc.test", None, Some(partner_id))
         .await;
@@ -47,6 +48,17 @@ async fn licences_are_associated_only_with_my_own_activated_customers() {
     assert!(
         !page.contains("pending@assoc.test") && !page.contains("theirs@assoc.test"),
         "only activated own customers are offered"
+    );
+    // The picker searches the partner's activated customers by name, company or email.
+    let (_, found) = app
+        .get_html(
+            &partner,
+            &format!("/partner/licenses/{license}/associate?q=BRAVO@"),
+        )
+        .await;
+    assert!(
+        found.contains("bravo@assoc.test") && !found.contains("active@assoc.test"),
+        "{found}"
     );
 
     let refused = associate(&app, &partner, license, &pending.to_string()).await;
