@@ -256,13 +256,7 @@ fn push_search(
     query.push(", far as (select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
-    // The index is asked for the term's rarest part (`db::trigram_lookup`); the whole term is
-    // checked on the rows it finds, through an expression it does not serve.
-    query.push(" and a.search_text like ");
-    query.push_bind(crate::db::trigram_lookup(&lower));
-    query.push(" and strpos(a.search_text, ");
-    query.push_bind(lower);
-    query.push(") > 0");
+    crate::db::push_contains(query, "a.search_text", &lower);
     query.push(format!(
         " and (select count(*) from near) < {limit} and (select count(*) from mid) < {limit}"
     ));

@@ -149,18 +149,13 @@ impl Catalog {
         self.plans.iter().find(|p| p.code == code)
     }
 
-    /// The name of a product type's plan with the product's ("Cloud PBX Enterprise Plan (EP)");
-    /// the plan's name alone when the product type is unknown.
-    pub fn plan_name_in(&self, product_type: &str, plan_name: &str) -> String {
-        let product = self
-            .product_type(product_type)
-            .map_or("", |t| t.name.as_str());
-        super::plan_name(product, plan_name)
-    }
-
-    /// A plan's name with its product's.
+    /// A plan's name with its product's ("Cloud PBX Enterprise Plan (EP)"); the plan's name
+    /// alone when the product type is unknown.
     pub fn plan_name(&self, plan: &Plan) -> String {
-        self.plan_name_in(&plan.product_type, &plan.name)
+        let product = self
+            .product_type(&plan.product_type)
+            .map_or("", |t| t.name.as_str());
+        super::plan_name(product, &plan.name)
     }
 
     /// The name of the plan with this code, with its product's; `None` for an unknown code.

@@ -44,11 +44,9 @@ pub(super) enum Part {
     KeyWalk { upper: String },
     /// Licences of orders whose number contains the term (an SQL literal).
     OrderNumber { literal: String },
-    /// Licences of the customers whose name, company or email contain the term, found through
-    /// the partner's trigram index of customers.
-    /// The index is asked for `index` (`db::trigram_lookup`); the whole term (`lower`) is
-    /// checked on the customers found.
-    CustomerHits { index: String, lower: String },
+    /// Licences of the customers whose name, company or email contain the term (lower case),
+    /// found through the partner's trigram index of customers (`db::push_contains`).
+    CustomerHits { lower: String },
     /// The same for a term too short for trigrams (lower case), along the list's order.
     CustomerWalk { lower: String },
     /// Licences of the plans whose names contain the term (codes from the in-memory catalog).
@@ -83,10 +81,7 @@ pub(super) fn parts(term: &str, plan_codes: &[String]) -> Vec<Part> {
     }
     let lower = term.to_lowercase();
     parts.push(if has_trigram(&lower) {
-        Part::CustomerHits {
-            index: crate::db::trigram_lookup(&lower),
-            lower,
-        }
+        Part::CustomerHits { lower }
     } else {
         Part::CustomerWalk { lower }
     });
@@ -148,17 +143,10 @@ pub(super) fn push_hits(
         let Some(name) = part.hits() else { continue };
         q.push(if first { "with " } else { ", " });
         first = false;
-        if let Part::CustomerHits { index, lower } = part {
-            q.push(
-                "matching_customers as materialized (select a.id from accounts a \
-                 where a.role = 'customer' and a.partner_id = ",
-            );
-            q.push_bind(partner_id);
-            q.push(" and a.search_text like ");
-            q.push_bind(index.clone());
-            q.push(" and strpos(a.search_text, ");
-            q.push_bind(lower.clone());
-            q.push(format!(") > 0 limit {MAX_MATCHING_CUSTOMERS}), "));
+        if let Part::CustomerHits { lower } = part {
+            q.push("matching_customers as materialized (");
+            push_matching_customers(q, partner_id, lower, true);
+            q.push("), ");
         }
         q.push(format!(
             "{name} as materialized (select l.id, {sort_column} as sort_value from licenses l"
@@ -228,14 +216,9 @@ pub(super) fn push_pages(
                 q.push(format!(" and o.number ilike {literal})"));
             }
             Part::CustomerWalk { lower } => {
-                q.push(
-                    "l.customer_id = any(array(select a.id from accounts a \
-                     where a.role = 'customer' and a.partner_id = ",
-                );
-                q.push_bind(partner_id);
-                q.push(" and strpos(a.search_text, ");
-                q.push_bind(lower.clone());
-                q.push(format!(") > 0 limit {MAX_MATCHING_CUSTOMERS}))"));
+                q.push("l.customer_id = any(array(");
+                push_matching_customers(q, partner_id, lower, false);
+                q.push("))");
             }
             Part::Plans { codes } => {
                 q.push("l.plan_code = any(");
@@ -248,6 +231,27 @@ pub(super) fn push_pages(
         q.push(")");
     }
     q.push(")");
+}
+
+/// `select a.id …`: up to [`MAX_MATCHING_CUSTOMERS`] of the partner's customers whose name,
+/// company or email contains `lower`; through the trigram index when `indexed`, else by
+/// reading the partner's customers (a term too short for trigrams).
+fn push_matching_customers(
+    q: &mut QueryBuilder<'_, Postgres>,
+    partner_id: AccountId,
+    lower: &str,
+    indexed: bool,
+) {
+    q.push("select a.id from accounts a where a.role = 'customer' and a.partner_id = ");
+    q.push_bind(partner_id);
+    if indexed {
+        crate::db::push_contains(q, "a.search_text", lower);
+    } else {
+        q.push(" and strpos(a.search_text, ");
+        q.push_bind(lower.to_owned());
+        q.push(") > 0");
+    }
+    q.push(format!(" limit {MAX_MATCHING_CUSTOMERS}"));
 }
 
 #[cfg(test)]
@@ -277,8 +281,7 @@ mod tests {
                 whole: Some("%YS-6A1%".into())
             }
         );
-        // Too little after the prefix for the index to look up: as typed, which is no better.
-        // Nothing the index can look up: along the list.
+        // Nothing the index can look up after the prefix, nor in the whole term: along the list.
         assert_eq!(
             key_part("ys-6a"),
             Part::KeyWalk {

@@ -8,30 +8,36 @@ use uuid::Uuid;
 use crate::helpers::list_pages::walk;
 use crate::helpers::TestApp;
 
-/// `count` customers of `partner`, one a second back in time from now, named so that terms
-/// match a known share: every 13th is an "Acme", every 60th a "Beacon", the oldest 40th ones a
-/// "Zephyr" and every 10th beyond the newest thousand a "Harbor" (none among the newest
-/// thousand, more than a page beyond them), and one a "Quill".
-async fn many_customers(app: &TestApp, partner: Uuid, count: i32, domain: &str) {
-    sqlx::query(
+/// `count` customers of `partner`, one a second back in time from now (`i` = 1 is the newest),
+/// each with the email `format(email, i)` and the company `companies`, an SQL expression of `i`
+/// and the count (`$2`) that decides which share a term matches.
+async fn insert_customers(app: &TestApp, partner: Uuid, count: i32, email: &str, companies: &str) {
+    sqlx::query(&format!(
         "insert into accounts (id, role, status, email, first_name, last_name, company, \
            partner_id, created_at, updated_at) \
          select gen_random_uuid(), 'customer', 'pending_activation', \
-           format('c%s@%s', i, $3), 'Pat', 'Lee' || i, \
-           case when i = 777 then 'Quill Studio' \
-                when i > $2 - 500 and i % 40 = 0 then 'Zephyr Air' \
-                when i > 1000 and i % 10 = 5 then 'Harbor Freight' \
-                when i % 13 = 0 then 'Acme Freight' \
-                when i % 60 = 0 then 'Beacon Media' else 'Other Works' end, \
+           format($3, i), 'Pat', 'Lee' || i, {companies}, \
            $1, now() - i * interval '1 second', now() \
-         from generate_series(1, $2) as i",
-    )
+         from generate_series(1, $2) as i"
+    ))
     .bind(partner)
     .bind(count)
-    .bind(domain)
+    .bind(email)
     .execute(&app.db)
     .await
     .unwrap();
+}
+
+/// `count` customers of `partner` at `domain`: every 13th is an "Acme", every 60th a "Beacon",
+/// the oldest 40th ones a "Zephyr" and every 10th beyond the newest thousand a "Harbor" (none
+/// among the newest thousand, more than a page beyond them), and one a "Quill".
+async fn many_customers(app: &TestApp, partner: Uuid, count: i32, domain: &str) {
+    let companies = "case when i = 777 then 'Quill Studio' \
+                when i > $2 - 500 and i % 40 = 0 then 'Zephyr Air' \
+                when i > 1000 and i % 10 = 5 then 'Harbor Freight' \
+                when i % 13 = 0 then 'Acme Freight' \
+                when i % 60 = 0 then 'Beacon Media' else 'Other Works' end";
+    insert_customers(app, partner, count, &format!("c%s@{domain}"), companies).await;
 }
 
 /// The partner's customers matching `term`, emails in the list's order for `sort`.
@@ -110,26 +116,14 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
     );
 }
 
-/// `count` customers of `partner` as in [`many_customers`], where every 60th is a "Beacon" (a few
+/// `count` customers of `partner` ([`insert_customers`]) where every 60th is a "Beacon" (a few
 /// in every thousand, so a search walks on past the first thousand) and "Delta" has 5 among the
 /// newest thousand and the rest beyond the newest 10,500 (its page needs all three steps).
 async fn middling_customers(app: &TestApp, partner: Uuid, count: i32) {
-    sqlx::query(
-        "insert into accounts (id, role, status, email, first_name, last_name, company, \
-           partner_id, created_at, updated_at) \
-         select gen_random_uuid(), 'customer', 'pending_activation', \
-           format('m%s@middling.test', i), 'Pat', 'Lee' || i, \
-           case when (i <= 1000 and i % 200 = 0) or (i > 10500 and i % 50 = 0) \
+    let companies = "case when (i <= 1000 and i % 200 = 0) or (i > 10500 and i % 50 = 0) \
                   then 'Delta Optics' \
-                when i % 60 = 0 then 'Beacon Media' else 'Other Works' end, \
-           $1, now() - i * interval '1 second', now() \
-         from generate_series(1, $2) as i",
-    )
-    .bind(partner)
-    .bind(count)
-    .execute(&app.db)
-    .await
-    .unwrap();
+                when i % 60 = 0 then 'Beacon Media' else 'Other Works' end";
+    insert_customers(app, partner, count, "m%s@middling.test", companies).await;
 }
 
 #[tokio::test]
