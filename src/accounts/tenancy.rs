@@ -123,3 +123,26 @@ pub async fn active_customers_of(
         .fetch_all(pool)
         .await
 }
+
+/// Pushes `select a.id …`: up to `limit` of the partner's customers (any status) whose name,
+/// company or email contains `lower` (lower case), for a search of their licences in the same
+/// statement. Through the partner's trigram index when `indexed` (`db::push_contains`); else
+/// by reading the partner's customers, for a term too short for trigrams.
+pub fn push_customers_matching(
+    q: &mut QueryBuilder<'_, Postgres>,
+    partner: AccountId,
+    lower: &str,
+    indexed: bool,
+    limit: i64,
+) {
+    q.push("select a.id from accounts a where a.role = 'customer' and a.partner_id = ");
+    q.push_bind(partner);
+    if indexed {
+        crate::db::push_contains(q, "a.search_text", lower);
+    } else {
+        q.push(" and strpos(a.search_text, ");
+        q.push_bind(lower.to_owned());
+        q.push(") > 0");
+    }
+    q.push(format!(" limit {limit}"));
+}

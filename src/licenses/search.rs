@@ -22,6 +22,7 @@
 
 use sqlx::{Postgres, QueryBuilder};
 
+use crate::accounts::tenancy;
 use crate::db::{escape_like, quote_literal};
 use crate::ids::AccountId;
 use crate::paging::SortKey;
@@ -145,7 +146,7 @@ pub(super) fn push_hits(
         first = false;
         if let Part::CustomerHits { lower } = part {
             q.push("matching_customers as materialized (");
-            push_matching_customers(q, partner_id, lower, true);
+            tenancy::push_customers_matching(q, partner_id, lower, true, MAX_MATCHING_CUSTOMERS);
             q.push("), ");
         }
         q.push(format!(
@@ -217,7 +218,13 @@ pub(super) fn push_pages(
             }
             Part::CustomerWalk { lower } => {
                 q.push("l.customer_id = any(array(");
-                push_matching_customers(q, partner_id, lower, false);
+                tenancy::push_customers_matching(
+                    q,
+                    partner_id,
+                    lower,
+                    false,
+                    MAX_MATCHING_CUSTOMERS,
+                );
                 q.push("))");
             }
             Part::Plans { codes } => {
@@ -231,27 +238,6 @@ pub(super) fn push_pages(
         q.push(")");
     }
     q.push(")");
-}
-
-/// `select a.id …`: up to [`MAX_MATCHING_CUSTOMERS`] of the partner's customers whose name,
-/// company or email contains `lower`; through the trigram index when `indexed`, else by
-/// reading the partner's customers (a term too short for trigrams).
-fn push_matching_customers(
-    q: &mut QueryBuilder<'_, Postgres>,
-    partner_id: AccountId,
-    lower: &str,
-    indexed: bool,
-) {
-    q.push("select a.id from accounts a where a.role = 'customer' and a.partner_id = ");
-    q.push_bind(partner_id);
-    if indexed {
-        crate::db::push_contains(q, "a.search_text", lower);
-    } else {
-        q.push(" and strpos(a.search_text, ");
-        q.push_bind(lower.to_owned());
-        q.push(") > 0");
-    }
-    q.push(format!(" limit {MAX_MATCHING_CUSTOMERS}"));
 }
 
 #[cfg(test)]
