@@ -1,11 +1,12 @@
 //! The partner's customer list: status filters, sort orders and its one query. Scoped by the
 //! partner id in SQL like every other read of a partner's customers.
 
+use std::ops::Range;
+
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 use super::model::{AccountId, CustomerListRow};
-use super::store::escape_like;
 use crate::paging::{Choice, KeyCursor, SortKey, SortKind, SortValue};
 
 /// Which customers the list shows. `All` is every customer not removed (removed customers
@@ -164,7 +165,8 @@ const WALK: i64 = 1000;
 /// customers (one customer in 300 or more) walks on to this many: its page is most likely
 /// among them, and walking the index costs less than reading a thousand candidates of the
 /// trigram index one row at a time (an email prefix matching 1 %: 2.1 ms in that index and
-/// its rows, against a walk of ~3,000 entries).
+/// its rows, against a walk of ~3,000 entries). The longer walk starts where the first one
+/// ended, so the first thousand are checked once.
 const MID_WALK: i64 = 10_000;
 const MID_HITS: i64 = 3;
 
@@ -224,7 +226,7 @@ fn push_scope(query: &mut QueryBuilder<'_, Postgres>, partner_id: AccountId, lis
 /// A "contains" search, in one statement and up to three steps. `near`: walking the first
 /// [`WALK`] customers in list order (`accounts_customer_walk_idx`: key, id, `search_text` and
 /// status from the index alone), the first matches, at most a page. `mid`: only when `near`
-/// found a few but less than a page, the same walk on to [`MID_WALK`]. `far`: only when those
+/// found a few but less than a page, the walk on from there to [`MID_WALK`]. `far`: only when those
 /// are still fewer than a page and there are customers beyond the walk, the matches beyond it
 /// through the partner's trigram index (`accounts_partner_search_idx`). A frequent term ("acme",
 /// 1 customer in 16) stops its walk after a few hundred index entries, a middling one (an email
@@ -238,7 +240,6 @@ fn push_search(
 ) {
     let key = list.sort.key();
     let lower = term.to_lowercase();
-    let pattern = format!("%{}%", escape_like(&lower));
     let (order, beyond) = if key.descending {
         ("desc", "<")
     } else {
@@ -246,19 +247,19 @@ fn push_search(
     };
     let limit = list.limit;
     query.push("with near as materialized ");
-    push_walk(query, partner_id, list, &pattern, WALK, "");
+    push_walk(query, partner_id, list, &lower, 0..WALK, "");
     query.push(", mid as materialized ");
     let only_when = format!(
         " and (select count(*) from near) between {MID_HITS} and {}",
         limit - 1
     );
-    push_walk(query, partner_id, list, &pattern, MID_WALK, &only_when);
+    push_walk(query, partner_id, list, &lower, WALK..MID_WALK, &only_when);
     query.push(", far as (select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
     crate::db::push_contains(query, "a.search_text", &lower);
     query.push(format!(
-        " and (select count(*) from near) < {limit} and (select count(*) from mid) < {limit}"
+        " and (select count(*) from near) + (select count(*) from mid) < {limit}"
     ));
     // The last customer the walks read (the longer one's when `mid` ran): null when there are
     // no more, and then nothing is beyond.
@@ -292,24 +293,31 @@ fn push_search(
     ));
 }
 
-/// `(select id …)`: the first matches of `pattern` (at most a page) in a walk of `length`
-/// customers in list order, made only when `only_when` holds.
+/// `(select id …)`: the first customers (at most a page) containing `lower` among those at
+/// positions `walk` of the list, looked at only when `only_when` holds. The term is checked
+/// outside the walk, so the customers skipped to reach its start are not checked (a filter
+/// is not moved inside a subquery that has a limit).
 fn push_walk(
     query: &mut QueryBuilder<'_, Postgres>,
     partner_id: AccountId,
     list: &CustomerList,
-    pattern: &str,
-    length: i64,
+    lower: &str,
+    walk: Range<i64>,
     only_when: &str,
 ) {
-    query.push("(select id from (select a.id, a.search_text like ");
-    query.push_bind(pattern.to_owned());
-    query.push(" as hit");
+    query.push("(select id from (select a.id, a.search_text");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
     query.push(only_when);
-    list.sort.key().push_order_and_limit(query, length);
-    query.push(format!(") walk where hit limit {})", list.limit));
+    list.sort
+        .key()
+        .push_order_and_limit(query, walk.end - walk.start);
+    query.push(format!(
+        " offset {}) walk where strpos(walk.search_text, ",
+        walk.start
+    ));
+    query.push_bind(lower.to_owned());
+    query.push(format!(") > 0 limit {})", list.limit));
 }
 
 /// ` from accounts a`, with each one's newest live link only when the filter asks about it.

@@ -118,10 +118,12 @@ async fn searches_over_more_customers_than_the_first_step_reads_find_every_match
 
 /// `count` customers of `partner` ([`insert_customers`]) where every 60th is a "Beacon" (a few
 /// in every thousand, so a search walks on past the first thousand) and "Delta" has 5 among the
-/// newest thousand and the rest beyond the newest 10,500 (its page needs all three steps).
+/// newest thousand, the last of them the 1,000th, and the rest beyond the newest 10,500 (its
+/// page needs all three steps), and one on each side of each step's edge: the 1,001st (the
+/// first the longer walk checks), the 10,000th (its last) and the 10,001st (the first beyond).
 async fn middling_customers(app: &TestApp, partner: Uuid, count: i32) {
-    let companies = "case when (i <= 1000 and i % 200 = 0) or (i > 10500 and i % 50 = 0) \
-                  then 'Delta Optics' \
+    let companies = "case when (i <= 1000 and i % 200 = 0) or i in (1001, 10000, 10001) \
+                  or (i > 10500 and i % 50 = 0) then 'Delta Optics' \
                 when i % 60 = 0 then 'Beacon Media' else 'Other Works' end";
     insert_customers(app, partner, count, "m%s@middling.test", companies).await;
 }
@@ -161,8 +163,8 @@ async fn a_term_found_a_few_times_among_the_newest_thousand_finds_every_match_in
     let delta = expected(&app, partner.0, "delta", "newest").await;
     assert_eq!(
         delta.len(),
-        35,
-        "5 among the newest thousand, 30 beyond the newest 10,500"
+        38,
+        "5 among the newest thousand, 3 at the steps' edges, 30 beyond the newest 10,500"
     );
 }
 
