@@ -171,7 +171,14 @@ pub fn escape_like(term: &str) -> String {
 pub fn push_contains(q: &mut QueryBuilder<'_, Postgres>, column: &str, lower: &str) {
     q.push(format!(" and {column} like "));
     q.push_bind(trigram_lookup(lower));
-    q.push(format!(" and strpos({column}, "));
+    q.push(" and ");
+    push_strpos(q, column, lower);
+}
+
+/// `strpos({column}, …) > 0`: the text `column` contains `lower`, checked on each row read (no
+/// index serves it; nothing in the term is a wildcard, so nothing needs escaping).
+pub fn push_strpos(q: &mut QueryBuilder<'_, Postgres>, column: &str, lower: &str) {
+    q.push(format!("strpos({column}, "));
     q.push_bind(lower.to_owned());
     q.push(") > 0");
 }

@@ -312,12 +312,9 @@ fn push_walk(
     list.sort
         .key()
         .push_order_and_limit(query, walk.end - walk.start);
-    query.push(format!(
-        " offset {}) walk where strpos(walk.search_text, ",
-        walk.start
-    ));
-    query.push_bind(lower.to_owned());
-    query.push(format!(") > 0 limit {})", list.limit));
+    query.push(format!(" offset {}) walk where ", walk.start));
+    crate::db::push_strpos(query, "walk.search_text", lower);
+    query.push(format!(" limit {})", list.limit));
 }
 
 /// ` from accounts a`, with each one's newest live link only when the filter asks about it.

@@ -4,8 +4,6 @@
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-pub use crate::db::escape_like;
-
 use super::model::{Account, AccountId, AccountInfo, AccountStatus, Cursor, Email, Role};
 use crate::ids::SessionId;
 
@@ -362,8 +360,8 @@ pub(super) fn push_search_and_page(
     limit: i64,
 ) {
     if let Some(term) = search {
-        query.push(" and a.search_text like ");
-        query.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+        query.push(" and ");
+        crate::db::push_strpos(query, "a.search_text", &term.to_lowercase());
     }
     if let Some(cursor) = after {
         query.push(" and (a.created_at, a.id) < (");

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 use super::model::{Account, AccountId, AccountStatus};
-use super::store::{escape_like, ACCOUNT_COLUMNS};
+use super::store::ACCOUNT_COLUMNS;
 
 /// How a customer row is locked until the caller's transaction ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +111,8 @@ pub async fn active_customers_of(
     );
     q.push_bind(partner);
     if let Some(term) = search {
-        // `search_text`: the partner's trigram index of customers (`accounts_partner_search_idx`).
-        q.push(" and search_text like ");
-        q.push_bind(format!("%{}%", escape_like(&term.to_lowercase())));
+        // Through the partner's trigram index of customers (`accounts_partner_search_idx`).
+        crate::db::push_contains(&mut q, "search_text", &term.to_lowercase());
     }
     q.push(format!(
         " order by lower(company), lower(last_name) limit {limit}"
@@ -140,9 +139,8 @@ pub fn push_customers_matching(
     if indexed {
         crate::db::push_contains(q, "a.search_text", lower);
     } else {
-        q.push(" and strpos(a.search_text, ");
-        q.push_bind(lower.to_owned());
-        q.push(") > 0");
+        q.push(" and ");
+        crate::db::push_strpos(q, "a.search_text", lower);
     }
     q.push(format!(" limit {limit}"));
 }
