@@ -247,13 +247,31 @@ fn push_search(
     };
     let limit = list.limit;
     query.push("with near as materialized ");
-    push_walk(query, partner_id, list, &lower, 0..WALK, "");
+    push_walk(
+        query,
+        partner_id,
+        list,
+        &lower,
+        0..WALK,
+        "",
+        &limit.to_string(),
+    );
     query.push(", mid as materialized ");
     let only_when = format!(
         " and (select count(*) from near) between {MID_HITS} and {}",
         limit - 1
     );
-    push_walk(query, partner_id, list, &lower, WALK..MID_WALK, &only_when);
+    // The page is `near`'s matches and then the first of `mid`'s: it stops at the rest.
+    let rest = format!("{limit} - (select count(*) from near)");
+    push_walk(
+        query,
+        partner_id,
+        list,
+        &lower,
+        WALK..MID_WALK,
+        &only_when,
+        &rest,
+    );
     query.push(", far as (select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
@@ -293,10 +311,10 @@ fn push_search(
     ));
 }
 
-/// `(select id …)`: the first customers (at most a page) containing `lower` among those at
-/// positions `walk` of the list, looked at only when `only_when` holds. The term is checked
-/// outside the walk, so the customers skipped to reach its start are not checked (a filter
-/// is not moved inside a subquery that has a limit).
+/// `(select id …)`: the first `take` customers (an SQL expression) containing `lower` among
+/// those at positions `walk` of the list, looked at only when `only_when` holds. The term is
+/// checked outside the walk, so the customers skipped to reach its start are not checked (a
+/// filter is not moved inside a subquery that has a limit).
 fn push_walk(
     query: &mut QueryBuilder<'_, Postgres>,
     partner_id: AccountId,
@@ -304,6 +322,7 @@ fn push_walk(
     lower: &str,
     walk: Range<i64>,
     only_when: &str,
+    take: &str,
 ) {
     query.push("(select id from (select a.id, a.search_text");
     push_from(query, list.filter);
@@ -314,7 +333,7 @@ fn push_walk(
         .push_order_and_limit(query, walk.end - walk.start);
     query.push(format!(" offset {}) walk where ", walk.start));
     crate::db::push_strpos(query, "walk.search_text", lower);
-    query.push(format!(" limit {})", list.limit));
+    query.push(format!(" limit ({take}))"));
 }
 
 /// ` from accounts a`, with each one's newest live link only when the filter asks about it.
