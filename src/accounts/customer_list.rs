@@ -240,11 +240,7 @@ fn push_search(
 ) {
     let key = list.sort.key();
     let lower = term.to_lowercase();
-    let (order, beyond) = if key.descending {
-        ("desc", "<")
-    } else {
-        ("asc", ">")
-    };
+    let order = if key.descending { "desc" } else { "asc" };
     let limit = list.limit;
     query.push("with near as materialized ");
     push_walk(
@@ -272,10 +268,38 @@ fn push_search(
         &only_when,
         &rest,
     );
-    query.push(", far as (select a.id");
+    query.push(", far as ");
+    push_far(query, partner_id, list, &lower);
+    query.push(ROW).push(FROM);
+    query.push(
+        " where a.id in (select id from near union all select id from mid \
+         union all select id from far)",
+    );
+    query.push(format!(
+        " order by {} {order}, a.id {order} limit {limit}",
+        key.column
+    ));
+}
+
+/// `(select id …)`: when `near` and `mid` found less than a page, the first page of matches
+/// beyond the last customer the walks read, through the partner's trigram index.
+fn push_far(
+    query: &mut QueryBuilder<'_, Postgres>,
+    partner_id: AccountId,
+    list: &CustomerList,
+    lower: &str,
+) {
+    let key = list.sort.key();
+    let (order, beyond) = if key.descending {
+        ("desc", "<")
+    } else {
+        ("asc", ">")
+    };
+    let limit = list.limit;
+    query.push("(select a.id");
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
-    crate::db::push_contains(query, "a.search_text", &lower);
+    crate::db::push_contains(query, "a.search_text", lower);
     query.push(format!(
         " and (select count(*) from near) + (select count(*) from mid) < {limit}"
     ));
@@ -298,15 +322,6 @@ fn push_search(
     // one the outer query reads costs a row lookup and its link and removal checks.
     query.push(format!(
         " order by {} {order}, a.id {order} limit {limit})",
-        key.column
-    ));
-    query.push(ROW).push(FROM);
-    query.push(
-        " where a.id in (select id from near union all select id from mid \
-         union all select id from far)",
-    );
-    query.push(format!(
-        " order by {} {order}, a.id {order} limit {limit}",
         key.column
     ));
 }

@@ -95,7 +95,7 @@ pub struct PortalSessionStore {
 
 /// The statement a load runs: the session row by id (`$1`) and expiry (`$2`), its signed-in
 /// account, and `also` (see [`PortalSessionStore::loading_also`]). Public so the benchmark's
-/// copy of it (`benches/sql/page-customers-with-session.pgbench`) is checked against it.
+/// copy of it (`benches/sql/session.pgbench`) is checked against it.
 pub fn load_statement(also: &str) -> String {
     format!(
         "select s.data, x.id as account_session_id, {}, \
