@@ -188,7 +188,7 @@ page_row() {
     "$(awk -v r="$reached" -v c="$ceiling_ratio" 'BEGIN {
       if (r >= 0.6) print "yes (≥ 0.6)"
       else if (c < 0.6) print "NO (goal ≥ 0.6); cannot be met here: the ceiling is " c "×"
-      else print "NO (goal ≥ 0.6)" }')"
+      else printf "NO (goal ≥ 0.6); it needs the page at %.2f× of its ceiling\n", 0.6 / c }')"
   row "$name: p99" "$(fmt_ms "$p99")" "—" "p50 $(fmt_ms "$p50"), $CPU_MS ms CPU per answer$failed" "$p99_verdict"
 }
 
