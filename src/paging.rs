@@ -169,8 +169,12 @@ impl SortKey {
     /// ` and (column, id) < (value, id)` (`>` when ascending): the rows after `after`.
     pub fn push_after(&self, query: &mut QueryBuilder<'_, Postgres>, after: Option<&KeyCursor>) {
         let Some(after) = after else { return };
-        let op = if self.descending { "<" } else { ">" };
-        query.push(format!(" and ({}, {}) {op} (", self.column, self.id));
+        query.push(format!(
+            " and ({}, {}) {} (",
+            self.column,
+            self.id,
+            self.after_op()
+        ));
         match &after.value {
             SortValue::Time(at) => query.push_bind(*at),
             SortValue::Date(day) => query.push_bind(*day),
@@ -186,11 +190,26 @@ impl SortKey {
     /// bound: it is a page size the code chose, and PostgreSQL plans a statement once for all
     /// values (`db::connect`), so a bound limit would plan every page as if unlimited.
     pub fn push_order_and_limit(&self, query: &mut QueryBuilder<'_, Postgres>, limit: i64) {
+        self.push_order(query);
+        query.push(format!(" limit {limit}"));
+    }
+
+    /// ` order by column dir, id dir`.
+    pub fn push_order(&self, query: &mut QueryBuilder<'_, Postgres>) {
         let dir = if self.descending { "desc" } else { "asc" };
         query.push(format!(
-            " order by {} {dir}, {} {dir} limit {limit}",
+            " order by {} {dir}, {} {dir}",
             self.column, self.id
         ));
+    }
+
+    /// `<` (`>` when ascending): how `(column, id)` of a row after a position compares to it.
+    pub fn after_op(&self) -> &'static str {
+        if self.descending {
+            "<"
+        } else {
+            ">"
+        }
     }
 }
 

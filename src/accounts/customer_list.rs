@@ -226,12 +226,13 @@ fn push_scope(query: &mut QueryBuilder<'_, Postgres>, partner_id: AccountId, lis
 /// A "contains" search, in one statement and up to three steps. `near`: walking the first
 /// [`WALK`] customers in list order (`accounts_customer_walk_idx`: key, id, `search_text` and
 /// status from the index alone), the first matches, at most a page. `mid`: only when `near`
-/// found a few but less than a page, the walk on from there to [`MID_WALK`]. `far`: only when those
-/// are still fewer than a page and there are customers beyond the walk, the matches beyond it
-/// through the partner's trigram index (`accounts_partner_search_idx`). A frequent term ("acme",
-/// 1 customer in 16) stops its walk after a few hundred index entries, a middling one (an email
-/// prefix) after a few thousand; a rare one walks a thousand and reads a handful of candidates;
-/// none reads the partner's whole list or thousands of matches.
+/// found a few but less than a page, the walk on from there to [`MID_WALK`], up to the rest of
+/// the page. `far`: only when those are still fewer than a page and there are customers beyond
+/// the walk, the matches beyond it through the partner's trigram index
+/// (`accounts_partner_search_idx`). A frequent term ("acme", 1 customer in 16) stops its walk
+/// after a few hundred index entries, a middling one (an email prefix) after a few thousand; a
+/// rare one walks a thousand and reads a handful of candidates; none reads the partner's whole
+/// list or thousands of matches.
 fn push_search(
     query: &mut QueryBuilder<'_, Postgres>,
     partner_id: AccountId,
@@ -240,7 +241,6 @@ fn push_search(
 ) {
     let key = list.sort.key();
     let lower = term.to_lowercase();
-    let order = if key.descending { "desc" } else { "asc" };
     let limit = list.limit;
     query.push("with near as materialized ");
     push_walk(
@@ -275,10 +275,7 @@ fn push_search(
         " where a.id in (select id from near union all select id from mid \
          union all select id from far)",
     );
-    query.push(format!(
-        " order by {} {order}, a.id {order} limit {limit}",
-        key.column
-    ));
+    key.push_order_and_limit(query, limit);
 }
 
 /// `(select id …)`: when `near` and `mid` found less than a page, the first page of matches
@@ -290,11 +287,6 @@ fn push_far(
     lower: &str,
 ) {
     let key = list.sort.key();
-    let (order, beyond) = if key.descending {
-        ("desc", "<")
-    } else {
-        ("asc", ">")
-    };
     let limit = list.limit;
     query.push("(select a.id");
     push_from(query, list.filter);
@@ -306,24 +298,24 @@ fn push_far(
     // The last customer the walks read (the longer one's when `mid` ran): null when there are
     // no more, and then nothing is beyond.
     query.push(format!(
-        " and ({}, a.id) {beyond} (select {}, a.id",
-        key.column, key.column
+        " and ({column}, {id}) {} (select {column}, {id}",
+        key.after_op(),
+        column = key.column,
+        id = key.id,
     ));
     push_from(query, list.filter);
     push_scope(query, partner_id, list);
+    key.push_order(query);
     query.push(format!(
-        " order by {} {order}, a.id {order} offset case when (select count(*) from near) \
-         >= {MID_HITS} then {} else {} end limit 1)",
-        key.column,
+        " offset case when (select count(*) from near) >= {MID_HITS} then {} else {} end \
+         limit 1)",
         MID_WALK - 1,
         WALK - 1
     ));
     // Only the first page of them: a broad term matches hundreds beyond the walk, and each
     // one the outer query reads costs a row lookup and its link and removal checks.
-    query.push(format!(
-        " order by {} {order}, a.id {order} limit {limit})",
-        key.column
-    ));
+    key.push_order_and_limit(query, limit);
+    query.push(")");
 }
 
 /// `(select id …)`: the first `take` customers (an SQL expression) containing `lower` among
