@@ -41,12 +41,12 @@ from bench_orders o join plans pl on pl.code = o.plan_code;
 with p as (select id from accounts where email = 'partner@northwind.example'),
 c as (select array_agg(a.id order by a.id) as ids from accounts a, p
       where a.partner_id = p.id and a.role = 'customer' and a.status = 'active')
-insert into licenses (id, key, partner_id, order_id, product_type, plan_code, capacity, starts_on,
-  ends_on, status, customer_id, associated_at, created_at)
+insert into licenses (id, key, partner_id, order_id, order_number, product_type, plan_code,
+  capacity, starts_on, ends_on, status, customer_id, associated_at, created_at)
 select gen_random_uuid(),
   'YS-' || upper(substr(h.md, 1, 4) || '-' || substr(h.md, 5, 4) || '-' || substr(h.md, 9, 4)
     || '-' || substr(h.md, 13, 4)),
-  p.id, o.id, 'cloud_pbx', o.plan_code, o.units, o.starts_on, o.ends_on,
+  p.id, o.id, o.number, 'cloud_pbx', o.plan_code, o.units, o.starts_on, o.ends_on,
   case when o.ends_on < current_date then 'expired' else 'active' end::license_status,
   case when h.assoc then c.ids[(1 + h.pick % cardinality(c.ids))::int] end,
   case when h.assoc then least(now(), o.created_at + h.pick % 60 * interval '1 day') end,

@@ -54,6 +54,7 @@ pub async fn record(conn: &mut PgConnection, order: &OrderRecord<'_>) -> sqlx::R
                 key: &key,
                 partner: order.parties.partner,
                 order: id,
+                order_number: &number,
                 product_type: &plan.product_type,
                 plan_code: &plan.code,
                 capacity: order.units as i32,

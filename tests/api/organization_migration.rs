@@ -3,13 +3,11 @@
 //! becomes its organization's Owner.
 
 use reqwest::StatusCode;
-use sqlx::migrate::Migrate;
-use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 use yeastar_portal::auth::password::PasswordHasher;
-use yeastar_portal::db::MIGRATOR;
 
-use crate::helpers::{spawn_app_over, PASSWORD, SERVER};
+use crate::earlier_schema::database_before;
+use crate::helpers::{spawn_app_over, PASSWORD};
 use crate::smtp::SmtpSink;
 
 /// The first migration of partner organizations; everything before it is the previous schema.
@@ -18,20 +16,7 @@ const ORGANIZATIONS: i64 = 20261207000011;
 /// A database at the schema just before organizations, holding a manager, a partner with a
 /// customer and an audit entry, and a customer approved as a partner.
 async fn previous_schema_with_data(name: &str) -> [Uuid; 4] {
-    let mut admin = PgConnection::connect(&format!("{SERVER}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let mut conn = PgConnection::connect(&format!("{SERVER}/{name}"))
-        .await
-        .unwrap();
-    conn.ensure_migrations_table().await.unwrap();
-    for migration in MIGRATOR.iter().filter(|m| m.version < ORGANIZATIONS) {
-        conn.apply(migration).await.unwrap();
-    }
+    let mut conn = database_before(name, ORGANIZATIONS).await;
     let hash = PasswordHasher::new()
         .unwrap()
         .hash(PASSWORD.into())
