@@ -1,5 +1,6 @@
 //! The layout check of every browser step (`layout_check.js`): squeezed text, elements sticking
-//! out of their card or table, identifiers, amounts and dates that wrap. axe-core and "no page
+//! out of their card or table, identifiers, amounts and dates that wrap, headings set right
+//! under a box. axe-core and "no page
 //! wider than the screen" did not notice a dashboard laying an email out one letter per line, so
 //! every step measures the page as a person would see it.
 
@@ -31,7 +32,7 @@ impl Browser {
 
 /// A page with exactly one of each problem, beside look-alikes that are fine: a wide table that
 /// scrolls inside its card, an amount that fits, a long paragraph that wraps normally, a label
-/// only screen readers get.
+/// only screen readers get, a heading with room above its box.
 const FIXTURE: &str = r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Layout check fixture</title>
 <style>
@@ -42,6 +43,8 @@ const FIXTURE: &str = r#"<!DOCTYPE html>
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0,0,0,0); }
   .tight { display: grid; grid-template-columns: 200px 16px; }
   .tight dd { margin: 0; overflow-wrap: anywhere; }
+  h2 { margin: 0 0 8px; }
+  .spaced { margin-top: 24px; }
 </style></head>
 <body><main>
   <section class="card" id="squeezed"><dl class="tight"><dt>Email</dt><dd>it@acme-logistics.example</dd></dl></section>
@@ -57,10 +60,15 @@ const FIXTURE: &str = r#"<!DOCTYPE html>
     <p style="width: 200px">A longer sentence that wraps over several lines, as sentences do.</p>
     <span class="visually-hidden">A label that only screen readers announce</span>
   </div>
+  <div class="card" style="margin-bottom: 0">No subscriptions yet.</div>
+  <h2 id="cramped">Licences from your partner</h2>
+  <div class="card">No licences yet.</div>
+  <h2 class="spaced">Your account</h2>
 </main></body></html>"#;
 
 #[tokio::test]
-async fn the_layout_check_names_a_squeezed_text_an_overflowing_table_and_a_wrapped_amount() {
+async fn the_layout_check_names_a_squeezed_text_an_overflowing_table_a_wrapped_amount_and_a_cramped_heading(
+) {
     let browser = Browser::start("layout-check", 1280, "http://127.0.0.1:9").await;
     let html = base64::engine::general_purpose::STANDARD.encode(FIXTURE);
     browser.goto(&format!("data:text/html;base64,{html}")).await;
@@ -69,8 +77,8 @@ async fn the_layout_check_names_a_squeezed_text_an_overflowing_table_and_a_wrapp
 
     assert_eq!(
         problems.len(),
-        3,
-        "exactly the three planted problems: {problems:#?}"
+        4,
+        "exactly the four planted problems: {problems:#?}"
     );
     assert!(
         problems[0].starts_with("sticks out: main > div#overflow.card > table")
@@ -87,6 +95,11 @@ async fn the_layout_check_names_a_squeezed_text_an_overflowing_table_and_a_wrapp
     assert!(
         problems[2].starts_with("wraps: \"USD 5,400.00\" in")
             && problems[2].contains("span#wrapped.amount is on 2 lines"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[3].starts_with("cramped: the heading \"Licences from your partner\" in")
+            && problems[3].contains("h2#cramped is 0 px below its div.card"),
         "{problems:#?}"
     );
     browser.close().await;

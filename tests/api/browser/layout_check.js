@@ -1,11 +1,13 @@
 // The layout check every browser step runs (see `layout.rs`): returns one sentence per problem a
-// person would see, naming the element and its text. Three kinds:
+// person would see, naming the element and its text. Four kinds:
 //   squeezed   — a text of 8+ characters laid out at fewer than 4 characters per line;
 //   sticks out — an element (or its text) whose right edge passes the inside of the border of its
 //                card or table container, when no element in between scrolls or clips it;
 //   wraps      — an identifier, amount or date on more than one line. Marked as such: the classes
 //                `.nowrap`, `.ident`, `.amount`, `.date`, `.num`, a `<time>`, or a table cell in a
-//                column whose `<th>` carries one of those classes.
+//                column whose `<th>` carries one of those classes;
+//   cramped    — a heading less than 8 px below a boxed block before it (one with a border or a
+//                background of its own), as if it were part of that box.
 const MIN_CHARS = 8;
 const MIN_CHARS_PER_LINE = 4;
 const CONTAINERS = '.card, section, main, .auth-card, .table-scroll, table, td, th, fieldset, dialog';
@@ -13,6 +15,7 @@ const MARKED = '.nowrap, .ident, .amount, .date, .num, time';
 const COLUMN_CLASSES = ['nowrap', 'ident', 'amount', 'date', 'num'];
 const SKIPPED_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'OPTION', 'SELECT', 'TEXTAREA']);
 const TOLERANCE_PX = 1;
+const MIN_GAP_ABOVE_HEADING_PX = 8;
 
 const problems = [];
 const styles = new Map();
@@ -148,6 +151,25 @@ for (const el of marked) {
   const lines = lineCount(rects);
   if (lines > 1) {
     problems.push(`wraps: ${quote(squash(el.textContent))} in ${where(el)} is on ${lines} lines`);
+  }
+}
+
+// Headings set right under a box: its border or background ends where the heading starts.
+const boxed = (el) => {
+  const s = style(el);
+  const border = ['Top', 'Right', 'Bottom', 'Left'].some((side) => parseFloat(s[`border${side}Width`]) > 0
+    && s[`border${side}Style`] !== 'none');
+  return border || s.backgroundColor !== 'rgba(0, 0, 0, 0)';
+};
+for (const heading of document.body.querySelectorAll('h1, h2, h3')) {
+  if (hidden(heading)) continue;
+  let before = heading.previousElementSibling;
+  while (before && (hidden(before) || before.getBoundingClientRect().height === 0)) before = before.previousElementSibling;
+  if (!before || !boxed(before)) continue;
+  const gap = heading.getBoundingClientRect().top - before.getBoundingClientRect().bottom;
+  if (gap >= 0 && gap < MIN_GAP_ABOVE_HEADING_PX) {
+    problems.push(`cramped: the heading ${quote(squash(heading.textContent))} in ${where(heading)} is `
+      + `${Math.round(gap)} px below its ${label(before)}`);
   }
 }
 
