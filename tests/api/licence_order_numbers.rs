@@ -4,10 +4,9 @@
 
 use reqwest::StatusCode;
 use uuid::Uuid;
-use yeastar_portal::auth::password::PasswordHasher;
 
-use crate::earlier_schema::database_before;
-use crate::helpers::{buy, spawn_app, spawn_app_over, PASSWORD};
+use crate::earlier_schema::{database_before, insert_accounts, EarlierAccount};
+use crate::helpers::{buy, spawn_app, spawn_app_over};
 use crate::smtp::SmtpSink;
 
 /// The migration that gives each licence its order's number.
@@ -19,31 +18,24 @@ const COPY_CONSTRAINT: &str = "licenses_order_number_fkey";
 /// Writes, at the schema before the copy, a partner with two orders of two licences each.
 async fn partner_with_orders_before_the_copy(name: &str) {
     let mut conn = database_before(name, LICENCE_ORDER_NUMBER).await;
-    let hash = PasswordHasher::new()
-        .unwrap()
-        .hash(PASSWORD.into())
-        .await
-        .unwrap();
     let [manager, partner] = [Uuid::new_v4(), Uuid::new_v4()];
-    for (id, role, email, manager_id) in [
-        (manager, "manager", "manager@upgrade.test", None),
-        (partner, "partner", "partner@upgrade.test", Some(manager)),
-    ] {
-        sqlx::query(
-            "insert into accounts (id, role, status, email, password_hash, first_name, \
-             last_name, company, manager_id, created_at, updated_at, activated_at) \
-             values ($1, $2::account_role, 'active', $3, $4, 'Pat', 'Old', 'Upgrade Ltd', $5, \
-             now(), now(), now())",
-        )
-        .bind(id)
-        .bind(role)
-        .bind(email)
-        .bind(&hash)
-        .bind(manager_id)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
+    let account = |id, role, email, manager_id| EarlierAccount {
+        id,
+        role,
+        email,
+        first_name: "Pat",
+        company: "Upgrade Ltd",
+        manager_id,
+        ..EarlierAccount::default()
+    };
+    insert_accounts(
+        &mut conn,
+        &[
+            account(manager, "manager", "manager@upgrade.test", None),
+            account(partner, "partner", "partner@upgrade.test", Some(manager)),
+        ],
+    )
+    .await;
     for (number, prefix) in [("YP-001001", "YS-AAAA"), ("YP-001002", "YS-BBBB")] {
         let order = Uuid::new_v4();
         sqlx::query(

@@ -4,10 +4,9 @@
 
 use reqwest::StatusCode;
 use uuid::Uuid;
-use yeastar_portal::auth::password::PasswordHasher;
 
-use crate::earlier_schema::database_before;
-use crate::helpers::{spawn_app_over, PASSWORD};
+use crate::earlier_schema::{database_before, insert_accounts, EarlierAccount};
+use crate::helpers::spawn_app_over;
 use crate::smtp::SmtpSink;
 
 /// The first migration of partner organizations; everything before it is the previous schema.
@@ -17,74 +16,54 @@ const ORGANIZATIONS: i64 = 20261207000011;
 /// customer and an audit entry, and a customer approved as a partner.
 async fn previous_schema_with_data(name: &str) -> [Uuid; 4] {
     let mut conn = database_before(name, ORGANIZATIONS).await;
-    let hash = PasswordHasher::new()
-        .unwrap()
-        .hash(PASSWORD.into())
-        .await
-        .unwrap();
     let [manager, partner, customer, reseller] = [(); 4].map(|_| Uuid::new_v4());
-    let insert = "insert into accounts (id, role, status, email, password_hash, first_name, \
-                  last_name, company, manager_id, partner_id, partner_access, created_at, \
-                  updated_at, activated_at) \
-                  values ($1, $2::account_role, 'active', $3, $4, $5, 'Old', $6, $7, $8, $9, \
-                  now(), now(), now())";
-    let rows = [
-        (
-            manager,
-            "manager",
-            "manager@old.test",
-            "Mona",
-            "Yeastar",
-            None,
-            None,
-            false,
-        ),
-        (
-            partner,
-            "partner",
-            "partner@old.test",
-            "Paul",
-            "Old Partner Ltd",
-            Some(manager),
-            None,
-            false,
-        ),
-        (
-            customer,
-            "customer",
-            "customer@old.test",
-            "Cara",
-            "Client GmbH",
-            None,
-            Some(partner),
-            false,
-        ),
-        (
-            reseller,
-            "customer",
-            "reseller@old.test",
-            "Rita",
-            "Resell AG",
-            Some(manager),
-            Some(partner),
-            true,
-        ),
-    ];
-    for (id, role, email, first, company, manager_id, partner_id, access) in rows {
-        sqlx::query(insert)
-            .bind(id)
-            .bind(role)
-            .bind(email)
-            .bind(&hash)
-            .bind(first)
-            .bind(company)
-            .bind(manager_id)
-            .bind(partner_id)
-            .bind(access)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    let account = |id, role, email, first_name, company| EarlierAccount {
+        id,
+        role,
+        email,
+        first_name,
+        company,
+        ..EarlierAccount::default()
+    };
+    insert_accounts(
+        &mut conn,
+        &[
+            account(manager, "manager", "manager@old.test", "Mona", "Yeastar"),
+            EarlierAccount {
+                manager_id: Some(manager),
+                ..account(
+                    partner,
+                    "partner",
+                    "partner@old.test",
+                    "Paul",
+                    "Old Partner Ltd",
+                )
+            },
+            EarlierAccount {
+                partner_id: Some(partner),
+                ..account(
+                    customer,
+                    "customer",
+                    "customer@old.test",
+                    "Cara",
+                    "Client GmbH",
+                )
+            },
+            EarlierAccount {
+                manager_id: Some(manager),
+                partner_id: Some(partner),
+                partner_access: true,
+                ..account(
+                    reseller,
+                    "customer",
+                    "reseller@old.test",
+                    "Rita",
+                    "Resell AG",
+                )
+            },
+        ],
+    )
+    .await;
     sqlx::query(
         "insert into audit_log (id, at, actor_id, action, target_id, partner_id, details) \
          values ($1, now(), $2, 'customer.updated', $3, $2, '{\"changes\": {}}')",

@@ -1,8 +1,7 @@
 //! The layout check of every browser step (`layout_check.js`): squeezed text, elements sticking
 //! out of their card or table, identifiers, amounts and dates that wrap, headings set right
-//! under a box. axe-core and "no page
-//! wider than the screen" did not notice a dashboard laying an email out one letter per line, so
-//! every step measures the page as a person would see it.
+//! under a box. axe-core and "no page wider than the screen" did not notice a dashboard laying
+//! an email out one letter per line, so every step measures the page as a person would see it.
 
 use base64::Engine;
 
