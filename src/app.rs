@@ -355,7 +355,7 @@ pub async fn shutdown_signal() -> Stop {
 #[cfg(test)]
 mod tests {
     //! The session statement a page runs (composed here from the store and the inbox) is the one
-    //! the benchmark runs.
+    //! the benchmark runs, and so is the licence row its licence lists read.
 
     /// The statements of a pgbench file under `benches/sql/`, comments left out.
     fn statements(file: &str) -> Vec<String> {
@@ -381,5 +381,14 @@ mod tests {
                 .replace("$2", "now()");
         assert_eq!(bench.len(), 1);
         assert_eq!(squeezed(&bench[0]), squeezed(&served));
+    }
+
+    #[test]
+    fn the_benchmark_reads_licences_as_the_licence_lists_do() {
+        let row = squeezed(crate::licenses::LIST_ROW);
+        for file in ["page-licences.pgbench", "page-dashboard.pgbench"] {
+            let bench = squeezed(&statements(file).join(" "));
+            assert!(bench.contains(&row), "{file} reads a licence as {row}");
+        }
     }
 }

@@ -12,6 +12,9 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 pub use model::{AssociateError, LicenseRow, LicenseStatus, TypeCount};
+/// The columns of a licence as its lists read them (`benches/sql/` is checked against it).
+#[cfg(test)]
+pub(crate) use store::ROW as LIST_ROW;
 pub use store::{
     counts_by_type, customer_list_json, find, insert, list_for_customer, list_for_partner_customer,
     NewLicense,

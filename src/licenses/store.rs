@@ -45,7 +45,7 @@ pub async fn counts_by_type(
 /// licence list's query at 1,000,000 licences: ~8,300 → ~10,000/s). The order's number is the
 /// licence's own copy (a foreign key keeps it equal to the order's), which saves a probe of
 /// `orders` per row.
-pub(super) const ROW: &str = "select l.id, l.key, l.product_type, l.plan_code, l.capacity, l.status, \
+pub(crate) const ROW: &str = "select l.id, l.key, l.product_type, l.plan_code, l.capacity, l.status, \
      l.starts_on, l.ends_on, l.created_at, \
      l.order_number, l.customer_id, \
      c.first_name || ' ' || c.last_name as customer_name, c.email as customer_email, c.status as customer_status \
